@@ -1,0 +1,26 @@
+# geobundle — every target installs what it needs, so a fresh clone works.
+# `make help` lists them.
+
+SHELL := /bin/bash
+VERSION ?=
+GEOBUNDLE := node bin/geobundle.js
+
+.PHONY: help deps system-deps test typecheck demo serve build-release refresh-wikipedia bench
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 22
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.package-lock.json ## install npm dependencies (npm ci)
+
+system-deps: ## install Debian packages the tests need (nginx, brotli module, chromium)
+	scripts/install-system-deps.sh test
+
+typecheck: deps ## type-check all TypeScript
+	npx tsc --noEmit
+
+test: deps system-deps typecheck ## type-check and run the whole test suite (unit, end-to-end, nginx, browser)
+	npx vitest run

@@ -1,0 +1,31 @@
+import { Command, CommanderError } from 'commander';
+import { GeobundleError, ExitCode } from './errors.ts';
+import * as ingest from './commands/ingest.ts';
+
+// One module per command (mapshaper style): each parses its arguments and calls library functions.
+const COMMANDS: Array<{ register(program: Command): void }> = [ingest];
+
+const program = new Command('geobundle')
+  .description(
+    'Build static, versioned, checksummed, pre-compressed release bundles of US district boundaries,\n' +
+      'census demographics and Wikipedia facts from a DuckDB source database.',
+  )
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+for (const command of COMMANDS) command.register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // Commander already printed the message (or the help/version text).
+    process.exitCode = err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  } else if (err instanceof GeobundleError) {
+    process.stderr.write(`geobundle: ${err.message}\n`);
+    process.exitCode = err.exitCode;
+  } else {
+    process.stderr.write(`geobundle: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = ExitCode.failure;
+  }
+}

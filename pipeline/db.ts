@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { GeobundleError, errorMessage } from './errors.ts';
+
+/**
+ * The DuckDB file is geobundle's source of truth. Its schema (documented in
+ * docs/database.md) is created here and nowhere else:
+ *
+ * - `polygons`   one row per boundary, all classes in one table keyed by (data_class, id);
+ *                geometry is the validated GeoJSON geometry as text, at source precision.
+ * - `census_<class>`  one table per class, created from the ingested CSV: `id` plus the
+ *                CSV's own columns with the types DuckDB's CSV sniffer gave them.
+ * - `wikipedia`  per (data_class, id): district article facts, the representative
+ *                (from the legislators data) and their article, derived facts.
+ */
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS polygons (
+  data_class VARCHAR NOT NULL,
+  id         VARCHAR NOT NULL,
+  name       VARCHAR NOT NULL,
+  state_fips VARCHAR,
+  geometry   VARCHAR NOT NULL,
+  source     VARCHAR NOT NULL,
+  vintage    VARCHAR,
+  PRIMARY KEY (data_class, id)
+);
+CREATE TABLE IF NOT EXISTS wikipedia (
+  data_class                 VARCHAR NOT NULL,
+  id                         VARCHAR NOT NULL,
+  article_title              VARCHAR,
+  article_url                VARCHAR,
+  description                VARCHAR,
+  extract                    VARCHAR,
+  revision                   VARCHAR,
+  article_timestamp          VARCHAR,
+  etag                       VARCHAR,
+  fetched_at                 TIMESTAMPTZ,
+  representative             VARCHAR,
+  party                      VARCHAR,
+  representative_title       VARCHAR,
+  representative_url         VARCHAR,
+  representative_description VARCHAR,
+  representative_extract     VARCHAR,
+  representative_etag        VARCHAR,
+  representative_fetched_at  TIMESTAMPTZ,
+  partisan_lean              DOUBLE,
+  partisan_lean_label        VARCHAR,
+  PRIMARY KEY (data_class, id)
+);
+`;
+
+/** Name of the per-class census table; class names are validated identifiers. */
+export function censusTable(dataClass: string): string {
+  if (!/^[a-z][a-z0-9_]*$/.test(dataClass)) {
+    throw new GeobundleError(`invalid data class name "${dataClass}"`);
+  }
+  return `census_${dataClass}`;
+}
+
+export interface Database {
+  path: string;
+  connection: DuckDBConnection;
+  close(): void;
+}
+
+/**
+ * Opens (creating if needed) the DuckDB file. Read-only opens let several
+ * builds read one database at once; DuckDB's file lock makes a writer and
+ * another process exclusive, which we report as a clear error.
+ */
+export async function openDatabase(
+  dbPath: string,
+  { readOnly = false }: { readOnly?: boolean } = {},
+): Promise<Database> {
+  if (readOnly && !fs.existsSync(dbPath)) {
+    throw new GeobundleError(
+      `database ${dbPath} does not exist: run "geobundle ingest …" first (or pass --db)`,
+    );
+  }
+  if (!readOnly) fs.mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(dbPath, readOnly ? { access_mode: 'READ_ONLY' } : {});
+  } catch (err) {
+    throw new GeobundleError(`cannot open database ${dbPath}: ${errorMessage(err)}`, { cause: err });
+  }
+  const connection = await instance.connect();
+  if (!readOnly) await connection.run(SCHEMA_SQL);
+  return {
+    path: dbPath,
+    connection,
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** Opens the database, runs `fn`, and always closes it. */
+export async function withDatabase<T>(
+  dbPath: string,
+  options: { readOnly?: boolean },
+  fn: (db: Database) => Promise<T>,
+): Promise<T> {
+  const db = await openDatabase(dbPath, options);
+  try {
+    return await fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Runs `fn` in one transaction: every ingest either lands whole or leaves the
+ * database exactly as it was.
+ */
+export async function inTransaction<T>(
+  connection: DuckDBConnection,
+  fn: () => Promise<T>,
+): Promise<T> {
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    const result = await fn();
+    await connection.run('COMMIT');
+    return result;
+  } catch (err) {
+    await connection.run('ROLLBACK');
+    throw err;
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * Progress for long work goes to stderr so stdout stays clean for `--json`
+ * output and pipes; `--quiet` silences it.
+ */
+export interface Progress {
+  info(message: string): void;
+}
+
+export function stderrProgress(quiet: boolean): Progress {
+  return {
+    info(message) {
+      if (!quiet) process.stderr.write(`${message}\n`);
+    },
+  };
+}
+
+export const silentProgress: Progress = { info() {} };

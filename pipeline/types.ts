@@ -1,0 +1,33 @@
+import type { Geometry } from 'geojson';
+
+/** Name of a data class, as declared by a spec in manifests/classes/ (e.g. `congressional_districts`). */
+export type DataClassName = string;
+
+/**
+ * The id of a feature within its class: a Census GEOID for congressional
+ * districts (`"0639"`), counties (`"06037"`) and states (`"06"`), an Open Civic
+ * Data division id for state legislative districts.
+ */
+export type FeatureId = string;
+
+/** A Census 4-digit congressional district GEOID: state FIPS + district (`00` at-large, `98` delegate). */
+export type Geoid = string;
+
+/** Two-digit state FIPS code, e.g. `"06"` for California. */
+export type StateFips = string;
+
+/** A release version, always `vMAJOR.MINOR.PATCH`. */
+export type ReleaseVersion = `v${number}.${number}.${number}`;
+
+/** One boundary as stored in DuckDB's `polygons` table. */
+export interface PolygonRecord {
+  dataClass: DataClassName;
+  id: FeatureId;
+  name: string;
+  stateFips: StateFips | null;
+  geometry: Geometry;
+  /** Where the shape came from: a file path relative to the ingested root, or a package name. */
+  source: string;
+  /** Which edition of the boundaries (e.g. `2024`, `cd119`, `2016`). */
+  vintage: string | null;
+}
