@@ -9,7 +9,7 @@ want=(nginx-light libnginx-mod-http-brotli-static)
 case "${1:-test}" in
   serve) ;;
   test) want+=(chromium) ;;
-  bench) want+=(wrk gdal-bin) ;;
+  bench) want+=(wrk gdal-bin time) ;;
   *) echo "usage: $0 [serve|test|bench]" >&2; exit 2 ;;
 esac
 
