@@ -24,3 +24,7 @@ typecheck: deps ## type-check all TypeScript
 
 test: deps system-deps typecheck ## type-check and run the whole test suite (unit, end-to-end, nginx, browser)
 	npx vitest run
+
+.PHONY: client
+client: deps ## build the browser client library and demo page into client/dist/
+	npm run build:client

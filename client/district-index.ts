@@ -1,0 +1,61 @@
+import { booleanPointInPolygon } from '@turf/turf';
+import type { Feature, MultiPolygon, Polygon, Position } from 'geojson';
+
+/**
+ * Point-in-polygon lookup over a set of boundaries. Each polygon of a
+ * multipolygon gets its own bounding box: a county's scattered islands (or the
+ * Aleutians on both sides of the antimeridian) would otherwise give one box
+ * covering half the map. Boxes live in one flat Float64Array (minX, minY,
+ * maxX, maxY per polygon), which a linear scan checks in well under a
+ * millisecond even for the 6,779 state-legislative districts — an R-tree
+ * would add a dependency for no measurable gain at this size. Candidates are
+ * then confirmed with turf, which handles holes.
+ */
+export interface DistrictIndex<F extends Feature<Polygon | MultiPolygon>> {
+  readonly features: readonly F[];
+  /** The feature containing the point (boundary counts as inside), or undefined. */
+  find(lon: number, lat: number): F | undefined;
+}
+
+function ringBox(ring: Position[], box: Float64Array, at: number): void {
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const [x, y] of ring as Array<[number, number]>) {
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (y < minY) minY = y;
+    if (y > maxY) maxY = y;
+  }
+  box[at] = minX;
+  box[at + 1] = minY;
+  box[at + 2] = maxX;
+  box[at + 3] = maxY;
+}
+
+export function buildDistrictIndex<F extends Feature<Polygon | MultiPolygon>>(features: readonly F[]): DistrictIndex<F> {
+  const polygons: Array<{ feature: number; polygon: Polygon }> = [];
+  features.forEach((f, i) => {
+    const g = f.geometry;
+    if (!g) return;
+    const parts = g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : [];
+    for (const coordinates of parts) {
+      if (coordinates[0]?.length) polygons.push({ feature: i, polygon: { type: 'Polygon', coordinates } });
+    }
+  });
+  // The exterior ring bounds its holes, so its box is the polygon's box.
+  const boxes = new Float64Array(polygons.length * 4);
+  polygons.forEach((p, i) => ringBox(p.polygon.coordinates[0]!, boxes, i * 4));
+
+  return {
+    features,
+    find(lon, lat) {
+      if (!Number.isFinite(lon) || !Number.isFinite(lat)) return undefined;
+      for (let i = 0; i < polygons.length; i++) {
+        const o = i * 4;
+        if (lon < boxes[o]! || lat < boxes[o + 1]! || lon > boxes[o + 2]! || lat > boxes[o + 3]!) continue;
+        const { feature, polygon } = polygons[i]!;
+        if (booleanPointInPolygon([lon, lat], polygon)) return features[feature];
+      }
+      return undefined;
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import { ungzip } from 'pako';
+import { GeobundleError, errorMessage } from '../pipeline/errors.ts';
+
+type DecompressionStreamConstructor = typeof DecompressionStream;
+
+/**
+ * Decompresses a .gz file to text. The platform's DecompressionStream is used
+ * where it exists (native, off the main thread's JS); older browsers fall back
+ * to pako. `native` is injectable so the fallback is testable anywhere.
+ */
+export async function gunzipToText(
+  bytes: Uint8Array,
+  { native = globalThis.DecompressionStream as DecompressionStreamConstructor | undefined, label = 'bundle' } = {},
+): Promise<string> {
+  try {
+    if (native) {
+      const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new native('gzip'));
+      return await new Response(stream).text();
+    }
+    return new TextDecoder().decode(ungzip(bytes));
+  } catch (err) {
+    throw new GeobundleError(`cannot decompress ${label}: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+/** Whether gunzipToText will use the native decompressor here (shown by the demo). */
+export function hasNativeGunzip(): boolean {
+  return typeof globalThis.DecompressionStream === 'function';
+}
