@@ -1,0 +1,170 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { projectRoot } from '../paths.ts';
+import { createRateLimiter } from './rate-limiter.ts';
+import { isRetryableStatus, parseRetryAfter, retryDelay } from './retry-policy.ts';
+import { MalformedSummaryError, parseSummary, type PageFacts } from './summary.ts';
+import { summaryUrl } from './titles.ts';
+
+export const DEFAULT_API_BASE = 'https://en.wikipedia.org/api/rest_v1';
+
+/**
+ * Wikimedia's User-Agent policy (https://meta.wikimedia.org/wiki/User-Agent_policy)
+ * asks every client to name itself and give a way to reach its operator; set
+ * GEOBUNDLE_CONTACT (an e-mail or URL) on a production machine.
+ */
+export function defaultUserAgent(env = process.env): string {
+  const version = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).version;
+  const contact = env.GEOBUNDLE_CONTACT ?? 'https://github.com/geobundle/geobundle';
+  return `geobundle/${version} (${contact}) refresh-wikipedia node/${process.versions.node}`;
+}
+
+export interface ClientOptions {
+  apiBase: string;
+  userAgent: string;
+  /** Requests in flight at once. */
+  concurrency: number;
+  /** Request starts per second, retries included. */
+  ratePerSecond: number;
+  /** Per attempt, headers and body together. */
+  timeoutMs: number;
+  /** Further attempts after the first, on network errors, timeouts, 429 and 5xx. */
+  retries: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** A server asking for a longer Retry-After is waited for this long, not more. */
+  maxRetryAfterMs: number;
+  /** Larger bodies fail the page (a summary is a few KB). */
+  maxBytes: number;
+}
+
+export const DEFAULT_CLIENT_OPTIONS: Omit<ClientOptions, 'userAgent'> = {
+  apiBase: DEFAULT_API_BASE,
+  // Concurrency only bounds requests in flight; the rate limit decides the pace. With
+  // Wikipedia's 5–7 s cold responses, 32 in flight keep the 5 requests/s pace.
+  concurrency: 32,
+  ratePerSecond: 5,
+  timeoutMs: 30_000,
+  retries: 3,
+  backoffMs: 1_000,
+  maxBackoffMs: 30_000,
+  maxRetryAfterMs: 120_000,
+  maxBytes: 1 << 20,
+};
+
+export type FetchOutcome =
+  | { kind: 'fetched'; page: PageFacts; attempts: number }
+  | { kind: 'not-modified'; etag: string | null; attempts: number }
+  | { kind: 'failed'; error: string; attempts: number };
+
+export interface SummaryClient {
+  /** Fetches one page summary; `etag` makes it a conditional request. Never throws. */
+  fetchSummary(title: string, etag: string | null): Promise<FetchOutcome>;
+  /** HTTP requests sent so far, retries included. */
+  readonly requests: number;
+}
+
+type Attempt = { done: FetchOutcome } | { retry: string; retryAfterMs: number | null };
+
+class PermanentError extends Error {}
+
+/** Reads a body up to `maxBytes`; a larger one is cut off without downloading the rest. */
+async function readCapped(response: Response, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw new PermanentError(`response of ${declared} bytes exceeds the ${maxBytes}-byte cap`);
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body?.getReader();
+  for (;;) {
+    const { done, value } = reader ? await reader.read() : { done: true, value: undefined };
+    if (done || !value) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader!.cancel().catch(() => {});
+      throw new PermanentError(`response exceeds the ${maxBytes}-byte cap`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** One line saying why a request failed at the transport level. */
+function describeNetworkError(err: unknown): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e?.name === 'TimeoutError') return 'timed out';
+  const cause = e?.cause?.code ?? e?.cause?.message;
+  return cause ? `${e.message} (${cause})` : String(e?.message ?? err);
+}
+
+export function createSummaryClient(options: ClientOptions): SummaryClient {
+  const limit = pLimit(options.concurrency);
+  const limiter = createRateLimiter(options.ratePerSecond);
+  let requests = 0;
+
+  async function attempt(title: string, etag: string | null, attemptNo: number): Promise<Attempt> {
+    await limiter.acquire();
+    requests += 1;
+    const headers: Record<string, string> = {
+      'user-agent': options.userAgent,
+      accept: 'application/json',
+    };
+    if (etag) headers['if-none-match'] = etag;
+    try {
+      const response = await fetch(summaryUrl(options.apiBase, title), {
+        headers,
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+      const responseEtag = response.headers.get('etag');
+      if (response.status === 304) {
+        await response.body?.cancel();
+        return { done: { kind: 'not-modified', etag: responseEtag ?? etag, attempts: attemptNo } };
+      }
+      if (!response.ok) {
+        await response.body?.cancel().catch(() => {});
+        const why = response.status === 404 ? 'no such page (HTTP 404)' : `HTTP ${response.status}`;
+        if (!isRetryableStatus(response.status)) throw new PermanentError(why);
+        const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+        if (response.status === 429 && retryAfterMs !== null) {
+          // The server is throttling this client, not this page: everyone waits.
+          limiter.pauseUntil(Date.now() + Math.min(retryAfterMs, options.maxRetryAfterMs));
+        }
+        return { retry: why, retryAfterMs };
+      }
+      const body = await readCapped(response, options.maxBytes);
+      const page = parseSummary(body, {
+        requestedTitle: title,
+        etag: responseEtag,
+        fetchedAt: new Date().toISOString(),
+      });
+      return { done: { kind: 'fetched', page, attempts: attemptNo } };
+    } catch (err) {
+      if (err instanceof PermanentError) return { done: { kind: 'failed', error: err.message, attempts: attemptNo } };
+      if (err instanceof MalformedSummaryError) {
+        return { done: { kind: 'failed', error: `malformed summary: ${err.message}`, attempts: attemptNo } };
+      }
+      // Connection refused or reset, a timeout, a body cut off mid-transfer: transient.
+      return { retry: describeNetworkError(err), retryAfterMs: null };
+    }
+  }
+
+  return {
+    get requests() {
+      return requests;
+    },
+    async fetchSummary(title, etag) {
+      for (let attemptNo = 1; ; attemptNo++) {
+        const result = await limit(() => attempt(title, etag, attemptNo));
+        if ('done' in result) return result.done;
+        if (attemptNo > options.retries) {
+          return { kind: 'failed', error: `${result.retry} (after ${attemptNo} attempts)`, attempts: attemptNo };
+        }
+        const wait = retryDelay(attemptNo, result.retryAfterMs, options);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    },
+  };
+}
