@@ -20,6 +20,9 @@ export interface DataClassSpec {
   state_fips: 'id-prefix' | 'ocd-state';
   name: { properties?: string[]; fallback?: 'cd-title' | 'state-name' | 'district' };
   census_key?: { column?: string };
+  vintage?: { properties?: string[] };
+  /** Regular expression over absolute paths: the files of a directory tree that belong to this class. */
+  files?: string;
 }
 
 export const CLASSES_DIR = path.join(projectRoot, 'manifests', 'classes');

@@ -1,8 +1,15 @@
 import type { Command } from 'commander';
 import { withDatabase } from '../db.ts';
+import { ingestGeojson } from '../ingest/geojson.ts';
 import { ingestUsAtlas } from '../ingest/us-atlas.ts';
-import { dbOption, quietOption } from './options.ts';
+import { dbOption, jsonOption, quietOption } from './options.ts';
 import { stderrProgress } from '../progress.ts';
+
+/** What `--json` prints: the ingest's own summary plus the process's peak memory, for benchmarks. */
+function printJson(summary: object): void {
+  const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  process.stdout.write(`${JSON.stringify({ ...summary, peak_rss_mb: peakRssMb })}\n`);
+}
 
 /** `geobundle ingest <source>`: each source is a subcommand that loads one kind of input into DuckDB. */
 export function register(program: Command): void {
@@ -19,5 +26,37 @@ export function register(program: Command): void {
       const progress = stderrProgress(Boolean(opts.quiet));
       const summaries = await withDatabase(opts.db, {}, (db) => ingestUsAtlas(db.connection));
       for (const s of summaries) progress.info(`ingested ${s.features} ${s.dataClass} features into ${opts.db}`);
+    });
+
+  ingest
+    .command('geojson')
+    .description(
+      'replace every polygon of one data class with the features of a GeoJSON file or directory tree.\n' +
+        'A file may be a FeatureCollection, a Feature or a bare geometry; a directory is walked for *.geojson\n' +
+        '(the unitedstates/districts layout, one district per file). Ids, state FIPS and names follow the\n' +
+        'class spec in manifests/classes/<class>.json: from properties (GEOID, Code, ocdid, ...), else from\n' +
+        'the path (cds/2012/IA-3/shape.geojson is 1903, states/MA/sldu/Cape-and-Islands.geojson is\n' +
+        'ocd-division/country:us/state:ma/sldu:cape_and_islands).',
+    )
+    .argument('<file-or-dir>', 'GeoJSON file, or directory of *.geojson files')
+    .requiredOption('--class <class>', 'data class to replace (a spec in manifests/classes/)')
+    .option('--vintage <vintage>', 'edition of the shapes, stored per polygon (default: from properties such as CDSESSN, else a year directory in the path)')
+    .addOption(dbOption())
+    .addOption(quietOption())
+    .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  $ geobundle ingest geojson ../shared/data/cd119/congressional_districts_cb2024_20m.geojson --class congressional_districts\n' +
+        '  $ geobundle ingest geojson /tmp/districts/cds/2016 --class congressional_districts\n' +
+        '  $ geobundle ingest geojson /tmp/districts/states --class state_legislative_upper   # picks states/*/sldu/*\n',
+    )
+    .action(async (input: string, opts: { class: string; vintage?: string; db: string; quiet?: boolean; json?: boolean }) => {
+      const progress = stderrProgress(Boolean(opts.quiet));
+      const summary = await withDatabase(opts.db, {}, (db) =>
+        ingestGeojson(db.connection, { input, dataClass: opts.class, vintage: opts.vintage, progress }),
+      );
+      progress.info(`ingested ${summary.features} ${summary.dataClass} features from ${summary.files} files into ${opts.db} in ${summary.seconds.toFixed(1)} s`);
+      if (opts.json) printJson(summary);
     });
 }
