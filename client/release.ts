@@ -29,10 +29,10 @@ export interface Release {
 }
 
 /** GETs JSON, turning every failure into one line that names the URL. */
-export async function fetchJson<T>(url: string, fetchFn: typeof fetch = fetch): Promise<T> {
+export async function fetchJson<T>(url: string, fetchFn: typeof fetch = fetch, init: RequestInit = {}): Promise<T> {
   let response: Response;
   try {
-    response = await fetchFn(url, { headers: { accept: 'application/json' } });
+    response = await fetchFn(url, { ...init, headers: { accept: 'application/json' } });
   } catch (err) {
     throw new GeobundleError(`cannot reach ${url}: ${errorMessage(err)}`, { cause: err });
   }
@@ -62,7 +62,10 @@ export async function openRelease(options: OpenReleaseOptions): Promise<Release>
   const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
   let version = options.version;
   if (version === undefined) {
-    const current = await fetchJson<CurrentRelease>(`${baseUrl}/api/v1/releases/current`, fetchFn);
+    // Always revalidated (a 304 when unchanged): a new release must be seen on the next
+    // page load, whatever max-age the server gave. A version's manifest never changes,
+    // so it may come from the HTTP cache.
+    const current = await fetchJson<CurrentRelease>(`${baseUrl}/api/v1/releases/current`, fetchFn, { cache: 'no-cache' });
     version = current.version;
   }
   if (typeof version !== 'string' || !VERSION.test(version)) {
