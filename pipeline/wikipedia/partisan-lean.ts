@@ -19,8 +19,8 @@ export function partisanLean(demShare: number, repShare: number): PartisanLean |
   if (!Number.isFinite(demShare) || !Number.isFinite(repShare) || demShare < 0 || repShare < 0) return null;
   const total = demShare + repShare;
   if (total <= 0) return null;
-  const lean = Math.round(((demShare - repShare) / total) * 1000) / 10;
-  const points = Math.round(Math.abs(lean));
-  const label = points === 0 ? 'EVEN' : `${lean > 0 ? 'D' : 'R'}+${points}`;
-  return { lean: lean === 0 ? 0 : lean, label };
+  const margin = ((demShare - repShare) / total) * 100;
+  const points = Math.round(Math.abs(margin));
+  const label = points === 0 ? 'EVEN' : `${margin > 0 ? 'D' : 'R'}+${points}`;
+  return { lean: Math.round(margin * 10) / 10 || 0, label };
 }

@@ -49,16 +49,19 @@ export function parseSummary(
   }
   const s = json as Record<string, any>;
   if (typeof s.title !== 'string' || s.title === '') throw new MalformedSummaryError('field "title" is missing');
+  // `title` is the underscored database key; people read the normalized form.
+  const normalized = s.titles?.normalized ?? s.normalizedtitle;
+  const title = typeof normalized === 'string' && normalized !== '' ? normalized : s.title.replace(/_/g, ' ');
   const url = s.content_urls?.desktop?.page;
   if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
     throw new MalformedSummaryError('field "content_urls.desktop.page" is missing or not a URL');
   }
   if (s.type === 'disambiguation') {
-    throw new MalformedSummaryError(`"${s.title}" is a disambiguation page, not an article`);
+    throw new MalformedSummaryError(`"${title}" is a disambiguation page, not an article`);
   }
   return {
     requested_title: meta.requestedTitle,
-    title: s.title,
+    title,
     url,
     description: optionalString(s.description, 'description'),
     extract: optionalString(s.extract, 'extract'),

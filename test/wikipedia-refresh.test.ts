@@ -1,0 +1,401 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, withDatabase } from '../pipeline/db.ts';
+import { projectRoot } from '../pipeline/paths.ts';
+import { cacheFile, type CacheEntry } from '../pipeline/wikipedia/cache.ts';
+import { refreshWikipedia, type RefreshOptions, type RefreshSummary } from '../pipeline/wikipedia/refresh.ts';
+import { startSummaryServer, type SummaryServer } from './helpers/wikipedia-server.ts';
+
+const CLASS = 'congressional_districts';
+
+// Six districts with their representatives (titles as `ingest legislators` stores them) and invented
+// 2020 vote shares; DC and PR have no census row, as in the real data.
+const DISTRICTS = [
+  { id: '0200', name: 'Alaska at-large', rep: 'Nick Begich III', party: 'Republican', votes: [0.43, 0.53] },
+  { id: '0639', name: 'California 39th', rep: 'Mark Takano', party: 'Democrat', votes: [0.6, 0.38] },
+  { id: '1198', name: 'District of Columbia delegate', rep: 'Eleanor Holmes Norton', party: 'Democrat', votes: null },
+  { id: '1903', name: 'Iowa 3rd', rep: 'Zach Nunn', party: 'Republican', votes: [0.49, 0.49] },
+  { id: '4807', name: 'Texas 7th', rep: 'Lizzie Fletcher', party: 'Democrat', votes: [0.64, 0.34] },
+  { id: '7298', name: 'Puerto Rico delegate', rep: 'Pablo Hernández Rivera', party: 'Republican', votes: null },
+] as const;
+const PAGES = DISTRICTS.length * 2;
+const CA39 = "California's 39th congressional district";
+
+let dir: string;
+let dbPath: string;
+let cacheDir: string;
+let server: SummaryServer;
+
+async function seedDatabase(withLegislators = true): Promise<void> {
+  const db = await openDatabase(dbPath);
+  try {
+    const square = JSON.stringify({ type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]] });
+    await db.connection.run(
+      'CREATE TABLE census_congressional_districts (id VARCHAR PRIMARY KEY, TOTPOP20 BIGINT, G20PREDBID_pct DOUBLE, G20PRERTRU_pct DOUBLE)',
+    );
+    for (const d of DISTRICTS) {
+      await db.connection.run(
+        `INSERT INTO polygons VALUES ($1, $2, $3, $4, $5, 'fixture', 'test')`,
+        [CLASS, d.id, d.name, d.id.slice(0, 2), square],
+      );
+      if (withLegislators) {
+        await db.connection.run(
+          'INSERT INTO wikipedia (data_class, id, representative, party, representative_title) VALUES ($1, $2, $3, $4, $5)',
+          [CLASS, d.id, d.rep, d.party, d.rep],
+        );
+      }
+      if (d.votes) {
+        await db.connection.run('INSERT INTO census_congressional_districts VALUES ($1, 700000, $2, $3)', [d.id, ...d.votes]);
+      }
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** Every wikipedia row, timestamps as ISO strings, ordered by id. */
+async function dbRows(): Promise<Record<string, any>[]> {
+  return withDatabase(dbPath, { readOnly: true }, async (db) => {
+    const reader = await db.connection.runAndReadAll(
+      `SELECT * EXCLUDE (fetched_at, representative_fetched_at),
+              strftime(fetched_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS fetched_at,
+              strftime(representative_fetched_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS representative_fetched_at
+         FROM wikipedia ORDER BY id`,
+    );
+    return reader.getRowObjectsJS();
+  });
+}
+
+const row = async (id: string) => (await dbRows()).find((r) => r.id === id)!;
+const readEntry = (id: string): CacheEntry => JSON.parse(fs.readFileSync(cacheFile(cacheDir, CLASS, id), 'utf8'));
+
+/** The cache directory's files and their bytes. */
+function cacheSnapshot(): Record<string, string> {
+  const classDir = path.join(cacheDir, CLASS);
+  return Object.fromEntries(fs.readdirSync(classDir).sort().map((f) => [f, fs.readFileSync(path.join(classDir, f), 'utf8')]));
+}
+
+// Fast settings: the faults are real, the waits short.
+const FAST = { timeoutMs: 1_000, retries: 2, backoffMs: 20, maxBackoffMs: 100, maxRetryAfterMs: 2_000, ratePerSecond: 200, concurrency: 4 };
+const FAST_ARGS = ['--timeout', '1', '--retries', '2', '--backoff', '0.02', '--max-retry-after', '2', '--rate', '200', '--concurrency', '4'];
+
+function refresh(extra: Partial<RefreshOptions> & { client?: RefreshOptions['client'] } = {}): Promise<RefreshSummary> {
+  return refreshWikipedia({
+    dbPath,
+    cacheDir,
+    dataClass: CLASS,
+    ...extra,
+    client: { apiBase: server.apiBase, ...FAST, ...extra.client },
+  });
+}
+
+function cli(args: string[], apiBase = server.apiBase) {
+  return execa(
+    'node',
+    ['bin/geobundle.js', 'refresh-wikipedia', '--class', CLASS, '--db', dbPath, '--cache', cacheDir, '--api-base', apiBase, ...FAST_ARGS, ...args],
+    { cwd: projectRoot, reject: false, env: { GEOBUNDLE_CONTACT: 'tests@geobundle.invalid' } },
+  );
+}
+
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-wikipedia-'));
+  dbPath = path.join(dir, 'geobundle.duckdb');
+  cacheDir = path.join(dir, 'cache');
+  await seedDatabase();
+  server = await startSummaryServer({ latencyMs: 20 });
+});
+
+afterEach(async () => {
+  await server.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('refresh-wikipedia, first run', () => {
+  it('fetches every district and representative page into the cache and DuckDB (CLI, --json)', async () => {
+    const run = await cli(['--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout) as RefreshSummary;
+    expect(summary.pages).toEqual({ fetched: PAGES, not_modified: 0, failed: 0, skipped: 0 });
+    expect(summary.partisan_lean).toMatchObject({ computed: 4, missing: 2 });
+    expect(run.stderr).toMatch(/12 pages fetched, 0 not modified, 0 failed/);
+
+    // Polite client: it names itself and its contact.
+    expect(server.requests).toHaveLength(PAGES);
+    for (const r of server.requests) expect(r.userAgent).toMatch(/^geobundle\/\d+\.\d+\.\d+ \(tests@geobundle\.invalid\)/);
+
+    const entry = readEntry('0639');
+    expect(entry.article).toMatchObject({
+      requested_title: CA39,
+      title: CA39,
+      url: "https://en.wikipedia.org/wiki/California's_39th_congressional_district",
+      description: 'U.S. House district for California',
+      revision: '1268877112',
+      timestamp: '2025-02-14T09:41:27Z',
+    });
+    expect(entry.article!.etag).toMatch(/^W\/"1268877112\//);
+    expect(entry.representative).toMatchObject({ title: 'Mark Takano', url: 'https://en.wikipedia.org/wiki/Mark_Takano' });
+    // Accented titles travel percent-encoded and come back whole.
+    expect(readEntry('7298').representative!.title).toBe('Pablo Hernández Rivera');
+    expect(readEntry('1198').article!.title).toBe("District of Columbia's at-large congressional district");
+
+    const rows = await dbRows();
+    expect(rows.map((r) => r.id)).toEqual(DISTRICTS.map((d) => d.id));
+    const ca = rows.find((r) => r.id === '0639')!;
+    expect(ca).toMatchObject({
+      article_title: CA39,
+      article_url: entry.article!.url,
+      description: entry.article!.description,
+      extract: entry.article!.extract,
+      revision: '1268877112',
+      article_timestamp: '2025-02-14T09:41:27Z',
+      etag: entry.article!.etag,
+      fetched_at: entry.article!.fetched_at,
+      // ingest legislators' columns are read, never written
+      representative: 'Mark Takano',
+      party: 'Democrat',
+      representative_title: 'Mark Takano',
+      representative_url: 'https://en.wikipedia.org/wiki/Mark_Takano',
+      representative_extract: entry.representative!.extract,
+      representative_etag: entry.representative!.etag,
+      representative_fetched_at: entry.representative!.fetched_at,
+      partisan_lean: 22.4,
+      partisan_lean_label: 'D+22',
+    });
+    expect(rows.find((r) => r.id === '0200')).toMatchObject({ partisan_lean: -10.4, partisan_lean_label: 'R+10' });
+    expect(rows.find((r) => r.id === '1903')).toMatchObject({ partisan_lean: 0, partisan_lean_label: 'EVEN' });
+    expect(rows.find((r) => r.id === '1198')).toMatchObject({ partisan_lean: null, partisan_lean_label: null });
+    // Atomic writes leave no temporary files behind.
+    expect(Object.keys(cacheSnapshot())).toEqual(DISTRICTS.map((d) => `${d.id}.json`));
+  });
+
+  it('bounds concurrency and sends every request through the rate limiter', async () => {
+    const slow = await startSummaryServer({ latencyMs: 100 });
+    try {
+      const summary = await refresh({ client: { apiBase: slow.apiBase, concurrency: 2 } });
+      expect(summary.pages.fetched).toBe(PAGES);
+      expect(slow.maxInFlight).toBe(2);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('fetches only the district page where the legislators data names no representative', async () => {
+    fs.rmSync(dbPath);
+    await seedDatabase(false);
+    const summary = await refresh();
+    expect(summary.pages.fetched).toBe(DISTRICTS.length);
+    expect(summary.without_representative_title).toBe(DISTRICTS.length);
+    expect(readEntry('0639').representative).toBeNull();
+    expect(await row('0639')).toMatchObject({ article_title: CA39, representative: null, representative_url: null });
+  });
+});
+
+describe('refresh-wikipedia, freshness and conditional requests', () => {
+  it('skips fresh pages, and --force revalidates with If-None-Match: a 304 keeps the data and refreshes fetched_at', async () => {
+    await refresh();
+    const before = readEntry('0639');
+    const beforeRow = await row('0639');
+
+    const second = await refresh();
+    expect(second.pages).toEqual({ fetched: 0, not_modified: 0, failed: 0, skipped: PAGES });
+    expect(server.requests).toHaveLength(PAGES);
+
+    await new Promise((r) => setTimeout(r, 5));
+    const forced = await refresh({ force: true });
+    expect(forced.pages).toEqual({ fetched: 0, not_modified: PAGES, failed: 0, skipped: 0 });
+    const revalidation = server.requestsFor(CA39).at(-1)!;
+    expect(revalidation.ifNoneMatch).toBe(before.article!.etag);
+
+    const after = readEntry('0639');
+    expect({ ...after.article, fetched_at: null }).toEqual({ ...before.article, fetched_at: null });
+    expect(Date.parse(after.article!.fetched_at)).toBeGreaterThan(Date.parse(before.article!.fetched_at));
+    const afterRow = await row('0639');
+    expect(afterRow.fetched_at).toBe(after.article!.fetched_at);
+    expect({ ...afterRow, fetched_at: null, representative_fetched_at: null }).toEqual({
+      ...beforeRow,
+      fetched_at: null,
+      representative_fetched_at: null,
+    });
+  });
+
+  it('refetches stale pages (--max-age) and stores an edited page with its new revision and ETag', async () => {
+    await refresh();
+    const before = readEntry('0639');
+    server.edit(CA39, { extract: 'Rewritten extract.' });
+    await new Promise((r) => setTimeout(r, 30));
+    const summary = await refresh({ maxAgeMs: 10 });
+    expect(summary.pages).toEqual({ fetched: 1, not_modified: PAGES - 1, failed: 0, skipped: 0 });
+    const after = readEntry('0639');
+    expect(after.article).toMatchObject({ extract: 'Rewritten extract.', revision: '1268877113' });
+    expect(after.article!.etag).not.toBe(before.article!.etag);
+    expect(await row('0639')).toMatchObject({ extract: 'Rewritten extract.', revision: '1268877113', etag: after.article!.etag });
+  });
+
+  it('fetches a new representative unconditionally, within the max age, without the old ETag', async () => {
+    await refresh();
+    await withDatabase(dbPath, {}, (db) =>
+      db.connection.run(`UPDATE wikipedia SET representative = 'Zach Nunn', representative_title = 'Zach Nunn' WHERE id = '0639'`),
+    );
+    const summary = await refresh();
+    expect(summary.pages).toEqual({ fetched: 1, not_modified: 0, failed: 0, skipped: PAGES - 1 });
+    expect(server.requests.at(-1)).toMatchObject({ title: 'Zach_Nunn', ifNoneMatch: null });
+    expect(readEntry('0639').representative).toMatchObject({ requested_title: 'Zach Nunn', title: 'Zach Nunn' });
+    expect(await row('0639')).toMatchObject({ representative_url: 'https://en.wikipedia.org/wiki/Zach_Nunn' });
+  });
+
+  it('--only refreshes just the named districts and rejects unknown ids', async () => {
+    const summary = await refresh({ only: ['0639', '1903'] });
+    expect(summary.pages.fetched).toBe(4);
+    expect(new Set(server.requests.map((r) => r.title))).toEqual(
+      new Set(["California's_39th_congressional_district", 'Mark_Takano', "Iowa's_3rd_congressional_district", 'Zach_Nunn']),
+    );
+    expect(fs.existsSync(cacheFile(cacheDir, CLASS, '0200'))).toBe(false);
+    const run = await cli(['--only', '0639,9999']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/--only: no congressional_districts district with id "9999"/);
+  });
+});
+
+describe('refresh-wikipedia under faults', () => {
+  it('honours 429 Retry-After, then succeeds', async () => {
+    server.script(CA39, [{ kind: 'status', status: 429, retryAfter: '1' }]);
+    const summary = await refresh();
+    expect(summary.pages).toMatchObject({ fetched: PAGES, failed: 0 });
+    const [first, second] = server.requestsFor(CA39);
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(950);
+    expect(readEntry('0639').article!.title).toBe(CA39);
+  });
+
+  it('retries transient 5xx and dropped connections, then succeeds', async () => {
+    server.script(CA39, [{ kind: 'status', status: 500 }, { kind: 'reset' }]);
+    server.script('Mark Takano', [{ kind: 'status', status: 503, retryAfter: 'Thu, 01 Jan 1970 00:00:00 GMT' }]);
+    const summary = await refresh();
+    expect(summary.pages).toMatchObject({ fetched: PAGES, failed: 0 });
+    expect(server.requestsFor(CA39)).toHaveLength(3);
+    expect(server.requestsFor('Mark Takano')).toHaveLength(2);
+  });
+
+  it('a persistent 500 fails that page only, keeps its last good data, exits 1 (CLI)', async () => {
+    await refresh();
+    const goodEntry = cacheSnapshot()['0639.json'];
+    const goodRow = await row('0639');
+    server.script(CA39, Array(10).fill({ kind: 'status', status: 500 }));
+    server.edit('Mark Takano', { extract: 'Newer extract.' });
+
+    const run = await cli(['--force', '--json']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/1 page\(s\) failed, their last good data kept: 0639 article \(HTTP 500 \(after 3 attempts\)\)/);
+    expect(server.requestsFor(CA39).length).toBe(1 + 3); // first run + 1 try + 2 retries
+    const summary = JSON.parse(run.stdout) as RefreshSummary;
+    expect(summary.pages).toEqual({ fetched: 1, not_modified: PAGES - 2, failed: 1, skipped: 0 });
+    expect(summary.failures).toEqual([{ id: '0639', page: 'article', title: CA39, error: 'HTTP 500 (after 3 attempts)' }]);
+
+    // The failed article is untouched in file and DB; the other page of the district moved on.
+    const entry = readEntry('0639');
+    expect(JSON.stringify(entry.article)).toBe(JSON.stringify((JSON.parse(goodEntry!) as CacheEntry).article));
+    expect(entry.representative!.extract).toBe('Newer extract.');
+    const after = await row('0639');
+    for (const column of ['article_title', 'article_url', 'description', 'extract', 'revision', 'article_timestamp', 'etag', 'fetched_at']) {
+      expect(after[column], column).toEqual(goodRow[column]);
+    }
+    expect(after.representative_extract).toBe('Newer extract.');
+  });
+
+  it('a timeout fails the page after its retries, and the others are stored', async () => {
+    server.script(CA39, Array(3).fill({ kind: 'delay', ms: 1_500 }));
+    const summary = await refresh({ client: { timeoutMs: 200 } });
+    expect(summary.pages).toMatchObject({ fetched: PAGES - 1, failed: 1 });
+    expect(summary.failures[0]).toMatchObject({ id: '0639', page: 'article', error: 'timed out (after 3 attempts)' });
+    expect(readEntry('0639')).toMatchObject({ article: null, representative: { title: 'Mark Takano' } });
+    expect(await row('0639')).toMatchObject({ article_title: null, representative_url: 'https://en.wikipedia.org/wiki/Mark_Takano', partisan_lean_label: 'D+22' });
+  });
+
+  it('a truncated body fails that page only; previously good data survives it', async () => {
+    await refresh();
+    const good = cacheSnapshot();
+    const goodRow = await row('1903');
+    server.script("Iowa's 3rd congressional district", Array(3).fill({ kind: 'truncate' }));
+    const summary = await refresh({ force: true });
+    expect(summary.pages).toMatchObject({ not_modified: PAGES - 1, failed: 1 });
+    expect(summary.failures[0]!.error).toMatch(/terminated|closed|socket/i);
+    expect(server.requestsFor("Iowa's 3rd congressional district")).toHaveLength(1 + 3);
+    expect(JSON.parse(cacheSnapshot()['1903.json']!).article).toEqual(JSON.parse(good['1903.json']!).article);
+    expect((await row('1903')).extract).toBe(goodRow.extract);
+  });
+
+  it('a malformed body fails that page without retrying (it would come back the same)', async () => {
+    server.script('Zach Nunn', [{ kind: 'malformed' }]);
+    const summary = await refresh();
+    expect(summary.failures).toEqual([
+      { id: '1903', page: 'representative', title: 'Zach Nunn', error: expect.stringMatching(/^malformed summary: body is not valid JSON/) },
+    ]);
+    expect(server.requestsFor('Zach Nunn')).toHaveLength(1);
+    expect(readEntry('1903')).toMatchObject({ article: { title: "Iowa's 3rd congressional district" }, representative: null });
+  });
+
+  it('a page that does not exist (404) fails without retrying', async () => {
+    await withDatabase(dbPath, {}, (db) =>
+      db.connection.run(`UPDATE wikipedia SET representative_title = 'No Such Person (politician)' WHERE id = '4807'`),
+    );
+    const run = await cli([]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/failed: 4807 representative "No Such Person \(politician\)": no such page \(HTTP 404\)/);
+    expect(server.requestsFor('No Such Person (politician)')).toHaveLength(1);
+    expect(readEntry('4807')).toMatchObject({ article: { title: "Texas's 7th congressional district" }, representative: null });
+  });
+
+  it('bodies over the size cap fail, whether announced by Content-Length or streamed', async () => {
+    server.script(CA39, [{ kind: 'huge', bytes: 50_000 }]);
+    server.script('Mark Takano', [{ kind: 'huge', bytes: 50_000, chunked: true }]);
+    const summary = await refresh({ client: { maxBytes: 20_000 } });
+    expect(summary.failures.map((f) => [f.page, f.error])).toEqual([
+      ['article', expect.stringMatching(/^response of \d+ bytes exceeds the 20000-byte cap$/)],
+      ['representative', 'response exceeds the 20000-byte cap'],
+    ]);
+    expect(summary.pages.fetched).toBe(PAGES - 2);
+  });
+});
+
+describe('refresh-wikipedia after a total outage', () => {
+  it('503 for everything, then connection refused: every good entry stays intact in files and DuckDB', async () => {
+    expect((await cli([])).exitCode).toBe(0);
+    const files = cacheSnapshot();
+    const rows = await dbRows();
+    expect(rows.every((r) => r.article_title && r.representative_url)).toBe(true);
+
+    server.setDefault({ kind: 'status', status: 503, retryAfter: '0' });
+    const outage = await cli(['--force', '--json']);
+    expect(outage.exitCode).toBe(1);
+    expect(JSON.parse(outage.stdout).pages).toEqual({ fetched: 0, not_modified: 0, failed: PAGES, skipped: 0 });
+    expect(cacheSnapshot()).toEqual(files);
+    expect(await dbRows()).toEqual(rows);
+
+    const apiBase = server.apiBase;
+    await server.close();
+    const refused = await cli(['--force'], apiBase);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(/ECONNREFUSED/);
+    expect(cacheSnapshot()).toEqual(files);
+    expect(await dbRows()).toEqual(rows);
+    server = await startSummaryServer(); // for afterEach
+  });
+
+  it('computes the partisan lean even when every fetch fails, and writes nothing else', async () => {
+    server.setDefault({ kind: 'status', status: 503 });
+    const summary = await refresh();
+    expect(summary.pages.failed).toBe(PAGES);
+    expect(fs.existsSync(path.join(cacheDir, CLASS))).toBe(false);
+    const rows = await dbRows();
+    expect(rows.map((r) => [r.id, r.partisan_lean_label, r.article_title, r.representative])).toEqual([
+      ['0200', 'R+10', null, 'Nick Begich III'],
+      ['0639', 'D+22', null, 'Mark Takano'],
+      ['1198', null, null, 'Eleanor Holmes Norton'],
+      ['1903', 'EVEN', null, 'Zach Nunn'],
+      ['4807', 'D+31', null, 'Lizzie Fletcher'],
+      ['7298', null, null, 'Pablo Hernández Rivera'],
+    ]);
+  });
+});
