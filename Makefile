@@ -28,3 +28,6 @@ test: deps system-deps typecheck ## type-check and run the whole test suite (uni
 .PHONY: client
 client: deps ## build the browser client library and demo page into client/dist/
 	npm run build:client
+
+refresh-wikipedia: deps ## fetch fresh Wikipedia facts + partisan lean into DuckDB (CLASS=congressional_districts; docs/wikipedia-refresh.md)
+	$(GEOBUNDLE) refresh-wikipedia --class $(or $(CLASS),congressional_districts)
