@@ -31,3 +31,7 @@ client: deps ## build the browser client library and demo page into client/dist/
 
 refresh-wikipedia: deps ## fetch fresh Wikipedia facts + partisan lean into DuckDB (CLASS=congressional_districts; docs/wikipedia-refresh.md)
 	$(GEOBUNDLE) refresh-wikipedia --class $(or $(CLASS),congressional_districts)
+
+build-release: deps ## build releases/$(VERSION)/ from the DuckDB database (VERSION=v1.0.0; docs/release-format.md)
+	@test -n "$(VERSION)" || { echo "usage: make build-release VERSION=v1.0.0" >&2; exit 2; }
+	$(GEOBUNDLE) build-release $(VERSION)

@@ -1,10 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { GeobundleError, ExitCode } from './errors.ts';
 import * as ingest from './commands/ingest.ts';
+import * as buildRelease from './commands/build-release.ts';
+import * as setCurrent from './commands/set-current.ts';
 import * as refreshWikipedia from './commands/refresh-wikipedia.ts';
 
 // One module per command (mapshaper style): each parses its arguments and calls library functions.
-const COMMANDS: Array<{ register(program: Command): void }> = [ingest, refreshWikipedia];
+const COMMANDS: Array<{ register(program: Command): void }> = [ingest, buildRelease, setCurrent, refreshWikipedia];
 
 const program = new Command('geobundle')
   .description(

@@ -1,0 +1,116 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { withDatabase } from '../db.ts';
+import { GeobundleError } from '../errors.ts';
+import { projectRoot } from '../paths.ts';
+import { silentProgress, type Progress } from '../progress.ts';
+import { formatSha256Sums, SHA256SUMS_FILE } from './checksums.ts';
+import { COMPRESSION_TIERS } from './compress.ts';
+import { assertValidManifest, MANIFEST_FILE, manifestFiles, serializeManifest, type ClassManifest, type ReleaseManifest } from './manifest.ts';
+import { alreadyExists, createBuildDir, fsyncTree, publishBuildDir, removeStaleBuildDirs, writeFileSynced } from './publish.ts';
+import { classesWithData, planClass, SourceFingerprint } from './source.ts';
+import { parseVersion } from './version.ts';
+import { writeClass } from './write-class.ts';
+
+export const DEFAULT_PRECISION = 6;
+
+export interface BuildOptions {
+  dbPath: string;
+  releasesDir: string;
+  version: string;
+  /** Decimal places of output coordinates (default 6, ~0.1 m). */
+  precision?: number;
+  progress?: Progress;
+  /** Overrides the build time; by default SOURCE_DATE_EPOCH, else now. */
+  builtAt?: Date;
+}
+
+export interface BuildSummary {
+  version: string;
+  dir: string;
+  manifest: ReleaseManifest;
+  seconds: number;
+}
+
+/** SOURCE_DATE_EPOCH (reproducible-builds.org) fixes built_at so two builds are byte-identical. */
+export function buildTime(env = process.env): Date {
+  const epoch = env.SOURCE_DATE_EPOCH;
+  if (epoch === undefined || epoch === '') return new Date();
+  if (!/^\d+$/.test(epoch)) throw new GeobundleError(`SOURCE_DATE_EPOCH must be a whole number of seconds, got ${JSON.stringify(epoch)}`);
+  return new Date(Number(epoch) * 1000);
+}
+
+function generatorVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function checkPrecision(precision: number): number {
+  if (!Number.isInteger(precision) || precision < 0 || precision > 15) {
+    throw new GeobundleError(`invalid coordinate precision ${precision}: expected a whole number of decimals from 0 to 15 (default ${DEFAULT_PRECISION})`);
+  }
+  return precision;
+}
+
+/**
+ * Builds `<releasesDir>/<version>/` from the database: every class with data,
+ * manifest.json and SHA256SUMS, written into a private directory and renamed
+ * into place only when complete. Nothing is touched before the version, the
+ * precision and the database have been checked.
+ */
+export async function buildRelease(options: BuildOptions): Promise<BuildSummary> {
+  const started = process.hrtime.bigint();
+  const version = parseVersion(options.version);
+  const precision = checkPrecision(options.precision ?? DEFAULT_PRECISION);
+  const progress = options.progress ?? silentProgress;
+  const builtAt = options.builtAt ?? buildTime();
+  const releasesDir = path.resolve(options.releasesDir);
+  const target = path.join(releasesDir, version);
+  if (fs.existsSync(target)) throw alreadyExists(version, target);
+
+  return withDatabase(options.dbPath, { readOnly: true }, async ({ connection }) => {
+    const classes = await classesWithData(connection);
+    if (classes.length === 0) {
+      throw new GeobundleError(`database ${options.dbPath} has no polygons: run "geobundle ingest …" first`);
+    }
+    fs.mkdirSync(releasesDir, { recursive: true });
+    for (const name of removeStaleBuildDirs(releasesDir)) progress.info(`removed ${name}, left by a build that did not finish`);
+    const buildDir = createBuildDir(releasesDir, version);
+    try {
+      const fingerprint = new SourceFingerprint();
+      const classManifests: Record<string, ClassManifest> = {};
+      for (const dataClass of classes) {
+        fingerprint.add(dataClass);
+        const plan = await planClass(connection, dataClass);
+        classManifests[dataClass] = await writeClass({ connection, plan, buildDir, precision, fingerprint, progress });
+      }
+      const manifest: ReleaseManifest = {
+        version,
+        built_at: builtAt.toISOString(),
+        generator: { name: 'geobundle', version: generatorVersion() },
+        source_fingerprint: fingerprint.digest(),
+        coordinate_precision: precision,
+        compression: { tiers: [...COMPRESSION_TIERS] },
+        classes: classManifests,
+      };
+      assertValidManifest(manifest, `the manifest built for ${version}`);
+      const manifestText = serializeManifest(manifest);
+      writeFileSynced(path.join(buildDir, MANIFEST_FILE), manifestText);
+      writeFileSynced(
+        path.join(buildDir, SHA256SUMS_FILE),
+        formatSha256Sums([
+          ...manifestFiles(manifest).map((f) => ({ path: f.path, sha256: f.sha256 })),
+          { path: MANIFEST_FILE, sha256: crypto.createHash('sha256').update(manifestText).digest('hex') },
+        ]),
+      );
+      fsyncTree(buildDir);
+      publishBuildDir(buildDir, target, version);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      progress.info(`published ${target} in ${seconds.toFixed(1)} s`);
+      return { version, dir: target, manifest, seconds };
+    } catch (err) {
+      fs.rmSync(buildDir, { recursive: true, force: true });
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,57 @@
+import { CompressedPairWriter, type CompressedOutput } from './compress.ts';
+import { emptyBbox, extendBbox, type Bbox, type MutableBbox } from './bbox.ts';
+
+/**
+ * The two shapes of bundle file, written item by item so a class never sits
+ * in memory: a GeoJSON FeatureCollection (one feature per line, which keeps
+ * diffs and `zcat | head` readable) and a JSON object keyed by feature id.
+ */
+const SHAPES = {
+  'feature-collection': { open: '{"type":"FeatureCollection","features":[', close: ']}\n' },
+  'keyed-object': { open: '{', close: '}\n' },
+} as const;
+
+export type BundleShape = keyof typeof SHAPES;
+
+export interface BundleFileResult extends CompressedOutput {
+  feature_count: number;
+  bbox: Bbox | null;
+}
+
+export class BundleFileWriter {
+  private readonly writer: CompressedPairWriter;
+  private readonly shape: (typeof SHAPES)[BundleShape];
+  private count = 0;
+  private readonly bbox: MutableBbox = emptyBbox();
+
+  constructor(
+    basePath: string,
+    shape: BundleShape,
+    estimatedBytes: number,
+  ) {
+    this.shape = SHAPES[shape];
+    this.writer = new CompressedPairWriter(basePath, estimatedBytes);
+  }
+
+  get featureCount(): number {
+    return this.count;
+  }
+
+  /** Adds one item: a serialised Feature, or a serialised `"<id>":{...}` member. */
+  async add(json: string, bbox?: Bbox): Promise<void> {
+    const prefix = this.count === 0 ? this.shape.open + '\n' : ',\n';
+    this.count += 1;
+    if (bbox) extendBbox(this.bbox, bbox);
+    await this.writer.write(prefix + json);
+  }
+
+  async end(): Promise<BundleFileResult> {
+    await this.writer.write(this.count === 0 ? this.shape.open + this.shape.close : '\n' + this.shape.close);
+    const output = await this.writer.end();
+    return { ...output, feature_count: this.count, bbox: this.bbox.empty ? null : this.bbox.value() };
+  }
+
+  abort(): void {
+    this.writer.abort();
+  }
+}

@@ -1,0 +1,183 @@
+import crypto from 'node:crypto';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+
+/**
+ * Every bundle is written twice, gzip and brotli, from one stream of text:
+ * nginx serves the `.br` to browsers that accept it and the `.gz` otherwise,
+ * and nothing is ever stored uncompressed. The compressors run on libuv's
+ * thread pool, so the dozen streams of a build compress in parallel while
+ * the main thread turns rows into JSON.
+ */
+
+export type Encoding = 'gzip' | 'br';
+
+export const ENCODINGS: readonly Encoding[] = ['gzip', 'br'];
+
+export const EXTENSION: Record<Encoding, string> = { gzip: '.gz', br: '.br' };
+
+export interface CompressionTier {
+  /** The tier applies to files whose estimated uncompressed size is at most this many bytes (null: any size). */
+  max_uncompressed_bytes: number | null;
+  gzip_level: number;
+  brotli_quality: number;
+  brotli_lgwin: number;
+}
+
+/**
+ * Chosen by measurement (docs/release-format.md has the figures): brotli
+ * quality 11 saves another ~18% over quality 9 on district GeoJSON but runs
+ * at well under 1 MB/s, so it is kept for small files (the per-state bundles
+ * most clients fetch); quality 9 and gzip 9 cost a few times the CPU of the
+ * defaults for 1–2% and suit mid-size files; past 32 MiB the defaults-ish
+ * gzip 6 / brotli 5 keep a 676 MB class within minutes, and brotli's widest
+ * window (16 MiB) lets it reach repeats across neighbouring features.
+ */
+export const COMPRESSION_TIERS: readonly CompressionTier[] = [
+  { max_uncompressed_bytes: 256 * 1024, gzip_level: 9, brotli_quality: 11, brotli_lgwin: 22 },
+  { max_uncompressed_bytes: 32 * 1024 * 1024, gzip_level: 9, brotli_quality: 9, brotli_lgwin: 22 },
+  { max_uncompressed_bytes: null, gzip_level: 6, brotli_quality: 5, brotli_lgwin: 24 },
+];
+
+export function tierFor(estimatedBytes: number): CompressionTier {
+  return COMPRESSION_TIERS.find((t) => t.max_uncompressed_bytes === null || estimatedBytes <= t.max_uncompressed_bytes)!;
+}
+
+export interface EncodedFile {
+  /** Absolute path of the written file. */
+  file: string;
+  encoding: Encoding;
+  compression_level: number;
+  bytes: number;
+  sha256: string;
+}
+
+export interface CompressedOutput {
+  uncompressed_bytes: number;
+  uncompressed_sha256: string;
+  files: EncodedFile[];
+}
+
+function createCompressor(encoding: Encoding, tier: CompressionTier, estimatedBytes: number): zlib.Gzip | zlib.BrotliCompress {
+  // 64 KiB output chunks: fewer round trips to the thread pool than the 16 KiB default.
+  const chunkSize = 64 * 1024;
+  if (encoding === 'gzip') return zlib.createGzip({ level: tier.gzip_level, chunkSize });
+  return zlib.createBrotliCompress({
+    chunkSize,
+    params: {
+      [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
+      [zlib.constants.BROTLI_PARAM_QUALITY]: tier.brotli_quality,
+      [zlib.constants.BROTLI_PARAM_LGWIN]: tier.brotli_lgwin,
+      // The hint lets the encoder size its buffers; it is derived from the
+      // database, so builds stay reproducible.
+      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: Math.min(estimatedBytes, 2 ** 30),
+    },
+  });
+}
+
+interface Sink {
+  encoding: Encoding;
+  file: string;
+  level: number;
+  compressor: zlib.Gzip | zlib.BrotliCompress;
+  done: Promise<void>;
+  hash: crypto.Hash;
+  bytes: number;
+}
+
+function openSink(file: string, encoding: Encoding, tier: CompressionTier, estimatedBytes: number): Sink {
+  const compressor = createCompressor(encoding, tier, estimatedBytes);
+  const sink: Sink = {
+    encoding,
+    file,
+    level: encoding === 'gzip' ? tier.gzip_level : tier.brotli_quality,
+    compressor,
+    hash: crypto.createHash('sha256'),
+    bytes: 0,
+    done: Promise.resolve(),
+  };
+  sink.done = pipeline(
+    compressor,
+    async function* (source: AsyncIterable<Buffer>) {
+      for await (const chunk of source) {
+        sink.hash.update(chunk);
+        sink.bytes += chunk.length;
+        yield chunk;
+      }
+    },
+    // `wx`: a build directory is fresh, so an existing file is a bug, never overwritten;
+    // `flush`: fsync before close, so the rename that publishes the release never exposes unsynced data.
+    fs.createWriteStream(file, { flags: 'wx', flush: true }),
+  );
+  // Failures surface through `done`; this keeps an early one from being reported as unhandled.
+  sink.done.catch(() => {});
+  return sink;
+}
+
+/** Text buffered before it is handed to the compressors: big enough to amortise the calls, small enough not to matter. */
+const FLUSH_BYTES = 1024 * 1024;
+
+/**
+ * One logical file written as `<base>.gz` and `<base>.br`. `write` buffers
+ * text and returns a promise that waits for the compressors when they fall
+ * behind, so memory stays bounded by the buffers, not by the file size.
+ */
+export class CompressedPairWriter {
+  private readonly sinks: Sink[];
+  private readonly contentHash = crypto.createHash('sha256');
+  private pending: string[] = [];
+  private pendingLength = 0;
+  private uncompressedBytes = 0;
+
+  constructor(basePath: string, estimatedBytes: number) {
+    const tier = tierFor(estimatedBytes);
+    this.sinks = ENCODINGS.map((e) => openSink(basePath + EXTENSION[e], e, tier, estimatedBytes));
+  }
+
+  async write(text: string): Promise<void> {
+    this.pending.push(text);
+    this.pendingLength += text.length;
+    if (this.pendingLength >= FLUSH_BYTES) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const buffer = Buffer.from(this.pending.join(''), 'utf8');
+    this.pending = [];
+    this.pendingLength = 0;
+    this.contentHash.update(buffer);
+    this.uncompressedBytes += buffer.length;
+    await Promise.all(
+      this.sinks.map(async (s) => {
+        if (!s.compressor.write(buffer)) {
+          // Racing with `done` turns a failed pipeline into an error instead of a wait for a drain that never comes.
+          await Promise.race([once(s.compressor, 'drain'), s.done]);
+        }
+      }),
+    );
+  }
+
+  async end(): Promise<CompressedOutput> {
+    await this.flush();
+    for (const s of this.sinks) s.compressor.end();
+    await Promise.all(this.sinks.map((s) => s.done));
+    return {
+      uncompressed_bytes: this.uncompressedBytes,
+      uncompressed_sha256: this.contentHash.digest('hex'),
+      files: this.sinks.map((s) => ({
+        file: s.file,
+        encoding: s.encoding,
+        compression_level: s.level,
+        bytes: s.bytes,
+        sha256: s.hash.digest('hex'),
+      })),
+    };
+  }
+
+  /** Stops the compressors after a failure elsewhere; the build directory is removed by the caller. */
+  abort(): void {
+    for (const s of this.sinks) s.compressor.destroy();
+  }
+}

@@ -1,0 +1,130 @@
+import type { Position } from 'geojson';
+import { GeobundleError } from '../errors.ts';
+import { geometryProblem, normalizeGeometry, type ArealGeometry } from '../geometry.ts';
+import type { DataClassName } from '../types.ts';
+import { geometryBbox, type Bbox } from './bbox.ts';
+import type { SourceRow } from './source.ts';
+
+/**
+ * Turns one source row into the JSON text of its bundle entries. The
+ * geometry is normalised once (rounding + RFC 7946 winding) and re-checked,
+ * because rounding can collapse a small ring; the same text then goes into
+ * all.geojson, polygons.geojson and the state's file. Key order is fixed by
+ * construction, so output is byte-for-byte deterministic.
+ */
+export interface SerializedFeature {
+  id: string;
+  stateFips: string | null;
+  bbox: Bbox;
+  /** Feature with properties id, name, state_fips, census, wikipedia (all.geojson, by_state). */
+  full: string;
+  /** Feature with properties id, name, state_fips (polygons.geojson). */
+  polygon: string;
+  /** `"<id>":{...}` members for census.json / wikipedia.json, or null without data. */
+  censusMember: string | null;
+  wikipediaMember: string | null;
+}
+
+/**
+ * normalizeGeometry drops repeated consecutive positions, so a ring that
+ * encloses no area at the output precision ends up with fewer than 4
+ * positions. Such rings are dropped (a collapsed hole, or a collapsed
+ * polygon of a MultiPolygon with its holes): they hold nothing to draw, and
+ * published outlines carry them (22 rings of us-atlas's counties are spikes
+ * like [a, b, a, a]). Null when nothing is left.
+ */
+export function dropCollapsedRings(geometry: ArealGeometry): ArealGeometry | null {
+  const keep = (polygon: Position[][]): Position[][] | null =>
+    (polygon[0]?.length ?? 0) < 4 ? null : polygon.filter((ring) => ring.length >= 4);
+  if (geometry.type === 'Polygon') {
+    const polygon = keep(geometry.coordinates);
+    return polygon && { type: 'Polygon', coordinates: polygon };
+  }
+  const polygons = geometry.coordinates.map(keep).filter((p): p is Position[][] => p !== null);
+  return polygons.length === 0 ? null : { type: 'MultiPolygon', coordinates: polygons };
+}
+
+/**
+ * Output geometry of a feature, or a one-phrase problem. A feature that
+ * keeps no ring is one of two cases: its source had no area either (us-atlas
+ * draws the 2 sq mi city of Falls Church, VA, as the spike [a, b, a, a]),
+ * which is written rounded, as the source has it, since ingest accepted it;
+ * or rounding destroyed real area, which fails the build: the remedy is a
+ * higher precision.
+ */
+function outputGeometry(source: ArealGeometry, precision: number): ArealGeometry | string {
+  const normalized = dropCollapsedRings(normalizeGeometry(source, precision));
+  if (normalized !== null) return normalized;
+  if (dropCollapsedRings(normalizeGeometry(source, MAX_PRECISION)) !== null) {
+    return `it collapses to nothing when rounded to ${precision} decimals; build with a higher --precision`;
+  }
+  const factor = 10 ** precision;
+  const round = (ring: Position[]) => ring.map(([x, y]) => [Math.round(x! * factor) / factor, Math.round(y! * factor) / factor]);
+  return source.type === 'Polygon'
+    ? { type: 'Polygon', coordinates: source.coordinates.map(round) }
+    : { type: 'MultiPolygon', coordinates: source.coordinates.map((p) => p.map(round)) };
+}
+
+/** Past 15 decimals doubles hold no more digits: rounding there is the identity, minus repeated positions. */
+const MAX_PRECISION = 15;
+
+function fail(dataClass: DataClassName, id: string, problem: string): never {
+  throw new GeobundleError(`${dataClass} feature "${id}": ${problem}; fix the source and ingest it again`);
+}
+
+/** Parses a joined row's JSON and drops its key columns, which the bundle already keys by. */
+function joinedObject(
+  dataClass: DataClassName,
+  id: string,
+  what: string,
+  json: string | null,
+  keys: readonly string[],
+): Record<string, unknown> | null {
+  if (json === null) return null;
+  let value: Record<string, unknown>;
+  try {
+    value = JSON.parse(json) as Record<string, unknown>;
+  } catch (err) {
+    // DuckDB writes NaN/Infinity doubles as bare words, which JSON cannot carry.
+    return fail(dataClass, id, `its ${what} row is not representable as JSON (${(err as Error).message}): ${json.slice(0, 200)}`);
+  }
+  for (const k of keys) delete value[k];
+  return value;
+}
+
+export function serializeFeature(dataClass: DataClassName, row: SourceRow, precision: number): SerializedFeature {
+  let source: unknown;
+  try {
+    source = JSON.parse(row.geometry);
+  } catch (err) {
+    return fail(dataClass, row.id, `stored geometry is not valid JSON (${(err as Error).message})`);
+  }
+  const before = geometryProblem(source);
+  if (before) fail(dataClass, row.id, before);
+  let geometry: ArealGeometry | string;
+  try {
+    geometry = outputGeometry(source as ArealGeometry, precision);
+  } catch (err) {
+    return fail(dataClass, row.id, `cannot normalise the geometry (${(err as Error).message})`);
+  }
+  if (typeof geometry === 'string') return fail(dataClass, row.id, geometry);
+  const after = geometryProblem(geometry);
+  if (after) fail(dataClass, row.id, `after rounding to ${precision} decimals: ${after}`);
+
+  const census = joinedObject(dataClass, row.id, 'census', row.census, ['id']);
+  const wikipedia = joinedObject(dataClass, row.id, 'wikipedia', row.wikipedia, ['data_class', 'id']);
+  const id = JSON.stringify(row.id);
+  const base = `{"type":"Feature","id":${id},"properties":{"id":${id},"name":${JSON.stringify(row.name)},"state_fips":${JSON.stringify(row.stateFips)}`;
+  const geometryJson = JSON.stringify(geometry);
+  const censusJson = census === null ? null : JSON.stringify(census);
+  const wikipediaJson = wikipedia === null ? null : JSON.stringify(wikipedia);
+  return {
+    id: row.id,
+    stateFips: row.stateFips,
+    bbox: geometryBbox(geometry),
+    full: `${base},"census":${censusJson ?? 'null'},"wikipedia":${wikipediaJson ?? 'null'}},"geometry":${geometryJson}}`,
+    polygon: `${base}},"geometry":${geometryJson}}`,
+    censusMember: censusJson === null ? null : `${id}:${censusJson}`,
+    wikipediaMember: wikipediaJson === null ? null : `${id}:${wikipediaJson}`,
+  };
+}

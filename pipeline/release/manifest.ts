@@ -1,0 +1,85 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { GeobundleError } from '../errors.ts';
+import { projectRoot } from '../paths.ts';
+import type { DataClassName, ReleaseVersion, StateFips } from '../types.ts';
+import type { Bbox } from './bbox.ts';
+import type { CompressionTier, Encoding } from './compress.ts';
+
+/** manifest.json of a release; manifests/release-manifest.schema.json is the normative description. */
+export interface ReleaseManifest {
+  version: ReleaseVersion;
+  built_at: string;
+  generator: { name: 'geobundle'; version: string };
+  source_fingerprint: string;
+  coordinate_precision: number;
+  compression: { tiers: CompressionTier[] };
+  classes: Record<DataClassName, ClassManifest>;
+}
+
+export interface ClassManifest {
+  feature_count: number;
+  bbox: Bbox | null;
+  files: ManifestFile[];
+}
+
+export type FileKind = 'all' | 'polygons' | 'census' | 'wikipedia' | 'by_state';
+
+export interface ManifestFile {
+  path: string;
+  kind: FileKind;
+  state_fips?: StateFips;
+  media_type: string;
+  encoding: Encoding;
+  compression_level: number;
+  bytes: number;
+  sha256: string;
+  uncompressed_bytes: number;
+  uncompressed_sha256: string;
+  feature_count: number;
+  bbox: Bbox | null;
+}
+
+export const MANIFEST_FILE = 'manifest.json';
+export const MANIFEST_SCHEMA_PATH = path.join(projectRoot, 'manifests', 'release-manifest.schema.json');
+
+let validator: ReturnType<Ajv2020['compile']> | undefined;
+
+/** Schema problems of a manifest, one line each; empty when it is valid. */
+export function manifestProblems(manifest: unknown): string[] {
+  validator ??= new Ajv2020({ allErrors: true }).compile(
+    JSON.parse(fs.readFileSync(MANIFEST_SCHEMA_PATH, 'utf8')),
+  );
+  if (validator(manifest)) return [];
+  return (validator.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
+}
+
+export function assertValidManifest(manifest: unknown, where: string): asserts manifest is ReleaseManifest {
+  const problems = manifestProblems(manifest);
+  if (problems.length > 0) {
+    throw new GeobundleError(`${where} does not match ${path.relative(projectRoot, MANIFEST_SCHEMA_PATH)}: ${problems.slice(0, 5).join('; ')}`);
+  }
+}
+
+/** Stable text: two-space indent and a final newline, so a manifest diffs well and hashes the same every build. */
+export function serializeManifest(manifest: ReleaseManifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+/** Reads and validates `<releaseDir>/manifest.json`. */
+export function readManifest(releaseDir: string): ReleaseManifest {
+  const file = path.join(releaseDir, MANIFEST_FILE);
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new GeobundleError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  assertValidManifest(manifest, file);
+  return manifest;
+}
+
+export function manifestFiles(manifest: ReleaseManifest): ManifestFile[] {
+  return Object.values(manifest.classes).flatMap((c) => c.files);
+}

@@ -1,0 +1,109 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { GeobundleError } from '../errors.ts';
+import { readManifest, manifestFiles } from './manifest.ts';
+import { fsyncDir } from './publish.ts';
+import { compareVersions, isReleaseVersion, parseVersion } from './version.ts';
+import { verifyRelease } from './verify-release.ts';
+import type { ReleaseVersion } from '../types.ts';
+
+/**
+ * The releases directory as a whole: which versions exist and which one is
+ * current. The current pointer is two things kept in step — current.json for
+ * programs, and the relative symlink `current` that nginx follows per request
+ * — each replaced by an atomic rename, never edited in place.
+ */
+
+export const CURRENT_JSON = 'current.json';
+export const CURRENT_LINK = 'current';
+
+export interface CurrentRelease {
+  version: ReleaseVersion;
+  updated_at: string;
+}
+
+export interface ReleaseListing {
+  version: ReleaseVersion;
+  built_at: string | null;
+  current: boolean;
+  classes: string[];
+  features: number;
+  files: number;
+  bytes: number;
+  /** Set when the manifest cannot be read; the version is still listed so it is not silently hidden. */
+  error?: string;
+}
+
+export function readCurrent(releasesDir: string): CurrentRelease | null {
+  const file = path.join(releasesDir, CURRENT_JSON);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  const parsed = JSON.parse(text) as CurrentRelease;
+  if (!isReleaseVersion(parsed.version)) throw new GeobundleError(`${file} names an invalid version ${JSON.stringify(parsed.version)}`);
+  return parsed;
+}
+
+/** Published versions, oldest first. Build directories (dot-prefixed) and other names are not releases. */
+export function listReleases(releasesDir: string): ReleaseListing[] {
+  if (!fs.existsSync(releasesDir)) return [];
+  const current = readCurrent(releasesDir)?.version;
+  const versions = fs
+    .readdirSync(releasesDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && isReleaseVersion(e.name))
+    .map((e) => e.name as ReleaseVersion)
+    .sort(compareVersions);
+  return versions.map((version) => {
+    try {
+      const manifest = readManifest(path.join(releasesDir, version));
+      const files = manifestFiles(manifest);
+      return {
+        version,
+        built_at: manifest.built_at,
+        current: version === current,
+        classes: Object.keys(manifest.classes),
+        features: Object.values(manifest.classes).reduce((n, c) => n + c.feature_count, 0),
+        files: files.length,
+        bytes: files.reduce((n, f) => n + f.bytes, 0),
+      };
+    } catch (err) {
+      return { version, built_at: null, current: version === current, classes: [], features: 0, files: 0, bytes: 0, error: (err as Error).message };
+    }
+  });
+}
+
+function replaceAtomically(releasesDir: string, name: string, create: (tmp: string) => void): void {
+  const tmp = path.join(releasesDir, `.${name}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+  try {
+    create(tmp);
+    fs.renameSync(tmp, path.join(releasesDir, name));
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw new GeobundleError(`cannot update ${path.join(releasesDir, name)}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Points `current` at an existing release whose files are all present with
+ * their listed sizes (a full checksum run is `verify-release`).
+ */
+export async function setCurrent(releasesDir: string, version: string, now = new Date()): Promise<{ current: CurrentRelease; previous: ReleaseVersion | null }> {
+  const v = parseVersion(version);
+  const check = await verifyRelease({ releasesDir, version: v, structureOnly: true });
+  if (!check.ok) {
+    const first = check.problems.slice(0, 3).map((p) => `${p.path}: ${p.detail}`).join('; ');
+    throw new GeobundleError(`release ${v} is incomplete, not making it current (${check.problems.length} problems: ${first})`);
+  }
+  const previous = readCurrent(releasesDir)?.version ?? null;
+  const current: CurrentRelease = { version: v, updated_at: now.toISOString() };
+  replaceAtomically(releasesDir, CURRENT_JSON, (tmp) => fs.writeFileSync(tmp, `${JSON.stringify(current, null, 2)}\n`, { flag: 'wx', flush: true }));
+  // Relative, so the releases directory can be moved or mounted elsewhere (nginx, containers).
+  replaceAtomically(releasesDir, CURRENT_LINK, (tmp) => fs.symlinkSync(v, tmp));
+  fsyncDir(releasesDir);
+  return { current, previous };
+}

@@ -1,0 +1,134 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { GeobundleError } from '../errors.ts';
+import { parseSha256Sums, sha256File, SHA256SUMS_FILE } from './checksums.ts';
+import { MANIFEST_FILE, manifestFiles, manifestProblems, type ReleaseManifest } from './manifest.ts';
+import { parseVersion } from './version.ts';
+
+/**
+ * Checks a published release against its own manifest.json and SHA256SUMS:
+ * every listed file present with the listed size and checksum, nothing
+ * unlisted, the two lists in agreement. Every problem is collected, so one
+ * run names them all.
+ */
+
+export type ProblemKind = 'missing' | 'extra' | 'size' | 'checksum' | 'manifest' | 'sha256sums';
+
+export interface VerifyProblem {
+  path: string;
+  kind: ProblemKind;
+  detail: string;
+}
+
+export interface VerifyResult {
+  version: string;
+  dir: string;
+  ok: boolean;
+  /** Files whose size (and, unless structureOnly, checksum) matched. */
+  filesChecked: number;
+  problems: VerifyProblem[];
+}
+
+export interface VerifyOptions {
+  releasesDir: string;
+  version: string;
+  /** Sizes and presence only, no hashing: the quick check set-current makes before pointing at a version. */
+  structureOnly?: boolean;
+}
+
+function walkFiles(root: string, dir = root): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? walkFiles(root, full) : [path.relative(root, full).split(path.sep).join('/')];
+  });
+}
+
+export async function verifyRelease({ releasesDir, version, structureOnly = false }: VerifyOptions): Promise<VerifyResult> {
+  parseVersion(version);
+  const dir = path.join(path.resolve(releasesDir), version);
+  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new GeobundleError(`release ${version} not found: no directory ${dir} (see "geobundle list-releases")`);
+  }
+  const problems: VerifyProblem[] = [];
+  const onDisk = new Set(walkFiles(dir));
+
+  // Listed file → expected size (when the manifest gives one) and checksum(s) from each list.
+  const expected = new Map<string, { bytes?: number; sha256: Set<string> }>();
+  const expect = (file: string, sha256: string, bytes?: number) => {
+    const e = expected.get(file) ?? { sha256: new Set<string>() };
+    e.sha256.add(sha256);
+    if (bytes !== undefined) e.bytes = bytes;
+    expected.set(file, e);
+  };
+
+  let manifest: ReleaseManifest | undefined;
+  if (!onDisk.has(MANIFEST_FILE)) {
+    problems.push({ path: MANIFEST_FILE, kind: 'missing', detail: 'the release has no manifest.json' });
+  } else {
+    try {
+      const parsed: unknown = JSON.parse(fs.readFileSync(path.join(dir, MANIFEST_FILE), 'utf8'));
+      const schema = manifestProblems(parsed);
+      if (schema.length > 0) problems.push({ path: MANIFEST_FILE, kind: 'manifest', detail: `does not match the schema: ${schema.slice(0, 3).join('; ')}` });
+      else manifest = parsed as ReleaseManifest;
+    } catch (err) {
+      problems.push({ path: MANIFEST_FILE, kind: 'manifest', detail: `is not valid JSON: ${(err as Error).message}` });
+    }
+  }
+  if (manifest && manifest.version !== version) {
+    problems.push({ path: MANIFEST_FILE, kind: 'manifest', detail: `says version ${manifest.version}, but sits in ${version}/` });
+  }
+  const manifestPaths = new Set<string>();
+  for (const f of manifest ? manifestFiles(manifest) : []) {
+    manifestPaths.add(f.path);
+    expect(f.path, f.sha256, f.bytes);
+  }
+
+  if (!onDisk.has(SHA256SUMS_FILE)) {
+    problems.push({ path: SHA256SUMS_FILE, kind: 'missing', detail: 'the release has no SHA256SUMS' });
+  } else {
+    const { entries, malformed } = parseSha256Sums(fs.readFileSync(path.join(dir, SHA256SUMS_FILE), 'utf8'));
+    for (const line of malformed) problems.push({ path: SHA256SUMS_FILE, kind: 'sha256sums', detail: `malformed line ${JSON.stringify(line)}` });
+    const listed = new Set(entries.map((e) => e.path));
+    for (const e of entries) {
+      if (manifest && e.path !== MANIFEST_FILE && !manifestPaths.has(e.path)) {
+        problems.push({ path: e.path, kind: 'sha256sums', detail: 'listed in SHA256SUMS but not in manifest.json' });
+      }
+      expect(e.path, e.sha256);
+    }
+    for (const p of manifestPaths) {
+      if (!listed.has(p)) problems.push({ path: p, kind: 'sha256sums', detail: 'listed in manifest.json but not in SHA256SUMS' });
+    }
+    if (!listed.has(MANIFEST_FILE)) problems.push({ path: MANIFEST_FILE, kind: 'sha256sums', detail: 'SHA256SUMS does not cover manifest.json' });
+  }
+
+  let filesChecked = 0;
+  for (const [file, want] of [...expected].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (!onDisk.has(file)) {
+      problems.push({ path: file, kind: 'missing', detail: 'listed but not on disk' });
+      continue;
+    }
+    const full = path.join(dir, file);
+    const bytes = fs.statSync(full).size;
+    if (want.bytes !== undefined && bytes !== want.bytes) {
+      problems.push({ path: file, kind: 'size', detail: `is ${bytes} bytes, manifest says ${want.bytes}` });
+      continue;
+    }
+    if (want.sha256.size > 1) {
+      problems.push({ path: file, kind: 'checksum', detail: 'manifest.json and SHA256SUMS list different checksums' });
+      continue;
+    }
+    if (!structureOnly) {
+      const actual = await sha256File(full);
+      const [listed] = want.sha256;
+      if (actual !== listed) {
+        problems.push({ path: file, kind: 'checksum', detail: `sha256 is ${actual}, expected ${listed}` });
+        continue;
+      }
+    }
+    filesChecked += 1;
+  }
+  for (const file of [...onDisk].sort()) {
+    if (file !== SHA256SUMS_FILE && !expected.has(file)) problems.push({ path: file, kind: 'extra', detail: 'on disk but listed nowhere' });
+  }
+  return { version, dir, ok: problems.length === 0, filesChecked, problems };
+}
