@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { withDatabase } from '../db.ts';
+import { ingestCensus } from '../ingest/census.ts';
 import { ingestGeojson } from '../ingest/geojson.ts';
 import { ingestUsAtlas } from '../ingest/us-atlas.ts';
 import { dbOption, jsonOption, quietOption } from './options.ts';
@@ -57,6 +58,35 @@ export function register(program: Command): void {
         ingestGeojson(db.connection, { input, dataClass: opts.class, vintage: opts.vintage, progress }),
       );
       progress.info(`ingested ${summary.features} ${summary.dataClass} features from ${summary.files} files into ${opts.db} in ${summary.seconds.toFixed(1)} s`);
+      if (opts.json) printJson(summary);
+    });
+
+  ingest
+    .command('census')
+    .description(
+      'replace the census table of one data class (census_<class>) with the rows of a CSV file.\n' +
+        'DuckDB reads the CSV and types its columns (numbers stay numbers; names are kept as written).\n' +
+        "Each row's id comes from its key column (the class spec's census_key.column, e.g. CONG119):\n" +
+        'AL-01 is 0101, AK-AT-LARGE is 0200. A key that names no known district (or no polygon of the\n' +
+        'class, once polygons are ingested) or appears twice is an error, and nothing changes.',
+    )
+    .argument('<csv>', 'CSV file with a header row')
+    .requiredOption('--class <class>', 'data class the rows describe (a spec in manifests/classes/)')
+    .option('--key <column>', "column holding each row's district key (default: the class spec's census_key.column)")
+    .addOption(dbOption())
+    .addOption(quietOption())
+    .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      '\nExample:\n' +
+        '  $ geobundle ingest census ../shared/data/cd119/rdh_cong119_district_data.csv --class congressional_districts\n',
+    )
+    .action(async (csv: string, opts: { class: string; key?: string; db: string; quiet?: boolean; json?: boolean }) => {
+      const progress = stderrProgress(Boolean(opts.quiet));
+      const summary = await withDatabase(opts.db, {}, (db) =>
+        ingestCensus(db.connection, { csv, dataClass: opts.class, keyColumn: opts.key }),
+      );
+      progress.info(`ingested ${summary.rows} rows of ${summary.columns} columns into ${summary.table} of ${opts.db}`);
       if (opts.json) printJson(summary);
     });
 }
