@@ -1,0 +1,58 @@
+/**
+ * Maps a raw request target to an API route. Pure, so every odd path is
+ * checked in unit tests without a server.
+ *
+ * The raw path is never decoded or normalised: every legitimate segment is
+ * plain `[A-Za-z0-9._-]`, so anything percent-encoded, a `.`/`..` segment or
+ * an empty segment (`//`) is simply not found — nothing a client sends can
+ * name a file outside releases/.
+ */
+import { isReleaseVersion } from '../pipeline/release/version.ts';
+
+export type Route =
+  | { kind: 'healthz' }
+  | { kind: 'releases' }
+  | { kind: 'current' }
+  | { kind: 'manifest'; version: string }
+  | { kind: 'bundle'; version: string; dataClass: string }
+  | { kind: 'error'; status: 400 | 404; message: string };
+
+const SEGMENT = /^[A-Za-z0-9._-]+$/;
+const CLASS_NAME = /^[a-z][a-z0-9_]*$/;
+
+const notFound = (message = 'not found'): Route => ({ kind: 'error', status: 404, message });
+
+/** The path of an origin-form (`/a/b?q`) or absolute-form (`http://h/a/b`) request target, undecoded. */
+function rawPath(target: string): string | null {
+  const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*(\/[^?#]*)?/.exec(target);
+  if (absolute) return absolute[1] ?? '/';
+  if (!target.startsWith('/')) return null;
+  return target.replace(/[?#].*$/s, '');
+}
+
+export function route(target: string): Route {
+  const pathname = rawPath(target);
+  if (pathname === null) return notFound();
+  if (pathname === '/healthz') return { kind: 'healthz' };
+
+  const segments = pathname.split('/').slice(1);
+  if (segments.some((s) => !SEGMENT.test(s) || s === '.' || s === '..')) return notFound();
+  const [api, v1, releases, version, ...rest] = segments;
+  if (api !== 'api' || v1 !== 'v1' || releases !== 'releases') return notFound();
+  if (version === undefined) return { kind: 'releases' };
+  if (version === 'current' && rest.length === 0) return { kind: 'current' };
+  if (!isReleaseVersion(version)) {
+    return {
+      kind: 'error',
+      status: 400,
+      message: `malformed release version ${JSON.stringify(version)}: expected vMAJOR.MINOR.PATCH, e.g. v1.0.0`,
+    };
+  }
+  if (rest.length === 1 && rest[0] === 'manifest') return { kind: 'manifest', version };
+  if (rest.length === 2 && rest[1] === 'bundle.geojson.gz') {
+    const dataClass = rest[0]!;
+    if (!CLASS_NAME.test(dataClass)) return notFound(`release ${version} has no data class ${JSON.stringify(dataClass)}`);
+    return { kind: 'bundle', version, dataClass };
+  }
+  return notFound();
+}
