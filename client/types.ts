@@ -1,32 +1,12 @@
 import type { Feature, FeatureCollection, MultiPolygon, Polygon } from 'geojson';
 
 /**
- * What the browser reads from a release (see the release layout in the
- * README and manifests/release-manifest.schema.json). Only the fields the
- * client relies on are typed; the rest pass through untouched.
+ * What the browser reads from a release. The manifest and current-pointer
+ * types are the pipeline's own (type-only imports: nothing of the Node code
+ * reaches the browser bundle), so client and build cannot drift apart.
  */
-
-/** `GET /api/v1/releases/current`. */
-export interface CurrentRelease {
-  version: string;
-  updated_at?: string;
-}
-
-/** One file of a class in manifest.json; `sha256` is of the file's bytes as stored (the .gz). */
-export interface ManifestFile {
-  path: string;
-  bytes: number;
-  uncompressed_bytes: number;
-  sha256: string;
-  feature_count?: number;
-  bbox?: number[];
-}
-
-export interface ReleaseManifest {
-  version: string;
-  built_at: string;
-  classes: Record<string, { feature_count: number; files: ManifestFile[] }>;
-}
+export type { ManifestFile, ReleaseManifest } from '../pipeline/release/manifest.ts';
+export type { CurrentRelease } from '../pipeline/release/releases.ts';
 
 /** Census columns of one district as in the source CSV (e.g. TOTPOP20, Median_HH_Income_Est). */
 export type CensusFacts = Record<string, string | number | null>;

@@ -1,0 +1,136 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { projectRoot } from '../../pipeline/paths.ts';
+
+/**
+ * Driving the demo page in Debian's headless Chromium (never a downloaded
+ * browser) for the client tests: launch with a profile on disk, record the
+ * network, wait for the page, type a point, read what IndexedDB kept.
+ */
+
+export const CHROMIUM = process.env.GEOBUNDLE_CHROMIUM ?? '/usr/bin/chromium';
+export const hasChromium = fs.existsSync(CHROMIUM);
+if (!hasChromium) {
+  console.warn(`SKIPPED browser tests: ${CHROMIUM} is missing (install it: scripts/install-system-deps.sh test)`);
+}
+export const ARTIFACTS = path.join(projectRoot, 'test-artifacts');
+
+/** A browser with its own profile on disk, so IndexedDB survives reloads as it does for a user. */
+export async function launchBrowser(options: { noDecompressionStream?: boolean } = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+    viewport: { width: 1280, height: 800 },
+  });
+  if (options.noDecompressionStream) {
+    // An older browser: no native gzip decompressor, so the client must use pako.
+    await context.addInitScript(() => {
+      delete (globalThis as { DecompressionStream?: unknown }).DecompressionStream;
+    });
+  }
+  return {
+    context,
+    async close() {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
+    },
+  };
+}
+
+export interface NetworkEntry { url: string; status: number; bytes: number }
+
+/** Every request the pages of a context make, with the bytes that crossed the wire (headers + encoded body). */
+export function recordNetwork(context: BrowserContext) {
+  const entries: NetworkEntry[] = [];
+  const pending: Array<Promise<void>> = [];
+  context.on('requestfinished', (request) => {
+    pending.push(
+      (async () => {
+        const response = await request.response();
+        const sizes = await request.sizes();
+        entries.push({
+          url: request.url(),
+          status: response?.status() ?? 0,
+          bytes: sizes.responseHeadersSize + sizes.responseBodySize + sizes.requestHeadersSize + sizes.requestBodySize,
+        });
+      })(),
+    );
+  });
+  const requested: string[] = [];
+  context.on('request', (request) => requested.push(request.url()));
+  return {
+    /** Waits for size accounting of finished requests, then returns everything since the last reset. */
+    async settle() {
+      await Promise.all(pending);
+      return { requested: [...requested], entries: [...entries], bytes: entries.reduce((n, e) => n + e.bytes, 0) };
+    },
+    reset() {
+      entries.length = 0;
+      requested.length = 0;
+      pending.length = 0;
+    },
+  };
+}
+
+/** Waits until the page has finished loading a class (or failed) and returns the outcome. */
+export async function settled(page: Page): Promise<{ state: string; status: string; error: string }> {
+  await page.waitForFunction(() => document.body.dataset.state !== 'loading', undefined, { timeout: 60_000 });
+  return page.evaluate(() => ({
+    state: document.body.dataset.state ?? '',
+    status: document.getElementById('status')?.textContent ?? '',
+    error: document.getElementById('error')?.textContent ?? '',
+  }));
+}
+
+/** Types a point into the form and returns the card's district id and text. */
+export async function lookUp(page: Page, lon: number, lat: number): Promise<{ id: string | null; text: string }> {
+  await page.fill('#lat', String(lat));
+  await page.fill('#lon', String(lon));
+  await page.click('#lookup button[type=submit]');
+  const card = page.locator('#card');
+  await card.waitFor({ state: 'visible' });
+  return { id: await card.getAttribute('data-district-id'), text: await card.innerText() };
+}
+
+/** What this origin's IndexedDB holds: [version, path, sha256] per kept bundle. */
+export async function keptBundles(page: Page): Promise<Array<[string, string, string]>> {
+  return page.evaluate(
+    () =>
+      new Promise<Array<[string, string, string]>>((resolve, reject) => {
+        const open = indexedDB.open('geobundle');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('bundles')) {
+            db.close();
+            resolve([]);
+            return;
+          }
+          const all = db.transaction('bundles').objectStore('bundles').getAll();
+          all.onsuccess = () => {
+            db.close();
+            resolve((all.result as Array<{ version: string; path: string; sha256: string }>).map((e) => [e.version, e.path, e.sha256]));
+          };
+          all.onerror = () => reject(all.error);
+        };
+      }),
+  );
+}
+
+/** Share of the map canvas that has been painted: a blank map is a failure even if no error shows. */
+export async function paintedShare(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const canvas = document.getElementById('map') as HTMLCanvasElement;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let painted = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) painted++;
+    return painted / (data.length / 4);
+  });
+}
