@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { withDatabase } from '../db.ts';
 import { ingestCensus } from '../ingest/census.ts';
 import { ingestGeojson } from '../ingest/geojson.ts';
+import { ingestLegislators } from '../ingest/legislators.ts';
 import { ingestUsAtlas } from '../ingest/us-atlas.ts';
 import { dbOption, jsonOption, quietOption } from './options.ts';
 import { stderrProgress } from '../progress.ts';
@@ -87,6 +88,30 @@ export function register(program: Command): void {
         ingestCensus(db.connection, { csv, dataClass: opts.class, keyColumn: opts.key }),
       );
       progress.info(`ingested ${summary.rows} rows of ${summary.columns} columns into ${summary.table} of ${opts.db}`);
+      if (opts.json) printJson(summary);
+    });
+
+  ingest
+    .command('legislators')
+    .description(
+      'set the representative, party and representative_title (their Wikipedia article) of every\n' +
+        'congressional district in the wikipedia table, from a unitedstates/congress-legislators YAML file.\n' +
+        "A current House member is an entry whose last term is \"type: rep\"; that term's state and district\n" +
+        'give the GEOID (district 0 is at-large 00; DC and the territories are 98). Only these three columns\n' +
+        'are written (article facts from refresh-wikipedia are kept); districts without a member get NULLs.',
+    )
+    .argument('<yaml>', 'legislators-current.yaml')
+    .addOption(dbOption())
+    .addOption(quietOption())
+    .addOption(jsonOption())
+    .addHelpText('after', '\nExample:\n  $ geobundle ingest legislators ../shared/data/legislators/legislators-current.yaml\n')
+    .action(async (file: string, opts: { db: string; quiet?: boolean; json?: boolean }) => {
+      const progress = stderrProgress(Boolean(opts.quiet));
+      const summary = await withDatabase(opts.db, {}, (db) => ingestLegislators(db.connection, file));
+      progress.info(
+        `set the representatives of ${summary.representatives} ${summary.dataClass} in ${opts.db}` +
+          (summary.cleared ? ` (${summary.cleared} districts without a member now have none)` : ''),
+      );
       if (opts.json) printJson(summary);
     });
 }

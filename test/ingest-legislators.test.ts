@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../pipeline/db.ts';
+import { GeobundleError } from '../pipeline/errors.ts';
+import { ingestLegislators } from '../pipeline/ingest/legislators.ts';
+import { projectRoot } from '../pipeline/paths.ts';
+import { snapshotDatabase } from './helpers/db-snapshot.ts';
+
+const yaml = (name: string) => path.join(import.meta.dirname, 'fixtures', 'ingest', 'legislators', `${name}.yaml`);
+
+let dir: string;
+let db: Database;
+
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-ingest-legislators-'));
+  db = await openDatabase(path.join(dir, 'test.duckdb'));
+  // An article fetched earlier by refresh-wikipedia: ingest legislators must keep it.
+  await db.connection.run(
+    `INSERT INTO wikipedia (data_class, id, article_title, extract, etag, representative)
+     VALUES ('congressional_districts', '1903', 'Iowa''s 3rd congressional district', 'Iowa''s 3rd ...', 'W/"1"', 'Old Member')`,
+  );
+});
+
+afterEach(() => {
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function wikipedia() {
+  const result = await db.connection.runAndReadAll(
+    'SELECT id, article_title, etag, representative, party, representative_title FROM wikipedia ORDER BY data_class, id',
+  );
+  return result.getRowObjectsJson();
+}
+
+describe('ingest legislators', () => {
+  it('sets representative, party and title per district GEOID, keeping article columns', async () => {
+    const summary = await ingestLegislators(db.connection, yaml('current'));
+    expect(summary).toEqual({ dataClass: 'congressional_districts', representatives: 4, cleared: 0 });
+    expect(await wikipedia()).toEqual([
+      { id: '0200', article_title: null, etag: null, representative: 'Al Atlarge', party: 'Independent', representative_title: 'Al Atlarge' },
+      // No official_full: first + last; no id.wikipedia: no title.
+      { id: '1198', article_title: null, etag: null, representative: 'Della Gate', party: 'Democrat', representative_title: null },
+      // The senator's earlier House term is not current; the article columns are untouched.
+      { id: '1903', article_title: "Iowa's 3rd congressional district", etag: 'W/"1"', representative: 'Rita Q. Representative', party: 'Republican', representative_title: 'Rita Representative (politician)' },
+      { id: '7298', article_title: null, etag: null, representative: 'Pat Commissioner', party: 'Democrat', representative_title: 'Pat Commissioner' },
+    ]);
+  });
+
+  it('is idempotent', async () => {
+    await ingestLegislators(db.connection, yaml('current'));
+    const first = await snapshotDatabase(db.connection);
+    expect(await ingestLegislators(db.connection, yaml('current'))).toMatchObject({ cleared: 0 });
+    expect(await snapshotDatabase(db.connection)).toBe(first);
+  });
+
+  it('replaces a successor and clears a district left without member', async () => {
+    await ingestLegislators(db.connection, yaml('current'));
+    expect(await ingestLegislators(db.connection, yaml('successor'))).toMatchObject({ representatives: 3, cleared: 1 });
+    const rows = await wikipedia();
+    expect(rows.find((r) => r.id === '0200')).toMatchObject({ representative: null, party: null, representative_title: null });
+    expect(rows.find((r) => r.id === '1903')).toMatchObject({
+      article_title: "Iowa's 3rd congressional district",
+      representative: 'Nora Newcomer',
+      party: 'Democrat',
+      representative_title: 'Nora Newcomer',
+    });
+  });
+
+  it.each([
+    ['malformed YAML', 'malformed', /malformed\.yaml: malformed YAML: .*\(2:3\)/],
+    ['an unknown state', 'unknown-state', /unknown-state\.yaml: legislator 0 \(X000001\): last term's "state" "ZZ" is not a known state or territory/],
+    ['a district that is not a number', 'bad-district', /bad-district\.yaml: legislator 0 \(X000002\): last term's "district" "third" is not a district number/],
+    ['two members for one district', 'duplicate-district', /duplicate-district\.yaml: legislator 1 \(X000004\): district 1903 \(IA-3\) already has a representative \(legislator 0 \(X000003\)\)/],
+    ['a file that is not a list', 'not-a-list', /not-a-list\.yaml: expected a YAML list of legislators/],
+    ['a missing file', 'no-such-file', /no-such-file\.yaml: cannot read: ENOENT/],
+  ])('rejects %s and leaves the database unchanged', async (_what, name, message) => {
+    await ingestLegislators(db.connection, yaml('current'));
+    const before = await snapshotDatabase(db.connection);
+    const error = await ingestLegislators(db.connection, yaml(name)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GeobundleError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+    expect(await snapshotDatabase(db.connection)).toBe(before);
+  });
+
+  it('runs from the CLI', async () => {
+    db.close();
+    const dbPath = path.join(dir, 'test.duckdb');
+    const result = await execa('node', [path.join(projectRoot, 'bin', 'geobundle.js'), 'ingest', 'legislators', yaml('current'), '--db', dbPath, '--json'], { reject: false });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain('set the representatives of 4 congressional_districts');
+    expect(JSON.parse(result.stdout)).toMatchObject({ representatives: 4 });
+    db = await openDatabase(dbPath);
+  });
+});
