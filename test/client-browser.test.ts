@@ -1,0 +1,200 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildClient } from '../client/build.ts';
+import { setCurrent } from '../pipeline/release/releases.ts';
+import { startServing } from '../pipeline/serve.ts';
+import { ARTIFACTS, hasChromium, keptBundles, launchBrowser, lookUp, paintedShare, recordNetwork, settled } from './helpers/browser.ts';
+import { buildUsAtlasRelease } from './helpers/release.ts';
+
+/**
+ * The demo page and client library in real headless Chromium, against real
+ * nginx + API serving real releases of the embedded default (us-atlas).
+ */
+
+function manifestSha(releasesDir: string, version: string, file: string): string {
+  const manifest = JSON.parse(fs.readFileSync(path.join(releasesDir, version, 'manifest.json'), 'utf8')) as {
+    classes: Record<string, { files: Array<{ path: string; sha256: string }> }>;
+  };
+  const entry = Object.values(manifest.classes).flatMap((c) => c.files).find((f) => f.path === file);
+  if (!entry) throw new Error(`${file} is not in the manifest of ${version}`);
+  return entry.sha256;
+}
+
+describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atlas release, real nginx + API)', () => {
+  let tmp: string;
+  let releasesDir: string;
+  let siteRoot: string;
+  let serving: Awaited<ReturnType<typeof startServing>>;
+  let baseUrl: string;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let context: BrowserContext;
+  let network: ReturnType<typeof recordNetwork>;
+  let page: Page;
+  const transfer: Record<string, { requests: number; bytes: number; bundleBytes: number }> = {};
+  const COUNTY = 'county/all.geojson.gz';
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-client-'));
+    releasesDir = path.join(tmp, 'releases');
+    siteRoot = path.join(tmp, 'site');
+    await buildUsAtlasRelease(releasesDir, 'v1.0.0');
+    await setCurrent(releasesDir, 'v1.0.0');
+    await buildClient({ outDir: siteRoot });
+    serving = await startServing({ releasesDir, port: 0, apiPort: 0, siteRoot });
+    baseUrl = new URL(serving.urls.site).origin;
+    browser = await launchBrowser();
+    context = browser.context;
+    network = recordNetwork(context);
+    page = context.pages()[0] ?? (await context.newPage());
+  });
+
+  afterAll(async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    fs.writeFileSync(path.join(ARTIFACTS, 'client-transfer.json'), `${JSON.stringify(transfer, null, 2)}\n`);
+    await browser?.close();
+    await serving?.stop();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const summarize = async (visit: string) => {
+    const { entries, bytes } = await network.settle();
+    transfer[visit] = {
+      requests: entries.length,
+      bytes,
+      bundleBytes: entries.filter((e) => e.url.includes('/bundles/')).reduce((n, e) => n + e.bytes, 0),
+    };
+    console.info(`client transfer, ${visit}: ${entries.length} requests, ${bytes} bytes (${transfer[visit]!.bundleBytes} of them bundles)`);
+  };
+
+  it('first visit: downloads the bundle once, verifies it, keeps it, draws the map', async () => {
+    network.reset();
+    await page.goto(`${baseUrl}/?class=county`);
+    const outcome = await settled(page);
+    expect(outcome, outcome.error).toMatchObject({ state: 'ready' });
+    const { entries } = await network.settle();
+    const bundles = entries.filter((e) => e.url.includes('/bundles/'));
+    expect(bundles.map((e) => [new URL(e.url).pathname, e.status])).toEqual([[`/bundles/v1.0.0/${COUNTY}`, 200]]);
+    expect(await page.locator('#bundle-info').getAttribute('data-source')).toBe('network');
+    expect(await page.locator('#release').innerText()).toContain('v1.0.0');
+    expect(await keptBundles(page)).toEqual([['v1.0.0', COUNTY, manifestSha(releasesDir, 'v1.0.0', COUNTY)]]);
+    expect(await paintedShare(page)).toBeGreaterThan(0.05);
+    await summarize('first visit');
+  });
+
+  it('looks up known points: a plain county, a second polygon of a multipolygon, a city in a hole', async () => {
+    const la = await lookUp(page, -118.2437, 34.0522);
+    expect(la.id).toBe('06037');
+    expect(la.text).toContain('Los Angeles');
+    // us-atlas counties have no census or Wikipedia facts: the card says so with "—".
+    expect(la.text).toMatch(/Population \(2020\)\s+—/);
+    expect(la.text).toMatch(/Representative\s+—/);
+    expect((await lookUp(page, -118.3267, 33.3428)).id).toBe('06037'); // Avalon, Santa Catalina Island
+    expect((await lookUp(page, -78.4767, 38.0293)).id).toBe('51540'); // Charlottesville, in a hole of Albemarle
+    expect((await lookUp(page, -78.6, 38.05)).id).toBe('51003'); // Albemarle around it
+    const sea = await lookUp(page, -40, 35);
+    expect(sea.id).toBeNull();
+    expect(sea.text).toContain('No district here');
+  });
+
+  it('a click on the map looks up the place under the pointer', async () => {
+    const box = (await page.locator('#map').boundingBox())!;
+    await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.4); // the middle of the lower 48
+    const id = await page.locator('#card').getAttribute('data-district-id');
+    expect(id).toMatch(/^\d{5}$/);
+    const lat = Number(await page.inputValue('#lat'));
+    const lon = Number(await page.inputValue('#lon'));
+    expect(lat).toBeGreaterThan(30);
+    expect(lat).toBeLessThan(48);
+    expect(lon).toBeGreaterThan(-110);
+    expect(lon).toBeLessThan(-85);
+    // The coordinates the click filled in find the same county when typed.
+    expect((await lookUp(page, lon, lat)).id).toBe(id);
+  });
+
+  it('a reload transfers no bundle bytes and still renders from IndexedDB', async () => {
+    network.reset();
+    await page.reload();
+    const outcome = await settled(page);
+    expect(outcome, outcome.error).toMatchObject({ state: 'ready' });
+    const { requested } = await network.settle();
+    expect(requested.filter((u) => u.includes('/bundles/'))).toEqual([]);
+    expect(requested.some((u) => u.endsWith('/api/v1/releases/current'))).toBe(true);
+    expect(await page.locator('#bundle-info').getAttribute('data-source')).toBe('cache');
+    expect(await paintedShare(page)).toBeGreaterThan(0.05);
+    expect((await lookUp(page, -118.2437, 34.0522)).id).toBe('06037');
+    await summarize('repeat visit');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'client-demo-us-atlas.png') });
+  });
+
+  it('a new current release is picked up on the next load and replaces the kept bundles', async () => {
+    await buildUsAtlasRelease(releasesDir, 'v1.0.1');
+    await setCurrent(releasesDir, 'v1.0.1');
+    network.reset();
+    await page.reload();
+    const outcome = await settled(page);
+    expect(outcome, outcome.error).toMatchObject({ state: 'ready' });
+    const { requested } = await network.settle();
+    expect(requested.filter((u) => u.includes('/bundles/')).map((u) => new URL(u).pathname)).toEqual([`/bundles/v1.0.1/${COUNTY}`]);
+    expect(await page.locator('#release').innerText()).toContain('v1.0.1');
+    expect(await keptBundles(page)).toEqual([['v1.0.1', COUNTY, manifestSha(releasesDir, 'v1.0.1', COUNTY)]]);
+    expect((await lookUp(page, -78.4767, 38.0293)).id).toBe('51540');
+  });
+
+  it('switching class loads that class and keeps both bundles of the release', async () => {
+    await page.selectOption('#class-select', 'state');
+    const outcome = await settled(page);
+    expect(outcome, outcome.error).toMatchObject({ state: 'ready' });
+    expect((await lookUp(page, -118.2437, 34.0522)).id).toBe('06');
+    expect((await keptBundles(page)).map(([v, p]) => `${v} ${p}`).sort()).toEqual(['v1.0.1 county/all.geojson.gz', 'v1.0.1 state/all.geojson.gz']);
+  });
+
+  it('without DecompressionStream the bundle is decompressed with pako', async () => {
+    const old = await launchBrowser({ noDecompressionStream: true });
+    try {
+      const p = old.context.pages()[0] ?? (await old.context.newPage());
+      await p.goto(`${baseUrl}/?class=county`);
+      expect(await p.evaluate(() => typeof (globalThis as { DecompressionStream?: unknown }).DecompressionStream)).toBe('undefined');
+      const outcome = await settled(p);
+      expect(outcome, outcome.error).toMatchObject({ state: 'ready' });
+      expect(await p.locator('#bundle-info').getAttribute('data-source')).toBe('network');
+      expect((await lookUp(p, -118.3267, 33.3428)).id).toBe('06037');
+    } finally {
+      await old.close();
+    }
+  });
+
+  it('a tampered bundle is rejected with a clear error on the page and never kept', async () => {
+    // Releases are immutable, so the tampering happens in a copy served by its own nginx.
+    const tamperedDir = path.join(tmp, 'tampered-releases');
+    fs.cpSync(path.join(releasesDir, 'v1.0.0'), path.join(tamperedDir, 'v1.0.0'), { recursive: true });
+    await setCurrent(tamperedDir, 'v1.0.0');
+    const target = path.join(tamperedDir, 'v1.0.0', COUNTY);
+    fs.chmodSync(target, 0o644);
+    const bytes = fs.readFileSync(target);
+    const at = Math.floor(bytes.length / 2);
+    bytes[at] = bytes[at]! ^ 0xff;
+    fs.writeFileSync(target, bytes);
+
+    const tampered = await startServing({ releasesDir: tamperedDir, port: 0, apiPort: 0, siteRoot });
+    try {
+      const url = new URL(tampered.urls.site).origin;
+      await page.goto(`${url}/?class=county`);
+      const outcome = await settled(page);
+      expect(outcome.state).toBe('error');
+      expect(outcome.error).toMatch(/bundle county\/all\.geojson\.gz of release v1\.0\.0 failed verification: its sha256 is [0-9a-f]{64}/);
+      expect(outcome.error).toContain(manifestSha(tamperedDir, 'v1.0.0', COUNTY));
+      expect(await page.locator('#error').isVisible()).toBe(true);
+      expect(await keptBundles(page)).toEqual([]);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'client-demo-tampered.png') });
+      // The untampered class of the same release still loads and is kept.
+      await page.selectOption('#class-select', 'state');
+      expect(await settled(page), 'state class').toMatchObject({ state: 'ready' });
+      expect((await keptBundles(page)).map(([v, p]) => `${v} ${p}`)).toEqual(['v1.0.0 state/all.geojson.gz']);
+    } finally {
+      await tampered.stop();
+    }
+  });
+});
