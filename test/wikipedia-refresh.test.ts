@@ -3,24 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, withDatabase } from '../pipeline/db.ts';
+import { withDatabase } from '../pipeline/db.ts';
 import { projectRoot } from '../pipeline/paths.ts';
 import { cacheFile, type CacheEntry } from '../pipeline/wikipedia/cache.ts';
 import { refreshWikipedia, type RefreshOptions, type RefreshSummary } from '../pipeline/wikipedia/refresh.ts';
+import { CLASS, DISTRICTS, seedDatabase as seedFixtureDatabase, wikipediaRows } from './helpers/wikipedia-fixtures.ts';
 import { startSummaryServer, type SummaryServer } from './helpers/wikipedia-server.ts';
 
-const CLASS = 'congressional_districts';
-
-// Six districts with their representatives (titles as `ingest legislators` stores them) and invented
-// 2020 vote shares; DC and PR have no census row, as in the real data.
-const DISTRICTS = [
-  { id: '0200', name: 'Alaska at-large', rep: 'Nick Begich III', party: 'Republican', votes: [0.43, 0.53] },
-  { id: '0639', name: 'California 39th', rep: 'Mark Takano', party: 'Democrat', votes: [0.6, 0.38] },
-  { id: '1198', name: 'District of Columbia delegate', rep: 'Eleanor Holmes Norton', party: 'Democrat', votes: null },
-  { id: '1903', name: 'Iowa 3rd', rep: 'Zach Nunn', party: 'Republican', votes: [0.49, 0.49] },
-  { id: '4807', name: 'Texas 7th', rep: 'Lizzie Fletcher', party: 'Democrat', votes: [0.64, 0.34] },
-  { id: '7298', name: 'Puerto Rico delegate', rep: 'Pablo Hernández Rivera', party: 'Republican', votes: null },
-] as const;
 const PAGES = DISTRICTS.length * 2;
 const CA39 = "California's 39th congressional district";
 
@@ -29,46 +18,8 @@ let dbPath: string;
 let cacheDir: string;
 let server: SummaryServer;
 
-async function seedDatabase(withLegislators = true): Promise<void> {
-  const db = await openDatabase(dbPath);
-  try {
-    const square = JSON.stringify({ type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]] });
-    await db.connection.run(
-      'CREATE TABLE census_congressional_districts (id VARCHAR PRIMARY KEY, TOTPOP20 BIGINT, G20PREDBID_pct DOUBLE, G20PRERTRU_pct DOUBLE)',
-    );
-    for (const d of DISTRICTS) {
-      await db.connection.run(
-        `INSERT INTO polygons VALUES ($1, $2, $3, $4, $5, 'fixture', 'test')`,
-        [CLASS, d.id, d.name, d.id.slice(0, 2), square],
-      );
-      if (withLegislators) {
-        await db.connection.run(
-          'INSERT INTO wikipedia (data_class, id, representative, party, representative_title) VALUES ($1, $2, $3, $4, $5)',
-          [CLASS, d.id, d.rep, d.party, d.rep],
-        );
-      }
-      if (d.votes) {
-        await db.connection.run('INSERT INTO census_congressional_districts VALUES ($1, 700000, $2, $3)', [d.id, ...d.votes]);
-      }
-    }
-  } finally {
-    db.close();
-  }
-}
-
-/** Every wikipedia row, timestamps as ISO strings, ordered by id. */
-async function dbRows(): Promise<Record<string, any>[]> {
-  return withDatabase(dbPath, { readOnly: true }, async (db) => {
-    const reader = await db.connection.runAndReadAll(
-      `SELECT * EXCLUDE (fetched_at, representative_fetched_at),
-              strftime(fetched_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS fetched_at,
-              strftime(representative_fetched_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS representative_fetched_at
-         FROM wikipedia ORDER BY id`,
-    );
-    return reader.getRowObjectsJS();
-  });
-}
-
+const seedDatabase = (withLegislators = true) => seedFixtureDatabase(dbPath, { withLegislators });
+const dbRows = () => wikipediaRows(dbPath);
 const row = async (id: string) => (await dbRows()).find((r) => r.id === id)!;
 const readEntry = (id: string): CacheEntry => JSON.parse(fs.readFileSync(cacheFile(cacheDir, CLASS, id), 'utf8'));
 

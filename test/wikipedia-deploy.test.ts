@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nextPatchVersion } from '../deploy/next-version.ts';
+import { projectRoot } from '../pipeline/paths.ts';
+import { CLASS, seedDatabase } from './helpers/wikipedia-fixtures.ts';
+import { startSummaryServer, type SummaryServer } from './helpers/wikipedia-server.ts';
+
+describe('next patch version', () => {
+  it('follows the newest release, or starts at v1.0.0', () => {
+    expect(nextPatchVersion([])).toBe('v1.0.0');
+    expect(nextPatchVersion(['v1.0.0', 'v1.2.9'])).toBe('v1.2.10');
+  });
+});
+
+const systemdAnalyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) => fs.existsSync(p));
+
+describe.skipIf(!systemdAnalyze)(`systemd units${systemdAnalyze ? '' : ' (SKIPPED: systemd-analyze is not installed)'}`, () => {
+  it('pass systemd-analyze verify', async () => {
+    // The units name /opt/geobundle; point them at this checkout so ExecStart exists.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-units-'));
+    try {
+      for (const unit of ['geobundle-refresh.service', 'geobundle-refresh.timer']) {
+        const text = fs.readFileSync(path.join(projectRoot, 'deploy', unit), 'utf8').replaceAll('/opt/geobundle', projectRoot);
+        fs.writeFileSync(path.join(dir, unit), text);
+      }
+      const run = await execa(systemdAnalyze!, ['verify', path.join(dir, 'geobundle-refresh.service'), path.join(dir, 'geobundle-refresh.timer')], { reject: false });
+      expect(run.stderr).toBe('');
+      expect(run.exitCode).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('deploy/refresh-and-release.sh', () => {
+  let dir: string;
+  let server: SummaryServer;
+  let env: Record<string, string>;
+  const releases = () => path.join(dir, 'releases');
+  const job = (...args: string[]) =>
+    execa(path.join(projectRoot, 'deploy', 'refresh-and-release.sh'), ['--api-base', server.apiBase, '--rate', '200', '--retries', '0', ...args], {
+      env,
+      reject: false,
+    });
+  const wikipediaJson = (version: string) =>
+    JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(releases(), version, CLASS, 'wikipedia.json.gz'))).toString('utf8'));
+  const current = () => JSON.parse(fs.readFileSync(path.join(releases(), 'current.json'), 'utf8')).version;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-refresh-job-'));
+    env = {
+      GEOBUNDLE_DB: path.join(dir, 'geobundle.duckdb'),
+      GEOBUNDLE_RELEASES: releases(),
+      GEOBUNDLE_CACHE: path.join(dir, 'cache'),
+      GEOBUNDLE_CONTACT: 'tests@geobundle.invalid',
+    };
+    await seedDatabase(env.GEOBUNDLE_DB!);
+    server = await startSummaryServer();
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refreshes, builds the next patch release carrying the facts, and makes it current', async () => {
+    const run = await job();
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(current()).toBe('v1.0.0');
+    const facts = wikipediaJson('v1.0.0');
+    expect(facts['0639']).toMatchObject({
+      article_title: "California's 39th congressional district",
+      article_url: "https://en.wikipedia.org/wiki/California's_39th_congressional_district",
+      description: 'U.S. House district for California',
+      representative: 'Mark Takano',
+      party: 'Democrat',
+      representative_url: 'https://en.wikipedia.org/wiki/Mark_Takano',
+      partisan_lean: 22.4,
+      partisan_lean_label: 'D+22',
+    });
+    expect(facts['0639'].extract).toMatch(/^California's 39th congressional district is/);
+    const all = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(releases(), 'v1.0.0', CLASS, 'all.geojson.gz'))).toString('utf8'));
+    const ca39 = all.features.find((f: { id: string }) => f.id === '0639');
+    expect(ca39.properties.wikipedia).toEqual(facts['0639']);
+  });
+
+  it('after a total outage still releases the next patch, with every fact as before, and exits 1', async () => {
+    server.setDefault({ kind: 'status', status: 503 });
+    const run = await job('--force');
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/some pages failed \(exit 1\); releasing with their last good data/);
+    expect(current()).toBe('v1.0.1');
+    expect(wikipediaJson('v1.0.1')).toEqual(wikipediaJson('v1.0.0'));
+  });
+
+  it('releases nothing when the refresh cannot run at all', async () => {
+    const run = await execa(path.join(projectRoot, 'deploy', 'refresh-and-release.sh'), [], {
+      env: { ...env, GEOBUNDLE_DB: path.join(dir, 'missing.duckdb') },
+      reject: false,
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/aborted \(exit 1\) before writing the database; no release built/);
+    expect(fs.readdirSync(releases()).filter((n) => n.startsWith('v')).sort()).toEqual(['v1.0.0', 'v1.0.1']);
+  });
+});
