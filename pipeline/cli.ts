@@ -3,10 +3,13 @@ import { GeobundleError, ExitCode } from './errors.ts';
 import * as ingest from './commands/ingest.ts';
 import * as buildRelease from './commands/build-release.ts';
 import * as setCurrent from './commands/set-current.ts';
+import * as verifyRelease from './commands/verify-release.ts';
+import * as listReleases from './commands/list-releases.ts';
 import * as refreshWikipedia from './commands/refresh-wikipedia.ts';
+import * as serve from './commands/serve.ts';
 
 // One module per command (mapshaper style): each parses its arguments and calls library functions.
-const COMMANDS: Array<{ register(program: Command): void }> = [ingest, buildRelease, setCurrent, refreshWikipedia];
+const COMMANDS: Array<{ register(program: Command): void }> = [ingest, buildRelease, verifyRelease, listReleases, setCurrent, refreshWikipedia, serve];
 
 const program = new Command('geobundle')
   .description(

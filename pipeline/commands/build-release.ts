@@ -3,7 +3,7 @@ import { GeobundleError } from '../errors.ts';
 import { stderrProgress } from '../progress.ts';
 import { buildRelease, DEFAULT_PRECISION } from '../release/build-release.ts';
 import { manifestFiles } from '../release/manifest.ts';
-import { mb } from '../release/write-class.ts';
+import { formatBytes } from '../release/format-bytes.ts';
 import { dbOption, jsonOption, quietOption, releasesOption } from './options.ts';
 
 /** `geobundle build-release <version>`: one immutable release directory from the database. */
@@ -59,7 +59,7 @@ Exit codes: 0 built, 1 bad input or failure, 3 the version already exists.`,
       } else {
         const features = classes.reduce((n, c) => n + c.feature_count, 0);
         process.stdout.write(
-          `built ${summary.dir}: ${classes.length} classes, ${features} features, ${files.length} files, ${mb(bytes)} in ${summary.seconds.toFixed(1)} s\n`,
+          `built ${summary.dir}: ${classes.length} classes, ${features} features, ${files.length} files, ${formatBytes(bytes)} in ${summary.seconds.toFixed(1)} s\n`,
         );
       }
     });

@@ -69,6 +69,8 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
   if (fs.existsSync(target)) throw alreadyExists(version, target);
 
   return withDatabase(options.dbPath, { readOnly: true }, async ({ connection }) => {
+    // Timestamps (wikipedia.fetched_at) are rendered in the session time zone: pin it, or the bytes depend on the machine's TZ.
+    await connection.run("SET TimeZone = 'UTC'");
     const classes = await classesWithData(connection);
     if (classes.length === 0) {
       throw new GeobundleError(`database ${options.dbPath} has no polygons: run "geobundle ingest …" first`);

@@ -69,27 +69,21 @@ function outputGeometry(source: ArealGeometry, precision: number): ArealGeometry
 const MAX_PRECISION = 15;
 
 function fail(dataClass: DataClassName, id: string, problem: string): never {
-  throw new GeobundleError(`${dataClass} feature "${id}": ${problem}; fix the source and ingest it again`);
+  throw new GeobundleError(`${dataClass} feature "${id}": ${problem}`);
 }
 
-/** Parses a joined row's JSON and drops its key columns, which the bundle already keys by. */
-function joinedObject(
-  dataClass: DataClassName,
-  id: string,
-  what: string,
-  json: string | null,
-  keys: readonly string[],
-): Record<string, unknown> | null {
+/**
+ * Re-serialises a joined row's JSON: it proves the text is JSON (DuckDB
+ * writes NaN/Infinity doubles as bare words) and gives numbers JavaScript's
+ * canonical form.
+ */
+function joinedJson(dataClass: DataClassName, id: string, what: string, json: string | null): string | null {
   if (json === null) return null;
-  let value: Record<string, unknown>;
   try {
-    value = JSON.parse(json) as Record<string, unknown>;
+    return JSON.stringify(JSON.parse(json));
   } catch (err) {
-    // DuckDB writes NaN/Infinity doubles as bare words, which JSON cannot carry.
     return fail(dataClass, id, `its ${what} row is not representable as JSON (${(err as Error).message}): ${json.slice(0, 200)}`);
   }
-  for (const k of keys) delete value[k];
-  return value;
 }
 
 export function serializeFeature(dataClass: DataClassName, row: SourceRow, precision: number): SerializedFeature {
@@ -100,7 +94,7 @@ export function serializeFeature(dataClass: DataClassName, row: SourceRow, preci
     return fail(dataClass, row.id, `stored geometry is not valid JSON (${(err as Error).message})`);
   }
   const before = geometryProblem(source);
-  if (before) fail(dataClass, row.id, before);
+  if (before) fail(dataClass, row.id, `${before}; fix the source and ingest it again`);
   let geometry: ArealGeometry | string;
   try {
     geometry = outputGeometry(source as ArealGeometry, precision);
@@ -111,13 +105,11 @@ export function serializeFeature(dataClass: DataClassName, row: SourceRow, preci
   const after = geometryProblem(geometry);
   if (after) fail(dataClass, row.id, `after rounding to ${precision} decimals: ${after}`);
 
-  const census = joinedObject(dataClass, row.id, 'census', row.census, ['id']);
-  const wikipedia = joinedObject(dataClass, row.id, 'wikipedia', row.wikipedia, ['data_class', 'id']);
+  const censusJson = joinedJson(dataClass, row.id, 'census', row.census);
+  const wikipediaJson = joinedJson(dataClass, row.id, 'wikipedia', row.wikipedia);
   const id = JSON.stringify(row.id);
   const base = `{"type":"Feature","id":${id},"properties":{"id":${id},"name":${JSON.stringify(row.name)},"state_fips":${JSON.stringify(row.stateFips)}`;
   const geometryJson = JSON.stringify(geometry);
-  const censusJson = census === null ? null : JSON.stringify(census);
-  const wikipediaJson = wikipedia === null ? null : JSON.stringify(wikipedia);
   return {
     id: row.id,
     stateFips: row.stateFips,

@@ -18,10 +18,15 @@ export interface SourceRow {
   stateFips: StateFips | null;
   /** GeoJSON geometry text as stored (validated at ingest, source precision). */
   geometry: string;
-  /** The census row as JSON text, or null when the class has no census row for the id. */
+  /** The census row (minus id) as JSON text, or null when the class has no census row for the id. */
   census: string | null;
   /** The wikipedia row as JSON text, or null. */
   wikipedia: string | null;
+}
+
+interface Column {
+  name: string;
+  type: string;
 }
 
 interface PlannedFeature {
@@ -33,12 +38,16 @@ interface PlannedFeature {
 export interface ClassPlan {
   dataClass: DataClassName;
   features: PlannedFeature[];
-  hasCensus: boolean;
-  hasWikipedia: boolean;
+  /** Columns of census_<class> / wikipedia that go into the bundles (keys excluded); null when the table is absent. */
+  censusColumns: Column[] | null;
+  wikipediaColumns: Column[] | null;
   /** Source geometry bytes in total and per state: an upper bound of the output, used to pick compression settings. */
   geometryBytes: number;
   stateGeometryBytes: Map<StateFips, number>;
   stateFeatureCounts: Map<StateFips, number>;
+  /** JSON size of the class's census and wikipedia rows, for the same purpose. */
+  censusBytes: number;
+  wikipediaBytes: number;
 }
 
 async function tableExists(connection: DuckDBConnection, name: string): Promise<boolean> {
@@ -47,6 +56,41 @@ async function tableExists(connection: DuckDBConnection, name: string): Promise<
     [name],
   );
   return (reader.getRowObjectsJS()[0]?.n as number) > 0;
+}
+
+/** The table's columns in declaration order, minus its key columns; null when there is no such table. */
+async function valueColumns(connection: DuckDBConnection, table: string, keys: string[]): Promise<Column[] | null> {
+  if (!(await tableExists(connection, table))) return null;
+  const reader = await connection.runAndReadAll(
+    "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = $1 ORDER BY column_index",
+    [table],
+  );
+  return reader
+    .getRowObjectsJS()
+    .map((r) => ({ name: r.column_name as string, type: r.data_type as string }))
+    .filter((c) => !keys.includes(c.name));
+}
+
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const quoteString = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/**
+ * SQL for one JSON object of a joined row, columns in table order. Numbers
+ * stay numbers; timestamps become ISO 8601 UTC (DuckDB's own text form,
+ * "2026-11-01 12:00:00+00", is not one JavaScript's Date parses).
+ */
+function jsonObjectSql(alias: string, columns: Column[]): string {
+  const members = columns.map((c) => {
+    const ref = `${alias}.${quoteIdent(c.name)}`;
+    const value = /^TIMESTAMP/.test(c.type) ? `strftime(${ref}, '%Y-%m-%dT%H:%M:%S.%gZ')` : ref;
+    return `${quoteString(c.name)}, ${value}`;
+  });
+  return `CASE WHEN ${alias}.id IS NULL THEN NULL ELSE json_object(${members.join(', ')}) END`;
+}
+
+async function jsonBytes(connection: DuckDBConnection, from: string, where: string, params: string[]): Promise<number> {
+  const reader = await connection.runAndReadAll(`SELECT coalesce(sum(strlen(to_json(t))), 0)::BIGINT AS n FROM ${from} WHERE ${where}`, params);
+  return Number(reader.getRowObjectsJS()[0]?.n ?? 0);
 }
 
 /** The classes that have polygons, in name order: only these get bundles. */
@@ -75,14 +119,20 @@ export async function planClass(connection: DuckDBConnection, dataClass: DataCla
     stateGeometryBytes.set(f.stateFips, (stateGeometryBytes.get(f.stateFips) ?? 0) + f.geometryBytes);
     stateFeatureCounts.set(f.stateFips, (stateFeatureCounts.get(f.stateFips) ?? 0) + 1);
   }
+  const censusColumns = await valueColumns(connection, censusTable(dataClass), ['id']);
+  const wikipediaColumns = await valueColumns(connection, 'wikipedia', ['data_class', 'id']);
+  const hasCensus = censusColumns !== null;
+  const hasWikipedia = wikipediaColumns !== null;
   return {
     dataClass,
     features,
-    hasCensus: await tableExists(connection, censusTable(dataClass)),
-    hasWikipedia: await tableExists(connection, 'wikipedia'),
+    censusColumns,
+    wikipediaColumns,
     geometryBytes,
     stateGeometryBytes,
     stateFeatureCounts,
+    censusBytes: hasCensus ? await jsonBytes(connection, `"${censusTable(dataClass)}" t`, 'TRUE', []) : 0,
+    wikipediaBytes: hasWikipedia ? await jsonBytes(connection, 'wikipedia t', 't.data_class = $1', [dataClass]) : 0,
   };
 }
 
@@ -110,17 +160,14 @@ export async function* readClassRows(
   plan: ClassPlan,
   batchBytes = DEFAULT_BATCH_BYTES,
 ): AsyncGenerator<SourceRow> {
-  // to_json of a joined table alias serialises the whole row with its column
-  // names and types (numbers stay numbers); the CASE keeps "no row" as null.
-  const census = plan.hasCensus
-    ? `CASE WHEN c.id IS NULL THEN NULL ELSE to_json(c) END`
-    : 'NULL';
-  const wikipedia = plan.hasWikipedia ? `CASE WHEN w.id IS NULL THEN NULL ELSE to_json(w) END` : 'NULL';
+  const { censusColumns, wikipediaColumns } = plan;
   const sql = `
-    SELECT p.id, p.name, p.state_fips, p.geometry, ${census} AS census, ${wikipedia} AS wikipedia
+    SELECT p.id, p.name, p.state_fips, p.geometry,
+      ${censusColumns ? jsonObjectSql('c', censusColumns) : 'NULL'} AS census,
+      ${wikipediaColumns ? jsonObjectSql('w', wikipediaColumns) : 'NULL'} AS wikipedia
     FROM polygons p
-    ${plan.hasCensus ? `LEFT JOIN "${censusTable(plan.dataClass)}" c ON c.id = p.id` : ''}
-    ${plan.hasWikipedia ? 'LEFT JOIN wikipedia w ON w.data_class = p.data_class AND w.id = p.id' : ''}
+    ${censusColumns ? `LEFT JOIN ${quoteIdent(censusTable(plan.dataClass))} c ON c.id = p.id` : ''}
+    ${wikipediaColumns ? 'LEFT JOIN wikipedia w ON w.data_class = p.data_class AND w.id = p.id' : ''}
     WHERE p.data_class = $1 AND p.id >= $2 AND p.id <= $3
     ORDER BY p.id`;
   const statement = await connection.prepare(sql);

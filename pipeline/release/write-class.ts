@@ -9,6 +9,7 @@ import { EXTENSION } from './compress.ts';
 import type { ClassManifest, FileKind, ManifestFile } from './manifest.ts';
 import { readClassRows, type ClassPlan, type SourceFingerprint } from './source.ts';
 import { serializeFeature } from './feature.ts';
+import { formatBytes } from './format-bytes.ts';
 
 /**
  * Writes the bundles of one class into `<buildDir>/<class>/` in a single pass
@@ -88,17 +89,16 @@ export async function writeClass({ connection, plan, buildDir, precision, finger
     entries.push(...manifestEntries(`${dataClass}/${file.base}`, file.kind, shape, result, file.stateFips));
     const br = result.files.find((f) => f.encoding === 'br')!;
     const gz = result.files.find((f) => f.encoding === 'gzip')!;
-    progress.info(`  ${dataClass}/${file.base}: ${result.feature_count} entries, ${mb(result.uncompressed_bytes)} → gz ${mb(gz.bytes)}, br ${mb(br.bytes)}`);
+    progress.info(`  ${dataClass}/${file.base}: ${result.feature_count} entries, ${formatBytes(result.uncompressed_bytes)} → gz ${formatBytes(gz.bytes)}, br ${formatBytes(br.bytes)}`);
   };
 
   try {
     const all = openFile('all', 'feature-collection', plan.geometryBytes);
     const polygons = openFile('polygons', 'feature-collection', plan.geometryBytes);
-    // Census and wikipedia objects are small next to geometry; a fixed estimate picks the small-file tier.
-    const census = openFile('census', 'keyed-object', 0);
-    const wikipedia = openFile('wikipedia', 'keyed-object', 0);
+    const census = openFile('census', 'keyed-object', plan.censusBytes);
+    const wikipedia = openFile('wikipedia', 'keyed-object', plan.wikipediaBytes);
     const states = new Map<StateFips, OpenFile>();
-    progress.info(`${dataClass}: ${plan.features.length} features, ${mb(plan.geometryBytes)} of source geometry`);
+    progress.info(`${dataClass}: ${plan.features.length} features, ${formatBytes(plan.geometryBytes)} of source geometry`);
 
     let done = 0;
     let lastReport = Date.now();
@@ -148,8 +148,4 @@ export async function writeClass({ connection, plan, buildDir, precision, finger
     bbox: allEntry.bbox,
     files: entries,
   };
-}
-
-export function mb(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} kB`;
 }

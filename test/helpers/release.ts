@@ -1,13 +1,22 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { withDatabase } from '../../pipeline/db.ts';
+import zlib from 'node:zlib';
+import { execa } from 'execa';
+import type { Feature } from 'geojson';
+import { censusTable, withDatabase } from '../../pipeline/db.ts';
 import { ingestUsAtlas } from '../../pipeline/ingest/us-atlas.ts';
 import { buildRelease, type BuildSummary } from '../../pipeline/release/build-release.ts';
 
+export const RELEASE_FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures', 'release');
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `geobundle-${prefix}-`));
+}
+
 /** A DuckDB file in a fresh temp dir holding the embedded default (us-atlas states + counties). */
 export async function usAtlasDatabase(): Promise<string> {
-  const dbPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-usatlas-')), 'geobundle.duckdb');
+  const dbPath = path.join(tempDir('usatlas'), 'geobundle.duckdb');
   await withDatabase(dbPath, {}, (db) => ingestUsAtlas(db.connection));
   return dbPath;
 }
@@ -20,4 +29,85 @@ export async function buildUsAtlasRelease(releasesDir: string, version: string):
   const dbPath = await usAtlasDatabase();
   const summary = await buildRelease({ dbPath, releasesDir, version });
   return { ...summary, dbPath };
+}
+
+export interface FixtureSource {
+  dataClass: string;
+  /** Features with properties id, name, state_fips; geometry stored as given (no ingest checks, so tests can plant bad ones). */
+  features: Feature[];
+  /** A CSV whose first column is `id`, loaded with DuckDB's sniffer like `ingest census`. */
+  censusCsv?: string;
+  /** Rows of the wikipedia table (column name → value). */
+  wikipedia?: Array<Record<string, string | number | null>>;
+}
+
+/** The fixture source in test/fixtures/release/source/ (class congressional_districts). */
+export function releaseFixtureSource(): FixtureSource {
+  const dir = path.join(RELEASE_FIXTURES, 'source');
+  return {
+    dataClass: 'congressional_districts',
+    features: (JSON.parse(fs.readFileSync(path.join(dir, 'features.geojson'), 'utf8')) as { features: Feature[] }).features,
+    censusCsv: path.join(dir, 'census.csv'),
+    wikipedia: JSON.parse(fs.readFileSync(path.join(dir, 'wikipedia.json'), 'utf8')) as FixtureSource['wikipedia'],
+  };
+}
+
+/** Writes a DuckDB file with the real schema straight from fixture data. */
+export async function createFixtureDatabase(dbPath: string, source: FixtureSource): Promise<string> {
+  await withDatabase(dbPath, {}, async ({ connection }) => {
+    for (const f of source.features) {
+      const p = f.properties as { id: string; name: string; state_fips: string | null };
+      await connection.run(
+        'INSERT INTO polygons (data_class, id, name, state_fips, geometry, source, vintage) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [source.dataClass, p.id, p.name, p.state_fips, JSON.stringify(f.geometry), 'fixture', 'test'],
+      );
+    }
+    if (source.censusCsv) {
+      await connection.run(
+        `CREATE TABLE "${censusTable(source.dataClass)}" AS SELECT * FROM read_csv('${source.censusCsv.replaceAll("'", "''")}', header = true, types = {'id': 'VARCHAR'})`,
+      );
+    }
+    for (const row of source.wikipedia ?? []) {
+      const columns = ['data_class', ...Object.keys(row)];
+      await connection.run(
+        `INSERT INTO wikipedia (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+        [source.dataClass, ...Object.values(row)],
+      );
+    }
+  });
+  return dbPath;
+}
+
+/** Decompresses a release file by its extension, so tests read what a browser would. */
+export function readBundle(file: string): string {
+  const data = fs.readFileSync(file);
+  if (file.endsWith('.gz')) return zlib.gunzipSync(data).toString('utf8');
+  if (file.endsWith('.br')) return zlib.brotliDecompressSync(data).toString('utf8');
+  throw new Error(`not a bundle: ${file}`);
+}
+
+/** Every file under a directory with its content, relative paths sorted: equal maps mean byte-identical trees. */
+export function snapshotTree(root: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else out.set(path.relative(root, full), fs.readFileSync(full));
+    }
+  };
+  if (fs.existsSync(root)) walk(root);
+  return out;
+}
+
+export const GEOBUNDLE_BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'geobundle.js');
+
+/** Runs the real CLI as a child process (never rejects: tests look at exitCode, stdout and stderr). */
+export function geobundle(args: string[], options: { env?: Record<string, string> } = {}) {
+  return execa('node', [GEOBUNDLE_BIN, ...args], { reject: false, env: options.env });
+}
+
+/** Names of leftover build directories (`.build-*`) in a releases directory. */
+export function buildDirs(releasesDir: string): string[] {
+  return fs.existsSync(releasesDir) ? fs.readdirSync(releasesDir).filter((n) => n.startsWith('.build-')) : [];
 }

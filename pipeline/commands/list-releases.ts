@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { listReleases } from '../release/releases.ts';
+import { formatBytes } from '../release/format-bytes.ts';
+import { jsonOption, releasesOption } from './options.ts';
+
+/** `geobundle list-releases`: the published versions, oldest first, with the current one marked. */
+export function register(program: Command): void {
+  program
+    .command('list-releases')
+    .description('list the published releases (oldest first); * marks the current one')
+    .addOption(releasesOption())
+    .addOption(jsonOption())
+    .addHelpText('after', `
+Examples:
+  geobundle list-releases
+  geobundle list-releases --releases /srv/releases --json`)
+    .action((opts: { releases: string; json?: boolean }) => {
+      const releases = listReleases(opts.releases);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(releases, null, 2)}\n`);
+        return;
+      }
+      if (releases.length === 0) {
+        process.stdout.write(`no releases in ${opts.releases} (build one with "geobundle build-release v1.0.0")\n`);
+        return;
+      }
+      const rows = [
+        ['', 'version', 'built_at', 'features', 'files', 'size', 'classes'],
+        ...releases.map((r) => [
+          r.current ? '*' : '',
+          r.version,
+          r.built_at ?? '-',
+          String(r.features),
+          String(r.files),
+          formatBytes(r.bytes),
+          r.error ? `unreadable: ${r.error}` : r.classes.join(','),
+        ]),
+      ];
+      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+      for (const row of rows) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+    });
+}
