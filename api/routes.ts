@@ -3,9 +3,10 @@
  * checked in unit tests without a server.
  *
  * The raw path is never decoded or normalised: every legitimate segment is
- * plain `[A-Za-z0-9._-]`, so anything percent-encoded, a `.`/`..` segment or
- * an empty segment (`//`) is simply not found — nothing a client sends can
- * name a file outside releases/.
+ * plain `[A-Za-z0-9._-]` not starting with a dot, so anything
+ * percent-encoded, a `.`/`..` segment, a dot-file or build directory, or an
+ * empty segment (`//`) is simply not found — nothing a client sends can name
+ * a file outside releases/.
  */
 import { isReleaseVersion } from '../pipeline/release/version.ts';
 
@@ -36,7 +37,8 @@ export function route(target: string): Route {
   if (pathname === '/healthz') return { kind: 'healthz' };
 
   const segments = pathname.split('/').slice(1);
-  if (segments.some((s) => !SEGMENT.test(s) || s === '.' || s === '..')) return notFound();
+  // Dot segments, dot-files and releases/.build-* directories alike.
+  if (segments.some((s) => !SEGMENT.test(s) || s.startsWith('.'))) return notFound();
   const [api, v1, releases, version, ...rest] = segments;
   if (api !== 'api' || v1 !== 'v1' || releases !== 'releases') return notFound();
   if (version === undefined) return { kind: 'releases' };

@@ -37,6 +37,8 @@ export interface SiteOptions {
   apiRatePerSecond?: number;
   /** Requests above the rate a client may send at once before getting 429. */
   apiBurst?: number;
+  /** Serve HTTPS with this certificate (production); `listen` should then say `443 ssl`. */
+  tls?: { certificate: string; key: string };
 }
 
 export interface NginxConfOptions extends Omit<SiteOptions, 'brotli'> {
@@ -114,6 +116,13 @@ export function renderSite(options: SiteOptions): string {
   const server = [
     `listen ${o.listen};`,
     `server_name ${o.serverName};`,
+    ...(o.tls
+      ? [
+          `ssl_certificate ${quote(o.tls.certificate)};`,
+          `ssl_certificate_key ${quote(o.tls.key)};`,
+          `ssl_protocols TLSv1.2 TLSv1.3;`,
+        ]
+      : []),
     ``,
     `include geobundle/media_types/media-types.conf;`,
     `include geobundle/security/server-hardening.conf;`,
@@ -224,4 +233,55 @@ export function renderNginxConf(options: NginxConfOptions): string {
     renderSite({ ...options, brotli: options.brotliModule !== null }),
   ].join('\n');
   return [...main, `http {`, indent(http, '  '), `}`, ``].join('\n');
+}
+
+/** Where the production example lives; test/serve-config.test.ts checks it matches productionExample(). */
+export const PRODUCTION_EXAMPLE = path.join(path.dirname(SNIPPETS_DIR), 'sites', 'geobundle.conf.example');
+
+/**
+ * The documented production site file: the same server as the tests run,
+ * rendered for a typical Debian host.
+ */
+export function productionExample(): string {
+  const header = `# geobundle production site for Debian's nginx (rendered by nginx/render-config.ts:
+#   npx tsx nginx/render-config.ts > nginx/sites/geobundle.conf.example).
+#
+# Install:
+#   apt-get install nginx-light libnginx-mod-http-brotli-static   # the module is loaded by modules-enabled/
+#   cp -r nginx/geobundle /etc/nginx/geobundle                      # the include files, one concern each
+#   cp nginx/sites/geobundle.conf.example /etc/nginx/sites-available/geobundle.conf
+#   # edit server_name, certificate paths and the directories below, then:
+#   ln -s ../sites-available/geobundle.conf /etc/nginx/sites-enabled/ && nginx -t && systemctl reload nginx
+#
+# The API runs beside nginx as its own service (e.g. a systemd unit running
+#   geobundle serve --api-only --releases /srv/geobundle/releases --api-port 32406
+# as an unprivileged user). Releases are built into /srv/geobundle/releases by
+# build-release and published with set-current; nginx needs no reload for either.
+# www-data needs read access to the releases and site directories.
+#
+# Plain HTTP should only redirect:
+#   server { listen 80; listen [::]:80; server_name geobundle.example.org; return 301 https://$host$request_uri; }
+#
+# Everything below is rendered; change it through the renderer's options.
+
+`;
+  return (
+    header +
+    renderSite({
+      releasesDir: '/srv/geobundle/releases',
+      siteRoot: '/srv/geobundle/client/dist',
+      listen: '443 ssl http2',
+      serverName: 'geobundle.example.org',
+      apiUpstream: '127.0.0.1:32406',
+      brotli: true,
+      tls: {
+        certificate: '/etc/letsencrypt/live/geobundle.example.org/fullchain.pem',
+        key: '/etc/letsencrypt/live/geobundle.example.org/privkey.pem',
+      },
+    })
+  );
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.stdout.write(productionExample());
 }

@@ -1,0 +1,94 @@
+/**
+ * Helpers for the serving tests: raw HTTP (fetch would decompress bodies and
+ * normalise paths, hiding exactly what these tests check) and a CDN-edge
+ * nginx with proxy_cache in front of an origin.
+ */
+import http from 'node:http';
+import { findNginx } from '../../nginx/nginx-binary.ts';
+import { freePort, runNginx, type RunningNginx } from '../../nginx/run-nginx.ts';
+
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** One request with the path sent exactly as given (no normalisation, no decompression). */
+export function request(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; path?: string } = {},
+): Promise<RawResponse> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: u.hostname,
+        port: u.port,
+        method: options.method ?? 'GET',
+        path: options.path ?? `${u.pathname}${u.search}`,
+        // No Accept-Encoding unless a test sets one: identity is the default here.
+        headers: options.headers ?? {},
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Why nginx tests skip, or null when nginx is installed. */
+export async function nginxMissingReason(): Promise<string | null> {
+  const nginx = await findNginx();
+  return nginx ? null : 'nginx is not installed (scripts/install-system-deps.sh test installs it; CI runs it via make test)';
+}
+
+/**
+ * A second nginx acting as a CDN edge: proxy_cache in front of `origin`,
+ * caching by the origin's Cache-Control (and Vary), reporting HIT/MISS/EXPIRED
+ * in X-Cache-Status.
+ */
+export async function startEdgeCache(origin: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const nginx = await findNginx();
+  if (!nginx) throw new Error('nginx is not installed');
+  const port = await freePort();
+  const originUrl = new URL(origin);
+  const running: RunningNginx = await runNginx({
+    binary: nginx.path,
+    host: '127.0.0.1',
+    port,
+    render: (prefix) => `
+daemon off;
+worker_processes 1;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/logs/error.log warn;
+${process.getuid?.() === 0 ? 'user root;' : ''}
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${prefix}/temp/client_body;
+  proxy_temp_path ${prefix}/temp/proxy;
+  fastcgi_temp_path ${prefix}/temp/fastcgi;
+  uwsgi_temp_path ${prefix}/temp/uwsgi;
+  scgi_temp_path ${prefix}/temp/scgi;
+  proxy_cache_path ${prefix}/cache levels=1:2 keys_zone=edge:1m max_size=100m inactive=1h;
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://${originUrl.host};
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_cache edge;
+      add_header X-Cache-Status $upstream_cache_status always;
+    }
+  }
+}
+`,
+  });
+  return { url: `http://127.0.0.1:${port}`, stop: () => running.stop() };
+}

@@ -1,0 +1,481 @@
+/**
+ * Serving end to end: real releases built by the real builder, served by real
+ * nginx (rendered config, temporary prefix) and the API, checked over raw HTTP
+ * on loopback — headers, content negotiation, validators, ranges, hardening,
+ * the current pointer, rate limiting and a CDN edge with proxy_cache.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApi, type RunningApi } from '../api/server.ts';
+import { withDatabase } from '../pipeline/db.ts';
+import { buildRelease } from '../pipeline/release/build-release.ts';
+import { setCurrent } from '../pipeline/release/releases.ts';
+import { startServing, type Serving } from '../pipeline/serve.ts';
+import { nginxMissingReason, request, startEdgeCache, type RawResponse } from './helpers/nginx.ts';
+import { buildUsAtlasRelease } from './helpers/release.ts';
+
+const skipNginx = await nginxMissingReason();
+const CURRENT_TTL = 1;
+
+let releasesDir: string;
+let siteRoot: string;
+let api: RunningApi;
+
+/** The uncompressed bytes of a bundle, from the .gz the builder wrote. */
+function original(relative: string): Buffer {
+  return zlib.gunzipSync(fs.readFileSync(path.join(releasesDir, relative + '.gz')));
+}
+
+function json(res: RawResponse): any {
+  return JSON.parse(res.body.toString('utf8'));
+}
+
+beforeAll(async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-serve-'));
+  releasesDir = path.join(root, 'releases');
+  siteRoot = path.join(root, 'site');
+  fs.mkdirSync(siteRoot);
+  fs.writeFileSync(path.join(siteRoot, 'index.html'), '<!doctype html><title>geobundle demo</title>\n');
+  fs.writeFileSync(path.join(siteRoot, '.env'), 'SECRET=1\n');
+
+  // v1.0.0: the embedded default (states + counties). v1.1.0: states only,
+  // from the same database with the counties removed, so switching current
+  // is visible in what /bundles/current/ serves.
+  const { dbPath } = await buildUsAtlasRelease(releasesDir, 'v1.0.0');
+  await withDatabase(dbPath, {}, ({ connection }) => connection.run(`DELETE FROM polygons WHERE data_class = 'county'`));
+  await buildRelease({ dbPath, releasesDir, version: 'v1.1.0' });
+  await setCurrent(releasesDir, 'v1.0.0');
+
+  // What must never be served: a build in progress, dot-files.
+  const building = path.join(releasesDir, '.build-v2.0.0-1-abcdef');
+  fs.mkdirSync(path.join(building, 'state'), { recursive: true });
+  fs.writeFileSync(path.join(building, 'manifest.json'), '{"half":"written"}');
+  fs.writeFileSync(path.join(building, 'state', 'all.geojson.gz'), zlib.gzipSync('{"half":"written"}'));
+  fs.writeFileSync(path.join(releasesDir, '.secret'), 'secret');
+
+  api = await startApi({ releasesDir, port: 0, listMaxAge: CURRENT_TTL });
+}, 300_000);
+
+afterAll(async () => {
+  await api?.close();
+});
+
+describe('API (direct, node:http)', () => {
+  it('lists the releases with their classes and which is current', async () => {
+    const res = await request(`${api.url}/api/v1/releases`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json');
+    expect(res.headers['cache-control']).toBe(`public, max-age=${CURRENT_TTL}`);
+    const body = json(res);
+    expect(body.current).toBe('v1.0.0');
+    expect(body.releases.map((r: any) => [r.version, r.current, r.classes])).toEqual([
+      ['v1.0.0', true, ['county', 'state']],
+      ['v1.1.0', false, ['state']],
+    ]);
+    expect(body.releases[0].built_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(body.releases[0].manifest_url).toBe('/api/v1/releases/v1.0.0/manifest');
+  });
+
+  it('serves a manifest byte for byte, immutable, with a strong ETag and 304', async () => {
+    const file = fs.readFileSync(path.join(releasesDir, 'v1.0.0', 'manifest.json'));
+    const res = await request(`${api.url}/api/v1/releases/v1.0.0/manifest`);
+    expect(res.status).toBe(200);
+    expect(res.body.equals(file)).toBe(true);
+    expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+    const etag = res.headers.etag!;
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    const again = await request(`${api.url}/api/v1/releases/v1.0.0/manifest`, { headers: { 'If-None-Match': etag } });
+    expect(again.status).toBe(304);
+    expect(again.body.length).toBe(0);
+    expect(again.headers.etag).toBe(etag);
+
+    // gzip is a different representation with its own tag.
+    const gz = await request(`${api.url}/api/v1/releases/v1.0.0/manifest`, { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gz.headers.vary).toBe('Accept-Encoding');
+    expect(gz.headers.etag).not.toBe(etag);
+    expect(zlib.gunzipSync(gz.body).equals(file)).toBe(true);
+    const notModified = await request(`${api.url}/api/v1/releases/v1.0.0/manifest`, {
+      headers: { 'Accept-Encoding': 'gzip', 'If-None-Match': etag },
+    });
+    expect(notModified.status).toBe(200);
+  });
+
+  it('answers the current release and HEAD without a body', async () => {
+    const res = await request(`${api.url}/api/v1/releases/current`);
+    expect(res.status).toBe(200);
+    expect(json(res)).toMatchObject({ version: 'v1.0.0', classes: ['county', 'state'] });
+    expect(json(res).updated_at).toMatch(/^\d{4}-/);
+    const head = await request(`${api.url}/api/v1/releases/current`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.body.length).toBe(0);
+    expect(head.headers.etag).toBe(res.headers.etag);
+  });
+
+  it('redirects a class bundle to its static file, and 404s unknown classes and versions', async () => {
+    const res = await request(`${api.url}/api/v1/releases/v1.0.0/county/bundle.geojson.gz`);
+    expect(res.status).toBe(301);
+    expect(res.headers.location).toBe('/bundles/v1.0.0/county/all.geojson.gz');
+    expect(res.headers['cache-control']).toContain('immutable');
+
+    const noClass = await request(`${api.url}/api/v1/releases/v1.1.0/county/bundle.geojson.gz`);
+    expect(noClass.status).toBe(404);
+    expect(json(noClass).error.message).toContain('has no data class "county"');
+    expect((await request(`${api.url}/api/v1/releases/v9.9.9/manifest`)).status).toBe(404);
+    expect((await request(`${api.url}/api/v1/releases/v9.9.9/state/bundle.geojson.gz`)).status).toBe(404);
+  });
+
+  it('rejects malformed versions with 400 and a JSON error, never a stack trace', async () => {
+    for (const version of ['1.0.0', 'v1.0', 'v01.0.0', 'v1.0.0-rc1', 'latest']) {
+      const res = await request(`${api.url}/api/v1/releases/${version}/manifest`);
+      expect(res.status, version).toBe(400);
+      expect(res.headers['content-type']).toBe('application/json');
+      const body = json(res);
+      expect(body.error).toMatchObject({ status: 400 });
+      expect(body.error.message).toContain('vMAJOR.MINOR.PATCH');
+      expect(res.body.toString()).not.toMatch(/at .*\.ts:\d+/);
+    }
+  });
+
+  it('404s traversal and encoded separators without reading outside releases/', async () => {
+    for (const p of [
+      '/api/v1/releases/../../../etc/passwd',
+      '/api/v1/releases/v1.0.0/../../../../etc/passwd',
+      '/api/v1/releases/%2e%2e/%2e%2e/manifest',
+      '/api/v1/releases/v1.0.0%2f..%2f..%2fmanifest',
+      '/api/v1/releases/.build-v2.0.0-1-abcdef/manifest',
+      '/api/v1/releases//etc/passwd',
+      '/api/v1/releases/v1.0.0/..%2f..%2fetc/bundle.geojson.gz',
+      '//etc/passwd',
+      'http://localhost/etc/passwd',
+    ]) {
+      const res = await request(api.url, { path: p });
+      expect(res.status, p).toBe(404);
+      expect(json(res).error.status, p).toBe(404);
+      expect(res.body.toString(), p).not.toContain('root:');
+    }
+  });
+
+  it('allows only GET and HEAD (405 with Allow)', async () => {
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+      const res = await request(`${api.url}/api/v1/releases`, { method });
+      expect(res.status, method).toBe(405);
+      expect(res.headers.allow).toBe('GET, HEAD');
+      expect(json(res).error.status).toBe(405);
+    }
+  });
+
+  it('reports health', async () => {
+    const res = await request(`${api.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(json(res)).toEqual({ status: 'ok', releases: 2, current: 'v1.0.0', problems: [] });
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+});
+
+describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''}`, () => {
+  let serving: Serving;
+  let base: string;
+
+  beforeAll(async () => {
+    serving = await startServing({ releasesDir, siteRoot, port: 0, apiPort: 0, currentMaxAge: CURRENT_TTL });
+    base = serving.urls.site.replace(/\/$/, '');
+  });
+
+  afterAll(async () => {
+    await serving?.stop();
+  });
+
+  describe('versioned bundles', () => {
+    const bundle = 'v1.0.0/state/all.geojson';
+
+    it('negotiates br, gzip and identity from the stored files; bodies decompress to the original', async () => {
+      const expected = original(bundle);
+      const br = await request(`${base}/bundles/${bundle}`, { headers: { 'Accept-Encoding': 'gzip, deflate, br' } });
+      expect(br.status).toBe(200);
+      expect(br.headers['content-encoding']).toBe('br');
+      expect(br.body.equals(fs.readFileSync(path.join(releasesDir, `${bundle}.br`)))).toBe(true);
+      expect(zlib.brotliDecompressSync(br.body).equals(expected)).toBe(true);
+
+      const gz = await request(`${base}/bundles/${bundle}`, { headers: { 'Accept-Encoding': 'gzip' } });
+      expect(gz.headers['content-encoding']).toBe('gzip');
+      expect(gz.body.equals(fs.readFileSync(path.join(releasesDir, `${bundle}.gz`)))).toBe(true);
+
+      const identity = await request(`${base}/bundles/${bundle}`);
+      expect(identity.status).toBe(200);
+      expect(identity.headers['content-encoding']).toBeUndefined();
+      expect(identity.body.equals(expected)).toBe(true);
+      expect(JSON.parse(identity.body.toString()).type).toBe('FeatureCollection');
+
+      for (const res of [br, gz, identity]) {
+        expect(res.headers['content-type']).toBe('application/geo+json');
+        expect(res.headers.vary).toBe('Accept-Encoding');
+      }
+    });
+
+    it('sends immutable caching, validators, CORS and nosniff', async () => {
+      const res = await request(`${base}/bundles/${bundle}`, { headers: { 'Accept-Encoding': 'br' } });
+      expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(res.headers.etag).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
+      expect(new Date(res.headers['last-modified']!).getTime()).toBeGreaterThan(0);
+      expect(res.headers['access-control-allow-origin']).toBe('*');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers.server).toBe('nginx');
+
+      const census = await request(`${base}/bundles/v1.0.0/state/census.json`, { headers: { 'Accept-Encoding': 'gzip' } });
+      expect(census.status).toBe(200);
+      expect(census.headers['content-type']).toBe('application/json');
+      expect(JSON.parse(zlib.gunzipSync(census.body).toString())).toEqual(JSON.parse(original('v1.0.0/state/census.json').toString()));
+
+      const manifest = await request(`${base}/bundles/v1.0.0/manifest.json`);
+      expect(manifest.headers['content-type']).toBe('application/json');
+      expect(manifest.body.equals(fs.readFileSync(path.join(releasesDir, 'v1.0.0', 'manifest.json')))).toBe(true);
+      const sums = await request(`${base}/bundles/v1.0.0/SHA256SUMS`);
+      expect(sums.status).toBe(200);
+    });
+
+    it('downloads a stored .gz as is: application/gzip, no Content-Encoding, sha256 as in the manifest', async () => {
+      const manifest = JSON.parse(fs.readFileSync(path.join(releasesDir, 'v1.0.0', 'manifest.json'), 'utf8'));
+      const listed = manifest.classes.county.files.find((f: any) => f.path === 'county/all.geojson.gz');
+      const res = await request(`${base}/bundles/v1.0.0/county/all.geojson.gz`, { headers: { 'Accept-Encoding': 'gzip, br' } });
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('application/gzip');
+      expect(res.headers['content-encoding']).toBeUndefined();
+      expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(res.body.length).toBe(listed.bytes);
+      expect(crypto.createHash('sha256').update(res.body).digest('hex')).toBe(listed.sha256);
+    });
+
+    it('answers 304 to If-None-Match and to If-Modified-Since', async () => {
+      for (const [p, ae] of [
+        [`/bundles/${bundle}`, 'br'],
+        [`/bundles/${bundle}`, 'gzip'],
+        ['/bundles/v1.0.0/county/all.geojson.gz', 'identity'],
+      ] as const) {
+        const first = await request(`${base}${p}`, { headers: { 'Accept-Encoding': ae } });
+        const byEtag = await request(`${base}${p}`, { headers: { 'Accept-Encoding': ae, 'If-None-Match': first.headers.etag! } });
+        expect(byEtag.status, `${p} ${ae}`).toBe(304);
+        expect(byEtag.body.length).toBe(0);
+        expect(byEtag.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+        const byDate = await request(`${base}${p}`, {
+          headers: { 'Accept-Encoding': ae, 'If-Modified-Since': first.headers['last-modified']! },
+        });
+        expect(byDate.status, `${p} ${ae}`).toBe(304);
+        const changed = await request(`${base}${p}`, { headers: { 'Accept-Encoding': ae, 'If-None-Match': '"other"' } });
+        expect(changed.status).toBe(200);
+      }
+    });
+
+    it('serves byte ranges of stored files', async () => {
+      const file = fs.readFileSync(path.join(releasesDir, 'v1.0.0', 'county', 'all.geojson.gz'));
+      const full = await request(`${base}/bundles/v1.0.0/county/all.geojson.gz`);
+      expect(full.headers['accept-ranges']).toBe('bytes');
+      const res = await request(`${base}/bundles/v1.0.0/county/all.geojson.gz`, { headers: { Range: 'bytes=100-1099' } });
+      expect(res.status).toBe(206);
+      expect(res.headers['content-range']).toBe(`bytes 100-1099/${file.length}`);
+      expect(res.body.equals(file.subarray(100, 1100))).toBe(true);
+      const tail = await request(`${base}/bundles/v1.0.0/county/all.geojson.br`, { headers: { Range: 'bytes=-10' } });
+      expect(tail.status).toBe(206);
+      expect(tail.body.equals(fs.readFileSync(path.join(releasesDir, 'v1.0.0', 'county', 'all.geojson.br')).subarray(-10))).toBe(true);
+      const unsatisfiable = await request(`${base}/bundles/v1.0.0/county/all.geojson.gz`, { headers: { Range: `bytes=${file.length + 10}-` } });
+      expect(unsatisfiable.status).toBe(416);
+    });
+  });
+
+  describe('hardening', () => {
+    it('allows only GET and HEAD: 405 with Allow, on bundles, site and API', async () => {
+      for (const p of ['/bundles/v1.0.0/state/all.geojson', '/', '/api/v1/releases']) {
+        for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'TRACE']) {
+          const res = await request(`${base}${p}`, { method });
+          expect(res.status, `${method} ${p}`).toBe(405);
+          expect(res.headers.allow).toBe('GET, HEAD');
+        }
+      }
+      const head = await request(`${base}/bundles/v1.0.0/state/all.geojson`, { method: 'HEAD', headers: { 'Accept-Encoding': 'br' } });
+      expect(head.status).toBe(200);
+      expect(head.body.length).toBe(0);
+    });
+
+    it('answers CORS preflights for GET, and refuses other OPTIONS', async () => {
+      const preflight = await request(`${base}/bundles/v1.0.0/state/all.geojson`, {
+        method: 'OPTIONS',
+        headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'range' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers['access-control-allow-origin']).toBe('*');
+      expect(preflight.headers['access-control-allow-methods']).toBe('GET, HEAD');
+      expect(preflight.headers['access-control-allow-headers']).toContain('Range');
+      const put = await request(`${base}/bundles/v1.0.0/state/all.geojson`, {
+        method: 'OPTIONS',
+        headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'PUT' },
+      });
+      expect(put.status).toBe(405);
+      const api = await request(`${base}/api/v1/releases`, { headers: { Origin: 'https://app.example' } });
+      expect(api.headers['access-control-allow-origin']).toBe('*');
+    });
+
+    it('404s dot-files, build directories, listings and unknown names', async () => {
+      for (const p of [
+        '/bundles/.build-v2.0.0-1-abcdef/manifest.json',
+        '/bundles/.build-v2.0.0-1-abcdef/state/all.geojson',
+        '/bundles/.build-v2.0.0-1-abcdef/state/all.geojson.gz',
+        '/bundles/.secret',
+        '/bundles/v1.0.0/.secret',
+        '/bundles/current/../.secret',
+        '/.env',
+        '/bundles/',
+        '/bundles/v1.0.0/',
+        '/bundles/v1.0.0',
+        '/bundles/v1.0.0/state/',
+        '/bundles/v1.0.0/state',
+        '/bundles/current.json',
+        '/bundles/current',
+        '/bundles/v9.9.9/state/all.geojson',
+        '/bundles/v01.0.0/manifest.json',
+        '/bundles/v1.0.0/state/all.txt',
+      ]) {
+        const res = await request(`${base}${p}`, { headers: { 'Accept-Encoding': 'gzip, br' } });
+        expect(res.status, p).toBe(404);
+        expect(res.body.toString(), p).not.toContain('half');
+      }
+    });
+
+    it('404s traversal attempts and encoded separators; nginx refuses climbing above the root with 400', async () => {
+      const cases: Array<[string, number]> = [
+        ['/bundles/v1.0.0/%2e%2e/v1.0.0/manifest.json', 404],
+        ['/bundles/v1.0.0/%2E%2E/%2E%2E/etc/passwd', 404],
+        ['/bundles/v1.0.0/%2E%2E/%2E%2E/%2E%2E/etc/passwd', 400],
+        ['/bundles/v1.0.0%2fmanifest.json', 404],
+        ['/bundles/v1.0.0%2Fstate%2Fall.geojson', 404],
+        ['/bundles/v1.0.0/state/..%2fmanifest.json', 404],
+        ['/bundles/v1.0.0/state/../manifest.json', 404],
+        ['/bundles/v1.0.0/./manifest.json', 404],
+        ['/bundles/current/%2e%2e/.build-v2.0.0-1-abcdef/manifest.json', 404],
+        ['/bundles//etc/passwd', 404],
+        ['/bundles/v1.0.0//etc/passwd', 404],
+        ['//etc/passwd', 404],
+        ['/api/v1/releases/..%2f..%2fetc/manifest', 404],
+        ['http://localhost/etc/passwd', 404],
+        ['/bundles/../../../etc/passwd', 400],
+        ['/../../etc/passwd', 400],
+      ];
+      for (const [p, status] of cases) {
+        const res = await request(base, { path: p });
+        expect(res.status, p).toBe(status);
+        expect(res.body.toString(), p).not.toMatch(/root:|"half"/);
+      }
+    });
+
+    it('serves the demo site at / and proxies /healthz', async () => {
+      const site = await request(`${base}/`);
+      expect(site.status).toBe(200);
+      expect(site.body.toString()).toContain('geobundle demo');
+      expect(site.headers['content-type']).toBe('text/html; charset=utf-8');
+      const health = await request(`${base}/healthz`);
+      expect(health.status).toBe(200);
+      expect(json(health).status).toBe('ok');
+    });
+  });
+
+  describe('API through nginx', () => {
+    it('proxies the API and its validators; the bundle redirect leads to the static file', async () => {
+      const list = await request(`${base}/api/v1/releases`);
+      expect(list.status).toBe(200);
+      expect(json(list).current).toBe('v1.0.0');
+      const notModified = await request(`${base}/api/v1/releases`, { headers: { 'If-None-Match': list.headers.etag! } });
+      expect(notModified.status).toBe(304);
+
+      const redirect = await request(`${base}/api/v1/releases/v1.0.0/state/bundle.geojson.gz`);
+      expect(redirect.status).toBe(301);
+      const target = await request(`${base}${redirect.headers.location}`);
+      expect(target.status).toBe(200);
+      expect(target.headers['content-type']).toBe('application/gzip');
+      expect(zlib.gunzipSync(target.body).equals(original('v1.0.0/state/all.geojson'))).toBe(true);
+
+      expect((await request(`${base}/api/v1/releases/v1.0/manifest`)).status).toBe(400);
+      expect((await request(`${base}/api/v1/releases/v3.0.0/manifest`)).status).toBe(404);
+    });
+
+    it('rate-limits the API per client with 429', async () => {
+      const limited = await startServing({ releasesDir, siteRoot, port: 0, apiPort: 0, apiRatePerSecond: 1, apiBurst: 2 });
+      try {
+        const statuses = await Promise.all(Array.from({ length: 12 }, () => request(`${limited.urls.api}`).then((r) => r.status)));
+        expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1);
+        expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(1);
+        expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+        // Static bundles are not rate-limited.
+        const bundles = await Promise.all(
+          Array.from({ length: 12 }, () => request(`${limited.urls.bundles}v1.0.0/manifest.json`).then((r) => r.status)),
+        );
+        expect(bundles.every((s) => s === 200)).toBe(true);
+      } finally {
+        await limited.stop();
+      }
+    });
+  });
+
+  describe('the current release and a CDN edge', () => {
+    let edge: { url: string; stop(): Promise<void> };
+
+    beforeAll(async () => {
+      edge = await startEdgeCache(base);
+    });
+
+    afterAll(async () => {
+      await edge?.stop();
+      await setCurrent(releasesDir, 'v1.0.0');
+    });
+
+    it('keeps a versioned bundle at the edge: the second request is a HIT, per encoding', async () => {
+      const url = `${edge.url}/bundles/v1.0.0/county/all.geojson`;
+      for (const ae of ['br', 'gzip']) {
+        const first = await request(url, { headers: { 'Accept-Encoding': ae } });
+        const second = await request(url, { headers: { 'Accept-Encoding': ae } });
+        expect(first.headers['x-cache-status'], ae).toBe('MISS');
+        expect(second.headers['x-cache-status'], ae).toBe('HIT');
+        expect(second.headers['content-encoding']).toBe(ae);
+        expect(second.body.equals(first.body)).toBe(true);
+      }
+    });
+
+    it('switches current without an nginx reload; the edge refetches current once its TTL passes', async () => {
+      const manifestUrl = (origin: string) => `${origin}/bundles/current/manifest.json`;
+      const before = await request(manifestUrl(base));
+      expect(json(before).version).toBe('v1.0.0');
+      expect(before.headers['cache-control']).toBe(`public, max-age=${CURRENT_TTL}, stale-while-revalidate=300`);
+      expect((await request(`${base}/bundles/current/county/all.geojson`, { headers: { 'Accept-Encoding': 'gzip' } })).status).toBe(200);
+
+      const edgeFirst = await request(manifestUrl(edge.url));
+      expect(edgeFirst.headers['x-cache-status']).toBe('MISS');
+      expect((await request(manifestUrl(edge.url))).headers['x-cache-status']).toBe('HIT');
+
+      await setCurrent(releasesDir, 'v1.1.0');
+
+      // nginx follows the new symlink on the very next request: no reload.
+      const after = await request(manifestUrl(base));
+      expect(json(after).version).toBe('v1.1.0');
+      expect((await request(`${base}/bundles/current/county/all.geojson`, { headers: { 'Accept-Encoding': 'gzip' } })).status).toBe(404);
+      const pinned = await request(`${base}/bundles/v1.0.0/county/all.geojson`, { headers: { 'Accept-Encoding': 'gzip' } });
+      expect(pinned.status).toBe(200);
+
+      // The API notices the directory change (fs.watch, or its mtime re-check within a second).
+      let current = '';
+      for (let i = 0; i < 40 && current !== 'v1.1.0'; i++) {
+        current = json(await request(`${base}/api/v1/releases/current`)).version;
+        if (current !== 'v1.1.0') await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(current).toBe('v1.1.0');
+
+      // Once the edge's copy is older than max-age it goes back to the origin.
+      await new Promise((r) => setTimeout(r, (CURRENT_TTL + 1) * 1000 + 100));
+      const edgeAfter = await request(manifestUrl(edge.url));
+      expect(edgeAfter.headers['x-cache-status']).toBe('EXPIRED');
+      expect(json(edgeAfter).version).toBe('v1.1.0');
+    });
+  });
+});
