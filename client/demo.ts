@@ -76,7 +76,7 @@ function renderCard(district: District | undefined, lon: number, lat: number): v
   ];
   ui.card.append(
     h('h2', {}, p.name),
-    h('p', { class: 'id' }, `${bundle?.dataClass.replaceAll('_', ' ')} ${p.id}`),
+    h('p', { class: 'id' }, `${bundle?.dataClass.replaceAll('_', ' ')} · ${p.id}`),
     h('dl', {}, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
   );
   if (formatText(wiki.extract) !== MISSING) ui.card.append(h('p', { class: 'extract' }, String(wiki.extract)));
@@ -194,7 +194,7 @@ async function showClass(dataClass: string): Promise<void> {
   selected = undefined;
   layout();
   const n = loaded.districts.features.length.toLocaleString('en-US');
-  setState('ready', `${n} districts of ${dataClass.replaceAll('_', ' ')} ready.`);
+  setState('ready', `${dataClass.replaceAll('_', ' ')}: ${n} districts ready.`);
   ui.info.dataset.source = loaded.source;
   ui.info.textContent =
     `${file.path} · ${total} · sha256 ${file.sha256.slice(0, 12)}… verified · ` +

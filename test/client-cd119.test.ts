@@ -1,0 +1,137 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildClient } from '../client/build.ts';
+import { withDatabase } from '../pipeline/db.ts';
+import { ingestCensus } from '../pipeline/ingest/census.ts';
+import { ingestGeojson } from '../pipeline/ingest/geojson.ts';
+import { ingestLegislators } from '../pipeline/ingest/legislators.ts';
+import { sharedDataDir } from '../pipeline/paths.ts';
+import { buildRelease } from '../pipeline/release/build-release.ts';
+import { setCurrent } from '../pipeline/release/releases.ts';
+import { startServing } from '../pipeline/serve.ts';
+import { refreshWikipedia } from '../pipeline/wikipedia/refresh.ts';
+import { ARTIFACTS, hasChromium, launchBrowser, lookUp, paintedShare, settled } from './helpers/browser.ts';
+import { startSummaryServer } from './helpers/wikipedia-server.ts';
+
+/**
+ * The demo page on the real 119th-Congress data: shapes, census and
+ * legislators from ../shared/data, Wikipedia facts from the loopback summary
+ * server's fixtures (the machine has no internet), one real release, real
+ * nginx + API, headless Chromium.
+ */
+
+const CLASS = 'congressional_districts';
+const data = sharedDataDir();
+const sources = {
+  shapes: path.join(data, 'cd119', 'congressional_districts_cb2024_20m.geojson'),
+  census: path.join(data, 'cd119', 'rdh_cong119_district_data.csv'),
+  legislators: path.join(data, 'legislators', 'legislators-current.yaml'),
+};
+const missing = Object.values(sources).filter((f) => !fs.existsSync(f));
+if (missing.length > 0) console.warn(`SKIPPED cd119 browser tests: ${missing.join(', ')} not found (set GEOBUNDLE_SHARED_DATA)`);
+
+describe.skipIf(!hasChromium || missing.length > 0)('demo page on the 119th Congress release (real data, nginx, Chromium)', () => {
+  let tmp: string;
+  let serving: Awaited<ReturnType<typeof startServing>>;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-client-cd119-'));
+    const dbPath = path.join(tmp, 'geobundle.duckdb');
+    const releasesDir = path.join(tmp, 'releases');
+    await withDatabase(dbPath, {}, async (db) => {
+      await ingestGeojson(db.connection, { input: sources.shapes, dataClass: CLASS });
+      await ingestCensus(db.connection, { csv: sources.census, dataClass: CLASS });
+      await ingestLegislators(db.connection, sources.legislators);
+    });
+    const wikipedia = await startSummaryServer();
+    try {
+      await refreshWikipedia({
+        dbPath,
+        cacheDir: path.join(tmp, 'wikipedia-cache'),
+        dataClass: CLASS,
+        only: ['0200', '1198', '1903', '7298'],
+        client: { apiBase: wikipedia.apiBase },
+      });
+    } finally {
+      await wikipedia.close();
+    }
+    await buildRelease({ dbPath, releasesDir, version: 'v1.0.0' });
+    await setCurrent(releasesDir, 'v1.0.0');
+    const siteRoot = path.join(tmp, 'site');
+    await buildClient({ outDir: siteRoot });
+    serving = await startServing({ releasesDir, port: 0, apiPort: 0, siteRoot });
+    browser = await launchBrowser();
+    page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    await page.goto(serving.urls.site);
+    const outcome = await settled(page);
+    expect(outcome, outcome.error).toMatchObject({ state: 'ready' });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await serving?.stop();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('opens on the congressional districts and draws all 437', async () => {
+    expect(await page.inputValue('#class-select')).toBe(CLASS);
+    expect(await page.locator('#status').innerText()).toContain('437 districts');
+    expect(await paintedShare(page)).toBeGreaterThan(0.05);
+  });
+
+  it('the US Capitol is in the District of Columbia delegate district, with its delegate and no census row', async () => {
+    const { id, text } = await lookUp(page, -77.0091, 38.8899);
+    expect(id).toBe('1198');
+    expect(text).toMatch(/Representative\s+Eleanor Holmes Norton \(Democrat\)/);
+    expect(text).toMatch(/Population \(2020\)\s+—/); // the census data has no DC row
+    expect(text).toMatch(/Partisan lean\s+—/);
+    expect(text).toContain("District of Columbia's at-large congressional district");
+  });
+
+  it('downtown Des Moines is in Iowa 3rd: representative, census, partisan lean, Wikipedia extract and link', async () => {
+    const { id, text } = await lookUp(page, -93.6091, 41.5868);
+    expect(id).toBe('1903');
+    expect(text).toMatch(/Representative\s+Zachary Nunn \(Republican\)/); // the legislators data's official name
+    expect(text).toMatch(/Population \(2020\)\s+797,551/);
+    expect(text).toMatch(/Median household income\s+\$75K–\$100K/);
+    expect(text).toMatch(/Partisan lean\s+EVEN/); // 49.22% Biden, 49.57% Trump
+    const article = page.locator('#card a', { hasText: "Iowa's 3rd congressional district" });
+    expect(await article.getAttribute('href')).toMatch(/^https:\/\/en\.wikipedia\.org\/wiki\/Iowa/);
+    expect(await page.locator('#card .extract').innerText()).toMatch(/Iowa/);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'client-demo-cd119.png') });
+  });
+
+  it.each([
+    ['Anchorage: Alaska at large, drawn in its inset', -149.9003, 61.2181, '0200', /Partisan lean\s+R\+11/],
+    ['downtown Seattle: Washington 7th', -122.3321, 47.6062, '5307', /Population \(2020\)\s+769,663/],
+    ['the Chicago Loop: Illinois 7th', -87.6298, 41.8781, '1707', /Danny K\. Davis \(Democrat\)/],
+    ['the Empire State Building: New York 12th', -73.9857, 40.7484, '3612', /Jerrold Nadler \(Democrat\)/],
+    ['San Juan: Puerto Rico resident commissioner', -66.1057, 18.4655, '7298', /Pablo José Hernández \(Democrat\)/],
+  ])('%s', async (_what, lon, lat, expected, shows) => {
+    const { id, text } = await lookUp(page, lon, lat);
+    expect(id).toBe(expected);
+    expect(text).toMatch(shows);
+  });
+
+  it('the library loads one state’s bundle and finds districts in it', async () => {
+    // A string, not a function: the page imports the served library itself (vitest would rewrite import()).
+    const found = await page.evaluate(`(async () => {
+      const client = await import(location.origin + '/geobundle-client.js');
+      const release = await client.openRelease({ baseUrl: location.origin });
+      const iowa = await release.loadBundle('congressional_districts', { state: '19' });
+      return {
+        path: iowa.file.path,
+        features: iowa.districts.features.length,
+        desMoines: iowa.findDistrict(-93.6091, 41.5868)?.properties.id,
+        capitol: iowa.findDistrict(-77.0091, 38.8899)?.properties.id ?? null,
+      };
+    })()`);
+    expect(found).toEqual({ path: 'congressional_districts/by_state/19.geojson.gz', features: 4, desMoines: '1903', capitol: null });
+  });
+});
