@@ -1,0 +1,174 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../pipeline/db.ts';
+import { projectRoot, sharedDataDir } from '../pipeline/paths.ts';
+
+/**
+ * End-to-end ingest of the real data in ../shared/data (README there), through
+ * the CLI as a release engineer runs it. Times and peak RSS are printed, never
+ * asserted (the machine is shared).
+ */
+
+const DATA = sharedDataDir();
+const missing = !fs.existsSync(path.join(DATA, 'cd119')) || !fs.existsSync(path.join(DATA, 'unitedstates-districts'));
+if (missing) console.warn(`SKIPPED real-data ingest tests: ${DATA} (env GEOBUNDLE_SHARED_DATA) is missing`);
+
+interface CliSummary {
+  features?: number;
+  rows?: number;
+  representatives?: number;
+  seconds?: number;
+  peak_rss_mb: number;
+}
+
+const figures: string[] = [];
+
+async function geobundle(dbPath: string, ...args: string[]): Promise<CliSummary & { wall: number }> {
+  const started = performance.now();
+  const result = await execa('node', [path.join(projectRoot, 'bin', 'geobundle.js'), ...args, '--db', dbPath, '--json', '--quiet'], {
+    reject: false,
+  });
+  if (result.exitCode !== 0) throw new Error(`geobundle ${args.join(' ')} failed: ${result.stderr}`);
+  return { ...(JSON.parse(result.stdout) as CliSummary), wall: (performance.now() - started) / 1000 };
+}
+
+function record(what: string, s: CliSummary & { wall: number }): void {
+  const seconds = s.seconds === undefined ? '' : `ingest ${s.seconds.toFixed(1)} s, `;
+  figures.push(`${what}: ${seconds}process ${s.wall.toFixed(1)} s, peak RSS ${s.peak_rss_mb} MB`);
+}
+
+async function column(db: Database, sql: string, ...params: string[]): Promise<unknown[]> {
+  return (await db.connection.runAndReadAll(sql, params)).getRows().map((r) => r[0]);
+}
+
+let tmp: string;
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-ingest-real-'));
+});
+
+afterAll(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+  if (figures.length) console.info(`ingest figures (not asserted):\n  ${figures.join('\n  ')}`);
+});
+
+describe.skipIf(missing)(`real data: 119th Congress (${DATA}/cd119, legislators)`, () => {
+  it('ingests shapes (437), census (435, joined to shapes) and legislators', async () => {
+    const dbPath = path.join(tmp, 'cd119.duckdb');
+    const shapes = await geobundle(dbPath, 'ingest', 'geojson', path.join(DATA, 'cd119', 'congressional_districts_cb2024_20m.geojson'), '--class', 'congressional_districts');
+    record('cd119 geojson (437 districts, 1.3 MB)', shapes);
+    expect(shapes.features).toBe(437);
+    const census = await geobundle(dbPath, 'ingest', 'census', path.join(DATA, 'cd119', 'rdh_cong119_district_data.csv'), '--class', 'congressional_districts');
+    record('cd119 census (435 rows)', census);
+    expect(census.rows).toBe(435);
+    const legislators = await geobundle(dbPath, 'ingest', 'legislators', path.join(DATA, 'legislators', 'legislators-current.yaml'));
+    record('legislators', legislators);
+
+    const db = await openDatabase(dbPath, { readOnly: true });
+    try {
+      const ids = await column(db, "SELECT id FROM polygons WHERE data_class = 'congressional_districts'");
+      expect(ids).toHaveLength(437);
+      expect(ids).toEqual(expect.arrayContaining(['0639', '0200', '1198', '7298', '5600', '3611']));
+      expect(await column(db, "SELECT count(DISTINCT state_fips) FROM polygons WHERE data_class = 'congressional_districts'")).toEqual([52n]);
+      expect(await column(db, "SELECT name FROM polygons WHERE id = '0639'")).toEqual(["California's 39th congressional district"]);
+      expect(await column(db, "SELECT DISTINCT vintage FROM polygons WHERE data_class = 'congressional_districts'")).toEqual(['119']);
+
+      // Every census row joins a shape; DC and PR have shapes but no census rows.
+      expect(await column(db, 'SELECT count(*) FROM census_congressional_districts c JOIN polygons p ON p.data_class = $1 AND p.id = c.id', 'congressional_districts')).toEqual([435n]);
+      expect(await column(db, "SELECT id FROM polygons p WHERE data_class = 'congressional_districts' AND id NOT IN (SELECT id FROM census_congressional_districts) ORDER BY id")).toEqual(['1198', '7298']);
+      expect(await column(db, "SELECT CONG119 FROM census_congressional_districts WHERE id = '0200'")).toEqual(['AK-AT-LARGE']);
+      expect(await column(db, "SELECT typeof(TOTPOP20) || ' ' || typeof(G20PREDBID_pct) FROM census_congressional_districts WHERE id = '0101'")).toEqual(['BIGINT DOUBLE']);
+
+      // Representatives for nearly all districts (vacancies aside), delegates included.
+      const joined = await column(db, "SELECT count(*) FROM polygons p JOIN wikipedia w USING (data_class, id) WHERE p.data_class = 'congressional_districts' AND w.representative IS NOT NULL");
+      expect(Number(joined[0])).toBeGreaterThanOrEqual(425);
+      expect(legislators.representatives).toBeGreaterThanOrEqual(430);
+      expect(await column(db, "SELECT representative FROM wikipedia WHERE id = '1198'")).toEqual(['Eleanor Holmes Norton']);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+const ARCHIVES = path.join(DATA, 'unitedstates-districts');
+
+describe.skipIf(missing)(`real data: every unitedstates-districts archive (${ARCHIVES})`, () => {
+  let root: string;
+  let dbPath: string;
+
+  beforeAll(async () => {
+    root = path.join(tmp, 'districts');
+    dbPath = path.join(tmp, 'districts.duckdb');
+    fs.mkdirSync(root);
+    const started = performance.now();
+    for (const archive of ['cds-2012', 'cds-2016', 'states-shape', 'states-sldu', 'states-sldl']) {
+      await execa('tar', ['-xJf', path.join(ARCHIVES, `${archive}.tar.xz`), '-C', root]);
+    }
+    figures.push(`unpacking the five archives: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }, 600_000);
+
+  async function ids(dataClass: string): Promise<unknown[]> {
+    const db = await openDatabase(dbPath, { readOnly: true });
+    try {
+      return await column(db, 'SELECT id FROM polygons WHERE data_class = $1 ORDER BY id', dataClass);
+    } finally {
+      db.close();
+    }
+  }
+
+  it('cds/2016: 435 districts, ids from the Code property', async () => {
+    const s = await geobundle(dbPath, 'ingest', 'geojson', path.join(root, 'cds', '2016'), '--class', 'congressional_districts');
+    record('cds-2016 (435 files, 11 MB)', s);
+    const all = await ids('congressional_districts');
+    expect(all).toHaveLength(435);
+    expect(all).toEqual(expect.arrayContaining(['1903', '0200', '0639', '5600']));
+    expect(all).not.toContain('1198');
+  });
+
+  it('cds/2012: 441 districts from bare geometries, delegates as 98', async () => {
+    const s = await geobundle(dbPath, 'ingest', 'geojson', path.join(root, 'cds', '2012'), '--class', 'congressional_districts');
+    record('cds-2012 (441 files, 15 MB)', s);
+    const all = await ids('congressional_districts');
+    expect(all).toHaveLength(441);
+    expect(all).toEqual(expect.arrayContaining(['1903', '0200', '1198', '7298', '6698', '7898', '6098', '6998']));
+  });
+
+  it('states/*/shape: 56 states, DC and territories', async () => {
+    const s = await geobundle(dbPath, 'ingest', 'geojson', path.join(root, 'states'), '--class', 'state');
+    record('states-shape (56 files, 4 MB)', s);
+    const all = await ids('state');
+    expect(all).toHaveLength(56);
+    expect(all).toEqual(expect.arrayContaining(['06', '11', '25', '72', '78', '60', '66', '69']));
+  });
+
+  it('states/*/sldu and sldl: 1,897 + 4,882 state legislative districts (676 MB)', async () => {
+    const upper = await geobundle(dbPath, 'ingest', 'geojson', path.join(root, 'states'), '--class', 'state_legislative_upper');
+    record('states-sldu (1,897 files, 270 MB)', upper);
+    const lower = await geobundle(dbPath, 'ingest', 'geojson', path.join(root, 'states'), '--class', 'state_legislative_lower');
+    record('states-sldl (4,882 files, 406 MB)', lower);
+    figures.push(`sldu+sldl together: process ${(upper.wall + lower.wall).toFixed(1)} s, peak RSS ${Math.max(upper.peak_rss_mb, lower.peak_rss_mb)} MB`);
+    const sldu = await ids('state_legislative_upper');
+    expect(sldu).toHaveLength(1897);
+    expect(sldu).toEqual(expect.arrayContaining(['ocd-division/country:us/state:ma/sldu:cape_and_islands', 'ocd-division/country:us/territory:pr/sldu:8']));
+    const sldl = await ids('state_legislative_lower');
+    expect(sldl).toHaveLength(4882);
+    expect(sldl).toEqual(
+      expect.arrayContaining([
+        'ocd-division/country:us/state:vt/sldl:addison-1',
+        'ocd-division/country:us/state:mn/sldl:10a',
+        'ocd-division/country:us/district:dc/ward:2',
+      ]),
+    );
+    const db = await openDatabase(dbPath, { readOnly: true });
+    try {
+      expect(await column(db, "SELECT count(*) FROM polygons WHERE data_class LIKE 'state_legislative_%' AND state_fips IS NULL")).toEqual([0n]);
+      expect(await column(db, "SELECT state_fips FROM polygons WHERE id = 'ocd-division/country:us/district:dc/ward:2'")).toEqual(['11']);
+      expect(await column(db, "SELECT name FROM polygons WHERE id = 'ocd-division/country:us/state:ma/sldu:cape_and_islands'")).toEqual(['Cape and Islands']);
+    } finally {
+      db.close();
+    }
+  }, 600_000);
+});
