@@ -33,7 +33,7 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
   let context: BrowserContext;
   let network: ReturnType<typeof recordNetwork>;
   let page: Page;
-  const transfer: Record<string, { requests: number; bytes: number; bundleBytes: number }> = {};
+  const transfer: Record<string, { requests: number; bytes: number; bundleBytes: number; detail: string[] }> = {};
   const COUNTY = 'county/all.geojson.gz';
 
   beforeAll(async () => {
@@ -65,6 +65,7 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
       requests: entries.length,
       bytes,
       bundleBytes: entries.filter((e) => e.url.includes('/bundles/')).reduce((n, e) => n + e.bytes, 0),
+      detail: entries.map((e) => `${e.status} ${e.bytes} ${new URL(e.url).pathname}`),
     };
     console.info(`client transfer, ${visit}: ${entries.length} requests, ${bytes} bytes (${transfer[visit]!.bundleBytes} of them bundles)`);
   };
