@@ -1,0 +1,97 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { sharedDataDir } from '../pipeline/paths.ts';
+
+/**
+ * The three build workloads of issue 5, all from ../shared/data (env
+ * GEOBUNDLE_SHARED_DATA): what to unpack and which `geobundle ingest`
+ * commands load it into a fresh DuckDB.
+ */
+
+export interface IngestStep {
+  label: string;
+  /** Arguments after `geobundle` (without --db). */
+  args: string[];
+  /** The source files or directory the step reads, for "bytes in". */
+  input: string;
+}
+
+export interface Dataset {
+  name: string;
+  title: string;
+  /** Archives under unitedstates-districts/ to unpack first. */
+  archives: string[];
+  /** The ingest steps, given the shared data dir and the dir the archives were unpacked into. */
+  ingest(shared: string, unpacked: string): IngestStep[];
+}
+
+const geojson = (input: string, dataClass: string): IngestStep => ({
+  label: `ingest geojson ${dataClass}`,
+  args: ['ingest', 'geojson', input, '--class', dataClass],
+  input,
+});
+
+export const DATASETS: readonly Dataset[] = [
+  {
+    name: 'cd119',
+    title: '119th Congress (437 districts, Census cartographic 1:20M) + census + legislators',
+    archives: [],
+    ingest: (shared) => [
+      geojson(path.join(shared, 'cd119', 'congressional_districts_cb2024_20m.geojson'), 'congressional_districts'),
+      {
+        label: 'ingest census congressional_districts',
+        args: ['ingest', 'census', path.join(shared, 'cd119', 'rdh_cong119_district_data.csv'), '--class', 'congressional_districts'],
+        input: path.join(shared, 'cd119', 'rdh_cong119_district_data.csv'),
+      },
+      {
+        label: 'ingest legislators',
+        args: ['ingest', 'legislators', path.join(shared, 'legislators', 'legislators-current.yaml')],
+        input: path.join(shared, 'legislators', 'legislators-current.yaml'),
+      },
+    ],
+  },
+  {
+    name: 'cds-2016',
+    title: 'Congressional districts 2016, high resolution (435 one-district files, unitedstates/districts)',
+    archives: ['cds-2016.tar.xz'],
+    ingest: (_shared, unpacked) => [geojson(path.join(unpacked, 'cds', '2016'), 'congressional_districts')],
+  },
+  {
+    name: 'state-legislative',
+    title: 'State legislative districts, upper + lower (6,779 one-district files, 676 MB)',
+    archives: ['states-sldu.tar.xz', 'states-sldl.tar.xz'],
+    ingest: (_shared, unpacked) => [
+      geojson(path.join(unpacked, 'sldu'), 'state_legislative_upper'),
+      geojson(path.join(unpacked, 'sldl'), 'state_legislative_lower'),
+    ],
+  },
+];
+
+/**
+ * Unpacks a dataset's archives into `dir` (never inside ../shared). The two
+ * state-legislative archives share the states/<ST>/ layout, so each goes to
+ * its own subdirectory named for its chamber.
+ */
+export async function unpack(dataset: Dataset, shared: string, dir: string): Promise<void> {
+  for (const archive of dataset.archives) {
+    const chamber = archive.match(/^states-(sld[ul])\./)?.[1];
+    const target = chamber ? path.join(dir, chamber) : dir;
+    fs.mkdirSync(target, { recursive: true });
+    await execa('tar', ['-xJf', path.join(shared, 'unitedstates-districts', archive), '-C', target]);
+  }
+}
+
+/** The shared data dir, or a clear error naming what is missing. */
+export function requireSharedData(datasets: readonly Dataset[]): string {
+  const shared = sharedDataDir();
+  const needed = [
+    ...datasets.flatMap((d) => d.archives.map((a) => path.join(shared, 'unitedstates-districts', a))),
+    ...(datasets.some((d) => d.name === 'cd119') ? [path.join(shared, 'cd119'), path.join(shared, 'legislators')] : []),
+  ];
+  const missing = needed.filter((p) => !fs.existsSync(p));
+  if (missing.length > 0) {
+    throw new Error(`benchmark data missing (set GEOBUNDLE_SHARED_DATA to ../shared/data): ${missing.join(', ')}`);
+  }
+  return shared;
+}

@@ -1,0 +1,221 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execaSync } from 'execa';
+import { projectRoot } from '../pipeline/paths.ts';
+
+/**
+ * Result files: one JSON document per benchmark in bench/results/<name>.json.
+ * Every file carries the conditions it was measured under (load, cores,
+ * versions, commit) so two runs can be compared honestly.
+ */
+
+export const RESULTS_DIR = path.join(projectRoot, 'bench', 'results');
+
+/** What one child process cost, as GNU time reports it. */
+export interface ProcessCost {
+  wall_s: number;
+  user_s: number;
+  sys_s: number;
+  cpu_s: number;
+  max_rss_mb: number;
+}
+
+export interface Environment {
+  started_at: string;
+  finished_at?: string;
+  quick: boolean;
+  host: { cpus: number; cpu_model: string; memory_gib: number; kernel: string };
+  /** 1/5/15-minute load averages when the benchmark started and ended (2 cores: 2.0 = saturated). */
+  load_start: number[];
+  load_end?: number[];
+  commit: string;
+  versions: Record<string, string>;
+}
+
+export interface BuildStep extends ProcessCost {
+  label: string;
+  command: string;
+}
+
+export interface FloorEncoding {
+  /** Levels (gzip) or qualities (brotli) the manifest records, highest first. */
+  levels: number[];
+  /** Sum of the single-threaded compression jobs of this encoding (≈ its CPU time). */
+  job_s: number;
+  /** What the floor produced, and what the build wrote for the same files (equal when the settings really match). */
+  bytes: number;
+  build_bytes: number;
+}
+
+export interface CompressionFloor {
+  /** Uncompressed bytes of the output files, recompressed here. */
+  input_bytes: number;
+  files: number;
+  /** Compression jobs run at once (= cores), largest first. */
+  concurrency: number;
+  gzip: FloorEncoding;
+  brotli: FloorEncoding;
+  /** Wall time to run every gzip and brotli job: the shortest time the build's compression alone takes here. */
+  wall_s: number;
+  cpu_s: number;
+}
+
+export interface BuildResult {
+  kind: 'build';
+  name: string;
+  title: string;
+  environment: Environment;
+  features: number;
+  classes: string[];
+  /** Source bytes read by the ingests (unpacked GeoJSON, CSV, YAML). */
+  input_bytes: number;
+  /** Time to unpack archives into a temp dir; not part of ingest or build. */
+  unpack_s: number;
+  ingest: BuildStep[];
+  ingest_total: ProcessCost;
+  build: BuildStep;
+  /** Ingest + build. */
+  total: ProcessCost;
+  output: { files: number; gz_bytes: number; br_bytes: number; uncompressed_bytes: number };
+  build_s_per_input_mb: number;
+  total_s_per_input_mb: number;
+  floor: CompressionFloor;
+  /** build wall / floor wall: 1.0 would mean the build does nothing but compress. */
+  build_over_floor: number;
+}
+
+export interface PeerRun {
+  tool: string;
+  command: string;
+  /** Split (child processes) + gzip of the pieces (zlib, same level as the build). */
+  split: ProcessCost;
+  gzip: { wall_s: number; cpu_s: number };
+  wall_s: number;
+  cpu_s: number;
+  max_rss_mb: number;
+  pieces: number;
+  gz_bytes: number;
+  uncompressed_bytes: number;
+}
+
+export interface PeerResult {
+  kind: 'peer';
+  name: string;
+  title: string;
+  environment: Environment;
+  input_bytes: number;
+  features: number;
+  /** What our build produced for the same split, from the same run. */
+  ours: { build_wall_s: number; build_cpu_s: number; by_state_files: number; by_state_gz_bytes: number };
+  peers: PeerRun[];
+  /** ours build wall / peer wall, per tool. Below 1 means ours is faster. */
+  ratios: Record<string, { wall: number; cpu: number; gz_bytes: number }>;
+}
+
+export interface WrkFigures {
+  requests: number;
+  duration_s: number;
+  requests_per_s: number;
+  bytes_per_s: number;
+  latency_ms: { mean: number; p50: number; p90: number; p99: number; max: number };
+  errors: { connect: number; read: number; write: number; timeout: number; status: number };
+}
+
+export interface ServeRun extends WrkFigures {
+  scenario: string;
+  connections: number;
+  threads: number;
+}
+
+export interface ServeScenario {
+  name: string;
+  title: string;
+  url_path: string;
+  headers: Record<string, string>;
+  /** What the pre-flight request saw: the benchmark fails if it is not what the scenario means to measure. */
+  preflight: { status: number; content_encoding: string | null; body_bytes: number };
+}
+
+export interface ServeResult {
+  kind: 'serve';
+  name: string;
+  title: string;
+  environment: Environment;
+  release: { dataset: string; version: string; bundle: string };
+  /** startServing options that differ from `geobundle serve`'s defaults. */
+  serving_options: Record<string, unknown>;
+  duration_s: number;
+  scenarios: ServeScenario[];
+  runs: ServeRun[];
+  /** static (nginx, pre-compressed) / dynamic (before-server) requests per second, per connection count. */
+  static_over_dynamic: Record<string, number | null>;
+}
+
+export type AnyResult = BuildResult | PeerResult | ServeResult | { kind: string; name: string; [key: string]: unknown };
+
+function commandVersion(cmd: string, args: string[], pick: (out: string) => string | undefined): string {
+  try {
+    const r = execaSync(cmd, args, { reject: false, all: true });
+    return pick(r.all ?? '')?.trim() ?? 'unknown';
+  } catch {
+    return 'not installed';
+  }
+}
+
+export function environment(quick: boolean): Environment {
+  const cpus = os.cpus();
+  const commit = commandVersion('git', ['-C', projectRoot, 'rev-parse', '--short', 'HEAD'], (o) => o);
+  const dirty = commandVersion('git', ['-C', projectRoot, 'status', '--porcelain', '--', 'pipeline', 'api', 'nginx', 'bench'], (o) => o);
+  return {
+    started_at: new Date().toISOString(),
+    quick,
+    host: {
+      cpus: os.availableParallelism(),
+      cpu_model: cpus[0]?.model ?? 'unknown',
+      memory_gib: Math.round(os.totalmem() / 2 ** 30),
+      kernel: os.release(),
+    },
+    load_start: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    commit: dirty ? `${commit}+dirty` : commit,
+    versions: {
+      node: process.version,
+      nginx: commandVersion('nginx', ['-v'], (o) => o.match(/nginx\/(\S+)/)?.[1]),
+      wrk: commandVersion('wrk', ['-v'], (o) => o.match(/wrk (\S+)/)?.[1]),
+      gdal: commandVersion('ogr2ogr', ['--version'], (o) => o.match(/GDAL ([^,]+)/)?.[1]),
+      mapshaper: commandVersion(path.join(projectRoot, 'node_modules', '.bin', 'mapshaper'), ['-v'], (o) => o.split('\n')[0]),
+    },
+  };
+}
+
+export function finish(env: Environment): Environment {
+  return { ...env, finished_at: new Date().toISOString(), load_end: os.loadavg().map((l) => Math.round(l * 100) / 100) };
+}
+
+/** Writes a result atomically (temp file + rename) so a crashed run never leaves half a JSON file. */
+export function writeResult(result: AnyResult, dir = RESULTS_DIR): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${result.name}.json`);
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(result, null, 2)}\n`);
+  fs.renameSync(tmp, file);
+  return file;
+}
+
+export function readResult(file: string): AnyResult {
+  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as AnyResult;
+  if (typeof parsed?.kind !== 'string' || typeof parsed?.name !== 'string') {
+    throw new Error(`${file} is not a benchmark result (no "kind" and "name")`);
+  }
+  return parsed;
+}
+
+/** Every result in a directory, in name order. */
+export function readResults(dir = RESULTS_DIR): AnyResult[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => readResult(path.join(dir, f)));
+}

@@ -1,0 +1,201 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { RESULTS_DIR, readResults, type AnyResult, type BuildResult, type Environment, type PeerResult, type ServeResult } from './results.ts';
+import { totalErrors } from './wrk.ts';
+
+/**
+ * Renders bench/results/SUMMARY.md from the result files: a pure function of
+ * the results, so the summary always says exactly what the JSON says.
+ */
+
+const MB = 1024 * 1024;
+const mb = (bytes: number) => (bytes / MB).toFixed(2);
+const s = (x: number) => x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2);
+const ratio = (x: number | null) => (x !== null && Number.isFinite(x) ? `${x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2)}×` : 'n/a');
+const num = (x: number) => (x >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toFixed(x >= 10 ? 0 : 1));
+
+function table(head: string[], rows: string[][]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function conditions(results: AnyResult[]): string {
+  const envs = results
+    .map((r) => ({ name: r.name, env: (r as { environment?: Environment }).environment }))
+    .filter((x): x is { name: string; env: Environment } => Boolean(x.env?.started_at));
+  if (envs.length === 0) return '';
+  const first = envs[0]!.env;
+  const lines = [
+    '## Conditions',
+    '',
+    `Host: ${first.host.cpus} cores (${first.host.cpu_model}), ${first.host.memory_gib} GiB, Linux ${first.host.kernel}. ` +
+      `Versions: ${Object.entries(first.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+    '',
+    'Load average (1/5/15 min; on 2 cores 2.0 means both busy) when each part started and ended — figures taken under load are slower than on an idle machine:',
+    '',
+    table(
+      ['result', 'commit', 'quick', 'started (UTC)', 'load at start', 'load at end'],
+      envs.map(({ name, env }) => [
+        name,
+        env.commit,
+        env.quick ? 'yes' : 'no',
+        env.started_at.replace('T', ' ').slice(0, 19),
+        env.load_start.join(' / '),
+        env.load_end?.join(' / ') ?? '—',
+      ]),
+    ),
+  ];
+  return lines.join('\n');
+}
+
+function buildSection(builds: BuildResult[]): string {
+  if (builds.length === 0) return '';
+  return [
+    '## Build: ingest + build-release (child processes, GNU time)',
+    '',
+    table(
+      ['set', 'features', 'input MB', 'ingest s', 'build s', 'build CPU s', 'build peak RSS MB', 'ingest+build s', 'build s / input MB', 'out .gz MB', 'out .br MB', 'out raw MB', 'floor s', 'build / floor'],
+      builds.map((b) => [
+        b.name,
+        String(b.features),
+        mb(b.input_bytes),
+        s(b.ingest_total.wall_s),
+        s(b.build.wall_s),
+        s(b.build.cpu_s),
+        num(b.build.max_rss_mb),
+        s(b.total.wall_s),
+        b.build_s_per_input_mb.toFixed(3),
+        mb(b.output.gz_bytes),
+        mb(b.output.br_bytes),
+        mb(b.output.uncompressed_bytes),
+        s(b.floor.wall_s),
+        ratio(b.build_over_floor),
+      ]),
+    ),
+    '',
+    'Compression floor: every bundle file the build wrote, decompressed and recompressed alone in one process with zlib at the settings the manifest ' +
+      'records for that file (gzip level; brotli quality and window), as many jobs at a time as there are cores, largest first. ' +
+      '"job s" is the sum of the single-threaded jobs (≈ CPU); floor/build bytes near 1.000 confirm the settings match the build\'s.',
+    '',
+    table(
+      ['set', 'raw MB', 'files', 'gzip levels', 'gzip job s', 'gz floor/build bytes', 'brotli qualities', 'brotli job s', 'br floor/build bytes', 'floor wall s (CPU s)', 'ingest peak RSS MB'],
+      builds.map((b) => [
+        b.name,
+        mb(b.floor.input_bytes),
+        String(b.floor.files),
+        b.floor.gzip.levels.join(', '),
+        s(b.floor.gzip.job_s),
+        (b.floor.gzip.bytes / b.floor.gzip.build_bytes).toFixed(3),
+        b.floor.brotli.levels.join(', '),
+        s(b.floor.brotli.job_s),
+        (b.floor.brotli.bytes / b.floor.brotli.build_bytes).toFixed(3),
+        `${s(b.floor.wall_s)} (${s(b.floor.cpu_s)})`,
+        num(b.ingest_total.max_rss_mb),
+      ]),
+    ),
+  ].join('\n');
+}
+
+function peerSection(peers: PeerResult[]): string {
+  if (peers.length === 0) return '';
+  const tools = [...new Set(peers.flatMap((p) => p.peers.map((r) => r.tool)))];
+  const head = ['set', 'ours: build-release s (CPU s)'];
+  for (const t of tools) head.push(`${t}: split+gzip s (CPU s)`, `ours/${t} wall`, `ours/${t} CPU`);
+  head.push('by_state .gz MB: ours / ' + tools.join(' / '));
+  return [
+    '## Peer: the per-state split + gzip scripted with other tools (same features, same run)',
+    '',
+    table(
+      head,
+      peers.map((p) => {
+        const row = [p.name, `${s(p.ours.build_wall_s)} (${s(p.ours.build_cpu_s)})`];
+        for (const t of tools) {
+          const run = p.peers.find((r) => r.tool === t);
+          const r = p.ratios[t];
+          row.push(run ? `${s(run.wall_s)} (${s(run.cpu_s)})` : '—', r ? ratio(r.wall) : '—', r ? ratio(r.cpu) : '—');
+        }
+        row.push([mb(p.ours.by_state_gz_bytes), ...tools.map((t) => { const run = p.peers.find((r) => r.tool === t); return run ? mb(run.gz_bytes) : '—'; })].join(' / '));
+        return row;
+      }),
+    ),
+    '',
+    'Ours is the whole build-release (all.geojson, polygons, census, wikipedia and by_state, each as .gz and .br, validated and checksummed); ' +
+      'the peers write only the by_state files and gzip them. A ratio below 1× means ours took less time.',
+  ].join('\n');
+}
+
+function serveSection(serve: ServeResult): string {
+  const conns = [...new Set(serve.runs.map((r) => r.connections))].sort((a, b) => a - b);
+  const head = ['scenario'];
+  for (const c of conns) head.push(`req/s @${c}`, `p50 / p99 ms @${c}`);
+  head.push('errors (all runs)');
+  const rows = serve.scenarios.map((sc) => {
+    const row = [sc.title];
+    let errors = 0;
+    for (const c of conns) {
+      const run = serve.runs.find((r) => r.scenario === sc.name && r.connections === c);
+      if (run) errors += totalErrors(run);
+      row.push(run ? num(run.requests_per_s) : '—', run ? `${run.latency_ms.p50.toFixed(2)} / ${run.latency_ms.p99.toFixed(2)}` : '—');
+    }
+    row.push(String(errors));
+    return row;
+  });
+  const ratios = Object.entries(serve.static_over_dynamic)
+    .map(([c, r]) => `${ratio(r)} at ${c} connection${c === '1' ? '' : 's'}`)
+    .join(', ');
+  return [
+    `## Serving: wrk on loopback, ${serve.duration_s} s per run (${serve.release.dataset} release ${serve.release.version})`,
+    '',
+    table(head, rows),
+    '',
+    `Static pre-compressed bundle (nginx, gzip) over the same bundle generated per request from DuckDB (before-server): **${ratios}** (requests/s).`,
+    '',
+    'Errors are wrk\'s socket errors (connect/read/write/timeout) plus responses that are not 2xx/3xx; each scenario\'s request was checked once before its runs:',
+    '',
+    table(
+      ['scenario', 'request', 'pre-flight status', 'Content-Encoding', 'body bytes'],
+      serve.scenarios.map((sc) => [
+        sc.name,
+        `GET ${sc.url_path}${Object.keys(sc.headers).length ? ` (${Object.entries(sc.headers).map(([k, v]) => `${k}: ${v}`).join('; ')})` : ''}`,
+        String(sc.preflight.status),
+        sc.preflight.content_encoding ?? '—',
+        String(sc.preflight.body_bytes),
+      ]),
+    ),
+  ].join('\n');
+}
+
+function otherSection(others: AnyResult[]): string {
+  if (others.length === 0) return '';
+  return ['## Other results', '', ...others.map((o) => `- \`${o.name}.json\` (kind \`${o.kind}\`): see the file and the script that wrote it.`)].join('\n');
+}
+
+export function renderSummary(results: AnyResult[]): string {
+  const builds = results.filter((r): r is BuildResult => r.kind === 'build');
+  const peers = results.filter((r): r is PeerResult => r.kind === 'peer');
+  const serves = results.filter((r): r is ServeResult => r.kind === 'serve');
+  const others = results.filter((r) => !['build', 'peer', 'serve'].includes(r.kind));
+  const quick = results.some((r) => (r as { environment?: Environment }).environment?.quick);
+  const parts = [
+    '# Benchmark summary',
+    '',
+    '_Generated by `bench/summary.ts` from the JSON files beside it; do not edit by hand. How each figure is measured: bench/README.md._' +
+      (quick ? '\n\n**Quick run (BENCH_QUICK=1): shortened serving runs and only the cd119 build — not the full benchmark.**' : ''),
+    conditions(results),
+    buildSection(builds),
+    peerSection(peers),
+    ...serves.map(serveSection),
+    otherSection(others),
+  ];
+  return `${parts.filter(Boolean).join('\n\n')}\n`;
+}
+
+export function writeSummary(dir = RESULTS_DIR): string {
+  const file = path.join(dir, 'SUMMARY.md');
+  fs.writeFileSync(file, renderSummary(readResults(dir)));
+  return file;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  console.log(`wrote ${writeSummary(process.argv[2] ?? RESULTS_DIR)}`);
+}

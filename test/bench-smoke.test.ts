@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { compareResults } from '../bench/compare.ts';
+import { parseTimeOutput } from '../bench/measure.ts';
+import type { BuildResult, Environment, PeerResult, ServeResult } from '../bench/results.ts';
+import { renderSummary } from '../bench/summary.ts';
+import { parseWrkOutput, totalErrors, wrkArgs } from '../bench/wrk.ts';
+
+// The pure parts of bench/ only: no timing is measured or asserted here.
+
+const WRK_STDOUT = `Running 1s test @ http://127.0.0.1:18999/
+  1 threads and 2 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.44ms  452.60us   4.11ms   72.02%
+  1454 requests in 1.10s, 2.56MB read
+Requests/sec:   1321.56
+WRK_JSON {"requests":1454,"duration_us":1100216,"bytes":2682630,"errors":{"connect":0,"read":3,"write":0,"status":7,"timeout":1},"latency_us":{"mean":1435.8,"p50":1400,"p90":1968,"p99":2898,"max":4110}}
+`;
+
+const env = (quick = false): Environment => ({
+  started_at: '2026-11-23T10:55:00.000Z',
+  finished_at: '2026-11-23T10:56:00.000Z',
+  quick,
+  host: { cpus: 2, cpu_model: 'Test CPU', memory_gib: 24, kernel: '6.1' },
+  load_start: [0.31, 0.5, 0.7],
+  load_end: [1.2, 0.8, 0.7],
+  commit: 'abc1234',
+  versions: { node: 'v20.20.2', wrk: '4.1.0' },
+});
+
+const cost = (wall: number, cpu: number, rss = 100) => ({ wall_s: wall, user_s: cpu, sys_s: 0, cpu_s: cpu, max_rss_mb: rss });
+
+const build: BuildResult = {
+  kind: 'build',
+  name: 'build-cd119',
+  title: 'cd119',
+  environment: env(),
+  features: 437,
+  classes: ['congressional_districts'],
+  input_bytes: 2 * 1024 * 1024,
+  unpack_s: 0,
+  ingest: [{ label: 'ingest geojson', command: 'geobundle ingest geojson x', ...cost(2, 2.5) }],
+  ingest_total: cost(2, 2.5, 180),
+  build: { label: 'build-release', command: 'geobundle build-release v1.0.0', ...cost(4, 6, 250) },
+  total: cost(6, 8.5, 250),
+  output: { files: 216, gz_bytes: 3 * 1024 * 1024, br_bytes: 2 * 1024 * 1024, uncompressed_bytes: 12 * 1024 * 1024 },
+  build_s_per_input_mb: 2,
+  total_s_per_input_mb: 3,
+  floor: {
+    input_bytes: 12 * 1024 * 1024,
+    files: 108,
+    concurrency: 2,
+    gzip: { levels: [9], job_s: 0.5, bytes: 1000, build_bytes: 1000 },
+    brotli: { levels: [11, 7], job_s: 2.5, bytes: 990, build_bytes: 1000 },
+    wall_s: 1.6,
+    cpu_s: 3.1,
+  },
+  build_over_floor: 2.5,
+};
+
+const peer: PeerResult = {
+  kind: 'peer',
+  name: 'peer-cd119',
+  title: 'peer',
+  environment: env(),
+  input_bytes: 1,
+  features: 437,
+  ours: { build_wall_s: 4, build_cpu_s: 6, by_state_files: 52, by_state_gz_bytes: 2 * 1024 * 1024 },
+  peers: [
+    { tool: 'ogr2ogr', command: 'ogr2ogr …', split: cost(7, 11), gzip: { wall_s: 1, cpu_s: 1 }, wall_s: 8, cpu_s: 12, max_rss_mb: 50, pieces: 52, gz_bytes: 1024 * 1024, uncompressed_bytes: 9 },
+  ],
+  ratios: { ogr2ogr: { wall: 0.5, cpu: 0.5, gz_bytes: 2 } },
+};
+
+const wrk = parseWrkOutput(WRK_STDOUT);
+const serve: ServeResult = {
+  kind: 'serve',
+  name: 'serve',
+  title: 'serve',
+  environment: env(),
+  release: { dataset: 'cd119', version: 'v1.0.0', bundle: 'congressional_districts/all.geojson' },
+  serving_options: {},
+  duration_s: 5,
+  scenarios: [
+    { name: 'bundle-gzip', title: 'full bundle, gzip (static)', url_path: '/bundles/v1.0.0/x/all.geojson', headers: { 'Accept-Encoding': 'gzip' }, preflight: { status: 200, content_encoding: 'gzip', body_bytes: 5 } },
+  ],
+  runs: [
+    { scenario: 'bundle-gzip', connections: 1, threads: 1, ...wrk },
+    { scenario: 'bundle-gzip', connections: 64, threads: 2, ...wrk, requests_per_s: 9000 },
+  ],
+  static_over_dynamic: { '1': 42.5, '64': null },
+};
+
+describe('wrk driver', () => {
+  it('reads exact figures from the report.lua line', () => {
+    expect(wrk.requests).toBe(1454);
+    expect(wrk.duration_s).toBeCloseTo(1.1, 3);
+    expect(wrk.requests_per_s).toBeCloseTo(1321.5, 0);
+    expect(wrk.latency_ms).toEqual({ mean: 1.436, p50: 1.4, p90: 1.968, p99: 2.898, max: 4.11 });
+    expect(totalErrors(wrk)).toBe(11);
+  });
+
+  it('fails loudly when the Lua report is missing', () => {
+    expect(() => parseWrkOutput('Requests/sec: 10\n')).toThrow(/WRK_JSON/);
+  });
+
+  it('never runs more threads than connections or cores, and passes headers', () => {
+    const args = wrkArgs({ url: 'http://h/x', connections: 1, durationS: 5, headers: { 'If-None-Match': '"abc"' } }, 2);
+    expect(args.slice(0, 3)).toEqual(['-t1', '-c1', '-d5s']);
+    expect(args).toContain('If-None-Match: "abc"');
+    expect(wrkArgs({ url: 'http://h/x', connections: 256, durationS: 5 }, 2)[0]).toBe('-t2');
+  });
+});
+
+describe('GNU time parsing', () => {
+  it('reads CPU and peak RSS, also after a non-zero exit line', () => {
+    expect(parseTimeOutput('1.50 2.25 0.25 204800\n')).toEqual({ user_s: 2.25, sys_s: 0.25, cpu_s: 2.5, max_rss_mb: 200 });
+    expect(parseTimeOutput('Command exited with non-zero status 1\n0.10 0.05 0.01 1024\n').max_rss_mb).toBe(1);
+    expect(() => parseTimeOutput('garbage')).toThrow(/GNU time/);
+  });
+});
+
+describe('SUMMARY.md', () => {
+  const md = renderSummary([build, peer, serve, { kind: 'wikipedia-refresh', name: 'wikipedia-refresh' }]);
+
+  it('has one row per build with the figures and the build/floor ratio', () => {
+    expect(md).toContain('| build-cd119 | 437 | 2.00 | 2.00 | 4.00 | 6.00 | 250 | 6.00 | 2.000 | 3.00 | 2.00 | 12.00 | 1.60 | 2.50× |');
+    expect(md).toMatch(/\| build-cd119 \| 12\.00 \| 108 \| 9 \| 0\.50 \| 1\.000 \| 11, 7 \| 2\.50 \| 0\.990 \|/);
+  });
+
+  it('gives ours/peer ratios and the static/dynamic ratio', () => {
+    expect(md).toContain('| peer-cd119 | 4.00 (6.00) | 8.00 (12.0) | 0.50× | 0.50× | 2.00 / 1.00 |');
+    expect(md).toContain('42.50× at 1 connection, n/a at 64 connections');
+    expect(md).toContain('| full bundle, gzip (static) | 1,322 | 1.40 / 2.90 | 9,000 | 1.40 / 2.90 | 22 |');
+  });
+
+  it('records the conditions and lists results it has no table for', () => {
+    expect(md).toContain('| build-cd119 | abc1234 | no | 2026-11-23 10:55:00 | 0.31 / 0.5 / 0.7 | 1.2 / 0.8 / 0.7 |');
+    expect(md).toContain('`wikipedia-refresh.json` (kind `wikipedia-refresh`)');
+    expect(md).not.toContain('Quick run');
+    expect(renderSummary([{ ...build, environment: env(true) }])).toContain('Quick run');
+  });
+});
+
+describe('compare', () => {
+  it('lines figures up by name, not array position, and gives new/old', () => {
+    const faster: ServeResult = { ...serve, runs: [...serve.runs].reverse().map((r) => ({ ...r, requests_per_s: r.requests_per_s * 2 })) };
+    const rows = compareResults(serve, faster);
+    const rps = rows.find((r) => r.figure === 'runs[bundle-gzip@64].requests_per_s');
+    expect(rps).toMatchObject({ a: 9000, b: 18000, ratio: 2 });
+    expect(rows.some((r) => r.figure.startsWith('environment'))).toBe(false);
+  });
+});
