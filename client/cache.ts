@@ -61,6 +61,8 @@ export async function openBundleCache(factory: IDBFactory | undefined = globalTh
   } catch {
     return null;
   }
+  // Let a future version of this library upgrade the database from another tab.
+  db.onversionchange = () => db.close();
   const store = (mode: IDBTransactionMode) => {
     const tx = db.transaction(STORE, mode);
     return { tx, store: tx.objectStore(STORE) };

@@ -77,6 +77,8 @@ export async function openRelease(options: OpenReleaseOptions): Promise<Release>
   }
   const cache = options.cache === undefined ? await openBundleCache() : options.cache;
   const pinned = version;
+  // Two callers asking for one bundle at once share one download.
+  const inFlight = new Map<string, Promise<Bundle>>();
 
   const release: Release = {
     baseUrl,
@@ -100,7 +102,15 @@ export async function openRelease(options: OpenReleaseOptions): Promise<Release>
       return file;
     },
     url: (file) => `${baseUrl}/bundles/${pinned}/${file.path}`,
-    loadBundle: (dataClass, loadOptions = {}) => loadBundle(release, dataClass, { cache, fetch: fetchFn, ...loadOptions }),
+    loadBundle(dataClass, loadOptions = {}) {
+      const key = release.file(dataClass, loadOptions).path;
+      let pending = inFlight.get(key);
+      if (!pending) {
+        pending = loadBundle(release, dataClass, { cache, fetch: fetchFn, ...loadOptions }).finally(() => inFlight.delete(key));
+        inFlight.set(key, pending);
+      }
+      return pending;
+    },
   };
   return release;
 }

@@ -98,6 +98,12 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     const sea = await lookUp(page, -40, 35);
     expect(sea.id).toBeNull();
     expect(sea.text).toContain('No district here');
+    // Input that is not a coordinate is an error the user sees; the next good lookup clears it.
+    await page.fill('#lat', 'north');
+    await page.click('#lookup button[type=submit]');
+    expect(await page.locator('#error').innerText()).toMatch(/is not a latitude/);
+    expect((await lookUp(page, -118.2437, 34.0522)).id).toBe('06037');
+    expect(await page.locator('#error').isVisible()).toBe(false);
   });
 
   it('a click on the map looks up the place under the pointer', async () => {
@@ -152,11 +158,17 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     expect((await keptBundles(page)).map(([v, p]) => `${v} ${p}`).sort()).toEqual(['v1.0.1 county/all.geojson.gz', 'v1.0.1 state/all.geojson.gz']);
   });
 
-  it('without DecompressionStream the bundle is decompressed with pako', async () => {
+  it('without DecompressionStream (and on a slow line, showing progress) the bundle is decompressed with pako', async () => {
     const old = await launchBrowser({ noDecompressionStream: true });
     try {
       const p = old.context.pages()[0] ?? (await old.context.newPage());
+      // A slow line (256 KB/s) makes the loading state observable: it must show the download's progress.
+      const cdp = await old.context.newCDPSession(p);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: 256 * 1024, uploadThroughput: 256 * 1024 });
       await p.goto(`${baseUrl}/?class=county`);
+      await p.waitForFunction(() => /^Downloading county: .+ of .+…$/.test(document.getElementById('status')?.textContent ?? ''));
+      expect(await p.evaluate(() => document.body.dataset.state)).toBe('loading');
       expect(await p.evaluate(() => typeof (globalThis as { DecompressionStream?: unknown }).DecompressionStream)).toBe('undefined');
       const outcome = await settled(p);
       expect(outcome, outcome.error).toMatchObject({ state: 'ready' });
