@@ -35,3 +35,24 @@ refresh-wikipedia: deps ## fetch fresh Wikipedia facts + partisan lean into Duck
 build-release: deps ## build releases/$(VERSION)/ from the DuckDB database (VERSION=v1.0.0; docs/release-format.md)
 	@test -n "$(VERSION)" || { echo "usage: make build-release VERSION=v1.0.0" >&2; exit 2; }
 	$(GEOBUNDLE) build-release $(VERSION)
+
+# --- serving (nginx + API); see nginx/README.md -------------------------------
+PORT ?= 8080
+API_PORT ?= 32406
+DEMO_VERSION ?= v1.0.0
+
+serve: deps ## serve releases/ with real nginx + the API in the foreground (PORT=8080 API_PORT=32406)
+	scripts/install-system-deps.sh serve
+	$(GEOBUNDLE) serve --port $(PORT) --api-port $(API_PORT)
+
+# Idempotent: the release is built only if releases/$(DEMO_VERSION) is absent,
+# and made current only if no release is current yet.
+demo: deps client ## build the client and the embedded default (us-atlas) as releases/v1.0.0 once, then serve both
+	scripts/install-system-deps.sh serve
+	@if [ -d releases/$(DEMO_VERSION) ]; then \
+	  echo "reusing releases/$(DEMO_VERSION) (published releases never change)"; \
+	else \
+	  $(GEOBUNDLE) ingest us-atlas && $(GEOBUNDLE) build-release $(DEMO_VERSION); \
+	fi
+	@test -f releases/current.json || $(GEOBUNDLE) set-current $(DEMO_VERSION)
+	$(GEOBUNDLE) serve --port $(PORT) --api-port $(API_PORT)
