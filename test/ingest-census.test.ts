@@ -1,40 +1,26 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../pipeline/db.ts';
+import { describe, expect, it } from 'vitest';
 import { GeobundleError } from '../pipeline/errors.ts';
 import { ingestCensus } from '../pipeline/ingest/census.ts';
 import { ingestGeojson } from '../pipeline/ingest/geojson.ts';
 import { projectRoot } from '../pipeline/paths.ts';
-import { snapshotDatabase } from './helpers/db-snapshot.ts';
+import { snapshotDatabase, useTempDatabase } from './helpers/database.ts';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'ingest');
 const csv = (name: string) => path.join(FIXTURES, 'census', `${name}.csv`);
 
-let dir: string;
-let db: Database;
-
-beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-ingest-census-'));
-  db = await openDatabase(path.join(dir, 'test.duckdb'));
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const temp = useTempDatabase('ingest-census');
 
 const ingestPolygons = () =>
-  ingestGeojson(db.connection, { input: path.join(FIXTURES, 'cd-collection.geojson'), dataClass: 'congressional_districts' });
+  ingestGeojson(temp.db.connection, { input: path.join(FIXTURES, 'cd-collection.geojson'), dataClass: 'congressional_districts' });
 
 describe('ingest census', () => {
   it('keys rows by GEOID and keeps the CSV columns with their sniffed types', async () => {
     await ingestPolygons();
-    const summary = await ingestCensus(db.connection, { csv: csv('districts'), dataClass: 'congressional_districts' });
+    const summary = await ingestCensus(temp.db.connection, { csv: csv('districts'), dataClass: 'congressional_districts' });
     expect(summary).toEqual({ dataClass: 'congressional_districts', table: 'census_congressional_districts', rows: 3, columns: 6 });
-    const columns = await db.connection.runAndReadAll('DESCRIBE census_congressional_districts');
+    const columns = await temp.db.connection.runAndReadAll('DESCRIBE census_congressional_districts');
     expect(columns.getRows().map(([name, type]) => [name, type])).toEqual([
       ['id', 'VARCHAR'],
       ['CONG119', 'VARCHAR'],
@@ -43,32 +29,32 @@ describe('ingest census', () => {
       ['Median_HH_Income_Est', 'DOUBLE'],
       ['G20PREDBID_pct', 'DOUBLE'],
     ]);
-    const rows = await db.connection.runAndReadAll('SELECT id, CONG119, TOTPOP20, G20PREDBID_pct FROM census_congressional_districts ORDER BY id');
+    const rows = await temp.db.connection.runAndReadAll('SELECT id, CONG119, TOTPOP20, G20PREDBID_pct FROM census_congressional_districts ORDER BY id');
     expect(rows.getRowsJson()).toEqual([
       ['0200', 'AK-AT-LARGE', '733391', 0.4277],
       ['0639', 'CA-39', '756511', 0.6272],
       ['1903', 'IA-03', '797592', 0.4952],
     ]);
-    const pk = await db.connection.runAndReadAll(
+    const pk = await temp.db.connection.runAndReadAll(
       "SELECT constraint_type FROM information_schema.table_constraints WHERE table_name = 'census_congressional_districts'",
     );
     expect(pk.getRows().flat()).toContain('PRIMARY KEY');
   });
 
   it('only parses keys when the class has no polygons yet', async () => {
-    await ingestCensus(db.connection, { csv: csv('not-in-polygons'), dataClass: 'congressional_districts' });
-    const ids = await db.connection.runAndReadAll('SELECT id FROM census_congressional_districts ORDER BY id');
+    await ingestCensus(temp.db.connection, { csv: csv('not-in-polygons'), dataClass: 'congressional_districts' });
+    const ids = await temp.db.connection.runAndReadAll('SELECT id FROM census_congressional_districts ORDER BY id');
     expect(ids.getRows().flat()).toEqual(['1903', '1904']);
   });
 
   it('is idempotent and replaces the whole table, columns included', async () => {
     await ingestPolygons();
-    await ingestCensus(db.connection, { csv: csv('districts'), dataClass: 'congressional_districts' });
-    const first = await snapshotDatabase(db.connection);
-    await ingestCensus(db.connection, { csv: csv('districts'), dataClass: 'congressional_districts' });
-    expect(await snapshotDatabase(db.connection)).toBe(first);
-    await ingestCensus(db.connection, { csv: csv('iowa-only'), dataClass: 'congressional_districts' });
-    const rows = await db.connection.runAndReadAll('SELECT * FROM census_congressional_districts');
+    await ingestCensus(temp.db.connection, { csv: csv('districts'), dataClass: 'congressional_districts' });
+    const first = await snapshotDatabase(temp.db.connection);
+    await ingestCensus(temp.db.connection, { csv: csv('districts'), dataClass: 'congressional_districts' });
+    expect(await snapshotDatabase(temp.db.connection)).toBe(first);
+    await ingestCensus(temp.db.connection, { csv: csv('iowa-only'), dataClass: 'congressional_districts' });
+    const rows = await temp.db.connection.runAndReadAll('SELECT * FROM census_congressional_districts');
     expect(rows.getRowObjectsJson()).toEqual([{ id: '1903', CONG119: 'IA-3', STATE: 'IA', TOTPOP20: '800000' }]);
   });
 
@@ -86,38 +72,41 @@ describe('ingest census', () => {
     ['a missing file', 'no-such-file', /cannot read .*no-such-file\.csv: ENOENT/],
   ])('rejects %s and leaves the database unchanged', async (_what, name, message) => {
     await ingestPolygons();
-    await ingestCensus(db.connection, { csv: csv('districts'), dataClass: 'congressional_districts' });
-    const before = await snapshotDatabase(db.connection);
-    const error = await ingestCensus(db.connection, { csv: csv(name), dataClass: 'congressional_districts' }).catch((e: unknown) => e);
+    await ingestCensus(temp.db.connection, { csv: csv('districts'), dataClass: 'congressional_districts' });
+    const before = await snapshotDatabase(temp.db.connection);
+    const error = await ingestCensus(temp.db.connection, { csv: csv(name), dataClass: 'congressional_districts' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GeobundleError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('\n');
-    expect(await snapshotDatabase(db.connection)).toBe(before);
+    expect(await snapshotDatabase(temp.db.connection)).toBe(before);
   });
 
   it('rejects an unknown class and a class without census key, leaving the database unchanged', async () => {
     await ingestPolygons();
-    const before = await snapshotDatabase(db.connection);
-    await expect(ingestCensus(db.connection, { csv: csv('districts'), dataClass: 'wards' })).rejects.toThrow(/unknown data class "wards"/);
-    await expect(ingestCensus(db.connection, { csv: csv('districts'), dataClass: 'county' })).rejects.toThrow(
+    const before = await snapshotDatabase(temp.db.connection);
+    await expect(ingestCensus(temp.db.connection, { csv: csv('districts'), dataClass: 'wards' })).rejects.toThrow(/unknown data class "wards"/);
+    await expect(ingestCensus(temp.db.connection, { csv: csv('districts'), dataClass: 'county' })).rejects.toThrow(
       /class county declares no census_key.column .*; pass --key <column>/,
     );
-    expect(await snapshotDatabase(db.connection)).toBe(before);
+    expect(await snapshotDatabase(temp.db.connection)).toBe(before);
   });
 });
 
 describe('geobundle ingest census (CLI)', () => {
-  it('ingests and reports; a bad row exits 1 with one line', async () => {
-    db.close();
-    const dbPath = path.join(dir, 'cli.duckdb');
+  it('ingests and reports; a bad row exits 1 with one line, changing nothing', async () => {
     const bin = path.join(projectRoot, 'bin', 'geobundle.js');
-    const ok = await execa('node', [bin, 'ingest', 'census', csv('districts'), '--class', 'congressional_districts', '--db', dbPath, '--json'], { reject: false });
+    const ok = await temp.whileClosed((dbPath) =>
+      execa('node', [bin, 'ingest', 'census', csv('districts'), '--class', 'congressional_districts', '--db', dbPath, '--json'], { reject: false }),
+    );
     expect(ok.exitCode).toBe(0);
     expect(ok.stderr).toMatch(/ingested 3 rows of 6 columns into census_congressional_districts/);
     expect(JSON.parse(ok.stdout)).toMatchObject({ rows: 3, table: 'census_congressional_districts' });
-    const bad = await execa('node', [bin, 'ingest', 'census', csv('unknown-state'), '--class', 'congressional_districts', '--db', dbPath], { reject: false });
+    const before = await snapshotDatabase(temp.db.connection);
+    const bad = await temp.whileClosed((dbPath) =>
+      execa('node', [bin, 'ingest', 'census', csv('unknown-state'), '--class', 'congressional_districts', '--db', dbPath], { reject: false }),
+    );
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr.trim()).toMatch(/^geobundle: .*unknown-state\.csv: line 3: CONG119: "ZZ-01" names an unknown state "ZZ"[^\n]*$/);
-    db = await openDatabase(dbPath);
+    expect(await snapshotDatabase(temp.db.connection)).toBe(before);
   });
 });

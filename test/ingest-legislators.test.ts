@@ -1,36 +1,25 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../pipeline/db.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { GeobundleError } from '../pipeline/errors.ts';
 import { ingestLegislators } from '../pipeline/ingest/legislators.ts';
 import { projectRoot } from '../pipeline/paths.ts';
-import { snapshotDatabase } from './helpers/db-snapshot.ts';
+import { snapshotDatabase, useTempDatabase } from './helpers/database.ts';
 
 const yaml = (name: string) => path.join(import.meta.dirname, 'fixtures', 'ingest', 'legislators', `${name}.yaml`);
 
-let dir: string;
-let db: Database;
+const temp = useTempDatabase('ingest-legislators');
 
 beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-ingest-legislators-'));
-  db = await openDatabase(path.join(dir, 'test.duckdb'));
   // An article fetched earlier by refresh-wikipedia: ingest legislators must keep it.
-  await db.connection.run(
+  await temp.db.connection.run(
     `INSERT INTO wikipedia (data_class, id, article_title, extract, etag, representative)
      VALUES ('congressional_districts', '1903', 'Iowa''s 3rd congressional district', 'Iowa''s 3rd ...', 'W/"1"', 'Old Member')`,
   );
 });
 
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
 async function wikipedia() {
-  const result = await db.connection.runAndReadAll(
+  const result = await temp.db.connection.runAndReadAll(
     'SELECT id, article_title, etag, representative, party, representative_title FROM wikipedia ORDER BY data_class, id',
   );
   return result.getRowObjectsJson();
@@ -38,7 +27,7 @@ async function wikipedia() {
 
 describe('ingest legislators', () => {
   it('sets representative, party and title per district GEOID, keeping article columns', async () => {
-    const summary = await ingestLegislators(db.connection, yaml('current'));
+    const summary = await ingestLegislators(temp.db.connection, yaml('current'));
     expect(summary).toEqual({ dataClass: 'congressional_districts', representatives: 4, cleared: 0 });
     expect(await wikipedia()).toEqual([
       { id: '0200', article_title: null, etag: null, representative: 'Al Atlarge', party: 'Independent', representative_title: 'Al Atlarge' },
@@ -51,15 +40,15 @@ describe('ingest legislators', () => {
   });
 
   it('is idempotent', async () => {
-    await ingestLegislators(db.connection, yaml('current'));
-    const first = await snapshotDatabase(db.connection);
-    expect(await ingestLegislators(db.connection, yaml('current'))).toMatchObject({ cleared: 0 });
-    expect(await snapshotDatabase(db.connection)).toBe(first);
+    await ingestLegislators(temp.db.connection, yaml('current'));
+    const first = await snapshotDatabase(temp.db.connection);
+    expect(await ingestLegislators(temp.db.connection, yaml('current'))).toMatchObject({ cleared: 0 });
+    expect(await snapshotDatabase(temp.db.connection)).toBe(first);
   });
 
   it('replaces a successor and clears a district left without member', async () => {
-    await ingestLegislators(db.connection, yaml('current'));
-    expect(await ingestLegislators(db.connection, yaml('successor'))).toMatchObject({ representatives: 3, cleared: 1 });
+    await ingestLegislators(temp.db.connection, yaml('current'));
+    expect(await ingestLegislators(temp.db.connection, yaml('successor'))).toMatchObject({ representatives: 3, cleared: 1 });
     const rows = await wikipedia();
     expect(rows.find((r) => r.id === '0200')).toMatchObject({ representative: null, party: null, representative_title: null });
     expect(rows.find((r) => r.id === '1903')).toMatchObject({
@@ -78,22 +67,22 @@ describe('ingest legislators', () => {
     ['a file that is not a list', 'not-a-list', /not-a-list\.yaml: expected a YAML list of legislators/],
     ['a missing file', 'no-such-file', /no-such-file\.yaml: cannot read: ENOENT/],
   ])('rejects %s and leaves the database unchanged', async (_what, name, message) => {
-    await ingestLegislators(db.connection, yaml('current'));
-    const before = await snapshotDatabase(db.connection);
-    const error = await ingestLegislators(db.connection, yaml(name)).catch((e: unknown) => e);
+    await ingestLegislators(temp.db.connection, yaml('current'));
+    const before = await snapshotDatabase(temp.db.connection);
+    const error = await ingestLegislators(temp.db.connection, yaml(name)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GeobundleError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('\n');
-    expect(await snapshotDatabase(db.connection)).toBe(before);
+    expect(await snapshotDatabase(temp.db.connection)).toBe(before);
   });
 
   it('runs from the CLI', async () => {
-    db.close();
-    const dbPath = path.join(dir, 'test.duckdb');
-    const result = await execa('node', [path.join(projectRoot, 'bin', 'geobundle.js'), 'ingest', 'legislators', yaml('current'), '--db', dbPath, '--json'], { reject: false });
+    const result = await temp.whileClosed((dbPath) =>
+      execa('node', [path.join(projectRoot, 'bin', 'geobundle.js'), 'ingest', 'legislators', yaml('current'), '--db', dbPath, '--json'], { reject: false }),
+    );
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toContain('set the representatives of 4 congressional_districts');
     expect(JSON.parse(result.stdout)).toMatchObject({ representatives: 4 });
-    db = await openDatabase(dbPath);
+    expect((await wikipedia()).filter((r) => r.representative !== null)).toHaveLength(4);
   });
 });
