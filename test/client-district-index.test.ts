@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Feature, MultiPolygon, Polygon } from 'geojson';
+import { booleanPointInPolygon } from '@turf/turf';
 import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import { describe, expect, it } from 'vitest';
@@ -61,5 +62,17 @@ describe('buildDistrictIndex (us-atlas counties)', () => {
     ['the middle of the Atlantic', -40, 35, 'undefined'],
   ])('%s', (_what, lon, lat, expected) => {
     expect(at(lon, lat)).toBe(expected);
+  });
+
+  it('agrees with testing every county for 300 points spread over the lower 48', () => {
+    let seed = 7; // Park–Miller sequence: the same points every run, no flaky cases
+    const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    for (let i = 0; i < 300; i++) {
+      const [lon, lat] = [-124 + next() * 57, 25 + next() * 24];
+      const containing = counties.filter((c) => booleanPointInPolygon([lon, lat], c)).map((c) => String(c.id));
+      const found = index.find(lon, lat);
+      if (containing.length === 0) expect(found, `${lon},${lat}`).toBeUndefined();
+      else expect(containing, `${lon},${lat}`).toContain(String(found?.id));
+    }
   });
 });
