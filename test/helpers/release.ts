@@ -86,13 +86,14 @@ export function readBundle(file: string): string {
   throw new Error(`not a bundle: ${file}`);
 }
 
-/** Every file under a directory with its content, relative paths sorted: equal maps mean byte-identical trees. */
+/** Every file (and symlink, as its target) under a directory with its content, relative paths sorted: equal maps mean byte-identical trees. */
 export function snapshotTree(root: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
+      else if (entry.isSymbolicLink()) out.set(path.relative(root, full), Buffer.from(`-> ${fs.readlinkSync(full)}`));
       else out.set(path.relative(root, full), fs.readFileSync(full));
     }
   };

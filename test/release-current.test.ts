@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildRelease } from '../pipeline/release/build-release.ts';
+import { listReleases, readCurrent, setCurrent } from '../pipeline/release/releases.ts';
+import { compareVersions, parseVersion } from '../pipeline/release/version.ts';
+import { createFixtureDatabase, geobundle, releaseFixtureSource, snapshotTree, tempDir } from './helpers/release.ts';
+
+describe('release versions', () => {
+  it('accepts vMAJOR.MINOR.PATCH only', () => {
+    for (const v of ['v0.0.0', 'v1.0.0', 'v10.20.30']) expect(parseVersion(v)).toBe(v);
+    for (const v of ['1.0.0', 'v1.0', 'v1', 'V1.0.0', 'v1.0.0 ', 'v1.0.0/../x', 'v1.00.0', 'v1.0.0-rc.1', 'v1.0.0\n']) {
+      expect(() => parseVersion(v), v).toThrow(/invalid release version/);
+    }
+  });
+
+  it('orders versions numerically', () => {
+    expect(['v1.10.0', 'v1.9.0', 'v0.1.0', 'v1.9.10'].sort((a, b) => compareVersions(parseVersion(a), parseVersion(b)))).toEqual([
+      'v0.1.0', 'v1.9.0', 'v1.9.10', 'v1.10.0',
+    ]);
+  });
+});
+
+describe('list-releases and set-current', () => {
+  let releases: string;
+
+  beforeAll(async () => {
+    const work = tempDir('release-current');
+    releases = path.join(work, 'releases');
+    const dbPath = await createFixtureDatabase(path.join(work, 'db.duckdb'), releaseFixtureSource());
+    for (const version of ['v1.10.0', 'v1.9.0']) await buildRelease({ dbPath, releasesDir: releases, version });
+    fs.mkdirSync(path.join(releases, '.build-v2.0.0-1-abcdef01'));
+    fs.mkdirSync(path.join(releases, 'not-a-release'));
+  });
+
+  it('lists published versions oldest first, ignoring build and other directories', () => {
+    const list = listReleases(releases);
+    expect(list.map((r) => r.version)).toEqual(['v1.9.0', 'v1.10.0']);
+    expect(list[0]).toMatchObject({ current: false, classes: ['congressional_districts'], features: 4, files: 14 });
+    expect(listReleases(path.join(releases, 'nowhere'))).toEqual([]);
+  });
+
+  it('points current.json and the relative symlink at a release, replacing both atomically', async () => {
+    const first = await setCurrent(releases, 'v1.9.0', new Date('2026-01-01T00:00:00Z'));
+    expect(first).toEqual({ current: { version: 'v1.9.0', updated_at: '2026-01-01T00:00:00.000Z' }, previous: null });
+    expect(fs.readlinkSync(path.join(releases, 'current'))).toBe('v1.9.0');
+    expect(readCurrent(releases)).toEqual(first.current);
+    const second = await setCurrent(releases, 'v1.10.0');
+    expect(second.previous).toBe('v1.9.0');
+    expect(fs.readlinkSync(path.join(releases, 'current'))).toBe('v1.10.0');
+    expect(fs.existsSync(path.join(releases, 'current', 'manifest.json'))).toBe(true);
+    expect(readCurrent(releases)?.version).toBe('v1.10.0');
+    expect(listReleases(releases).map((r) => r.current)).toEqual([false, true]);
+    expect(fs.readdirSync(releases).filter((n) => n.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('refuses a bad, unknown or incomplete version and leaves the pointers alone', async () => {
+    await setCurrent(releases, 'v1.10.0');
+    const before = snapshotTree(releases);
+    await expect(setCurrent(releases, 'v1.0')).rejects.toThrow(/invalid release version/);
+    await expect(setCurrent(releases, 'v7.0.0')).rejects.toThrow(/release v7\.0\.0 not found/);
+    const broken = path.join(releases, 'v1.9.0', 'congressional_districts', 'all.geojson.gz');
+    const saved = fs.readFileSync(broken);
+    fs.rmSync(broken);
+    await expect(setCurrent(releases, 'v1.9.0')).rejects.toThrow(/release v1\.9\.0 is incomplete.*all\.geojson\.gz: listed but not on disk/);
+    fs.writeFileSync(broken, saved);
+    expect(snapshotTree(releases)).toEqual(before);
+    expect(fs.readlinkSync(path.join(releases, 'current'))).toBe('v1.10.0');
+  });
+
+  it('works from the CLI, with --json', async () => {
+    const set = await geobundle(['set-current', 'v1.9.0', '--releases', releases]);
+    expect(set.exitCode).toBe(0);
+    expect(set.stdout).toMatch(/current release: v1\.9\.0 \(was v1\.10\.0\)/);
+    const list = await geobundle(['list-releases', '--releases', releases, '--json']);
+    expect(JSON.parse(list.stdout).map((r: { version: string; current: boolean }) => [r.version, r.current])).toEqual([
+      ['v1.9.0', true],
+      ['v1.10.0', false],
+    ]);
+    const table = await geobundle(['list-releases', '--releases', releases]);
+    expect(table.stdout.split('\n')[1]).toMatch(/^\* +v1\.9\.0 /);
+  });
+});

@@ -1,0 +1,119 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import GJV from 'geojson-validation';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { manifestProblems, readManifest } from '../pipeline/release/manifest.ts';
+import { verifyRelease } from '../pipeline/release/verify-release.ts';
+import { US_STATES } from '../pipeline/states.ts';
+import { buildDirs, geobundle, GEOBUNDLE_BIN, readBundle, snapshotTree, tempDir, usAtlasDatabase } from './helpers/release.ts';
+
+/**
+ * The embedded default (us-atlas states + counties) built through the real
+ * CLI, as a release engineer would: verification, reproducibility,
+ * immutability, concurrent builds and a build killed with -9.
+ */
+describe('build-release of the embedded default through the CLI', () => {
+  let dbPath: string;
+  let work: string;
+  let releases: string;
+  const reproducible = { SOURCE_DATE_EPOCH: '1767225600' };
+
+  const build = (version: string, dir = releases, env: Record<string, string> = {}) =>
+    geobundle(['build-release', version, '--db', dbPath, '--releases', dir, '--json'], { env: { ...reproducible, ...env } });
+
+  beforeAll(async () => {
+    dbPath = await usAtlasDatabase();
+    work = tempDir('release-usatlas');
+    releases = path.join(work, 'releases');
+    const first = await build('v1.0.0', releases, { TZ: 'UTC' });
+    expect(first.stderr).toMatch(/county: 3231 features/);
+    expect(first.exitCode, first.stderr).toBe(0);
+  });
+
+  it('builds states and counties that verify, pass sha256sum -c and match the schema', async () => {
+    const dir = path.join(releases, 'v1.0.0');
+    const manifest = readManifest(dir);
+    expect(manifestProblems(manifest)).toEqual([]);
+    expect(manifest.built_at).toBe('2026-01-01T00:00:00.000Z');
+    expect(Object.fromEntries(Object.entries(manifest.classes).map(([k, c]) => [k, c.feature_count]))).toEqual({ county: 3231, state: 56 });
+    expect((await verifyRelease({ releasesDir: releases, version: 'v1.0.0' })).problems).toEqual([]);
+    const sums = await execa('sha256sum', ['--check', '--strict', 'SHA256SUMS'], { cwd: dir, reject: false });
+    expect(sums.exitCode, sums.stderr).toBe(0);
+    expect(sums.stdout.split('\n')).toHaveLength(fs.readFileSync(path.join(dir, 'SHA256SUMS'), 'utf8').trimEnd().split('\n').length);
+
+    const states = JSON.parse(readBundle(path.join(dir, 'state', 'all.geojson.br')));
+    expect(GJV.valid(states)).toBe(true);
+    expect(states.features.find((f: { id: string }) => f.id === '06').properties).toEqual({ id: '06', name: 'California', state_fips: '06', census: null, wikipedia: null });
+    // One by_state file per state that has counties, each holding exactly that state's counties.
+    const stateFiles = manifest.classes.county!.files.filter((f) => f.kind === 'by_state' && f.encoding === 'gzip');
+    const known = new Set(US_STATES.map((s) => s.fips));
+    expect(stateFiles.every((f) => known.has(f.state_fips!))).toBe(true);
+    expect(stateFiles.reduce((n, f) => n + f.feature_count, 0)).toBe(3231);
+    const california = JSON.parse(readBundle(path.join(dir, 'county', 'by_state', '06.geojson.gz')));
+    expect(california.features).toHaveLength(58);
+    expect(california.features.every((f: { id: string }) => f.id.startsWith('06'))).toBe(true);
+  });
+
+  it('is reproducible: a second build with SOURCE_DATE_EPOCH, in another time zone, is byte-identical', async () => {
+    const other = path.join(work, 'again');
+    const result = await build('v1.0.0', other, { TZ: 'Asia/Tokyo' });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const a = snapshotTree(path.join(releases, 'v1.0.0'));
+    const b = snapshotTree(path.join(other, 'v1.0.0'));
+    expect([...b.keys()]).toEqual([...a.keys()]);
+    for (const [file, bytes] of a) expect(bytes.equals(b.get(file)!), file).toBe(true);
+  });
+
+  it('never overwrites a version: exit 3, a one-line cause, nothing changed', async () => {
+    const before = snapshotTree(releases);
+    const result = await build('v1.0.0');
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr.trim()).toMatch(/^geobundle: release v1\.0\.0 already exists at .*; published releases are immutable/);
+    expect(snapshotTree(releases)).toEqual(before);
+  });
+
+  it('rejects bad versions with a clear error before touching releases/', async () => {
+    const before = snapshotTree(releases);
+    for (const version of ['1.0', 'v1.0', 'v1.0.0/../x']) {
+      const result = await geobundle(['build-release', version, '--db', dbPath, '--releases', releases]);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr.trim()).toBe(`geobundle: invalid release version "${version}": expected vMAJOR.MINOR.PATCH, e.g. v1.0.0`);
+    }
+    expect(snapshotTree(releases)).toEqual(before);
+  });
+
+  it('lets exactly one of two concurrent build processes publish; the other exits 3 and leaves no temp dir', async () => {
+    const [a, b] = await Promise.all([build('v2.0.0'), build('v2.0.0')]);
+    expect([a.exitCode, b.exitCode].sort()).toEqual([0, 3]);
+    const loser = a.exitCode === 3 ? a : b;
+    expect(loser.stderr).toMatch(/release v2\.0\.0 already exists/);
+    expect(buildDirs(releases)).toEqual([]);
+    expect((await verifyRelease({ releasesDir: releases, version: 'v2.0.0' })).ok).toBe(true);
+  });
+
+  it('leaves no visible release when killed with -9 mid-build, and the next build succeeds', async () => {
+    const child = execa('node', [GEOBUNDLE_BIN, 'build-release', 'v3.0.0', '--db', dbPath, '--releases', releases], { reject: false });
+    // Wait until the build has written part of the county bundles, then kill it.
+    const started = Date.now();
+    let partial: string | undefined;
+    while (!partial && Date.now() - started < 60_000) {
+      const dir = buildDirs(releases).find((d) => d.startsWith('.build-v3.0.0-'));
+      if (dir && fs.existsSync(path.join(releases, dir, 'county', 'by_state', '06.geojson.gz'))) partial = dir;
+      else await sleep(20);
+    }
+    expect(partial, 'the build never got under way').toBeDefined();
+    child.kill('SIGKILL');
+    const killed = await child;
+    expect(killed.signal).toBe('SIGKILL');
+    expect(fs.existsSync(path.join(releases, 'v3.0.0'))).toBe(false);
+    expect(fs.readdirSync(releases).filter((n) => !n.startsWith('.'))).toEqual(['v1.0.0', 'v2.0.0']);
+
+    const again = await build('v3.0.0');
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`removed ${partial}, left by a build that did not finish`);
+    expect(buildDirs(releases)).toEqual([]);
+    expect((await verifyRelease({ releasesDir: releases, version: 'v3.0.0' })).ok).toBe(true);
+  });
+});

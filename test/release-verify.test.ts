@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildRelease } from '../pipeline/release/build-release.ts';
+import { verifyRelease } from '../pipeline/release/verify-release.ts';
+import { createFixtureDatabase, geobundle, releaseFixtureSource, tempDir } from './helpers/release.ts';
+
+const CLASS = 'congressional_districts';
+
+describe('verify-release', () => {
+  let pristine: string;
+
+  beforeAll(async () => {
+    const work = tempDir('release-verify');
+    pristine = path.join(work, 'releases');
+    const dbPath = await createFixtureDatabase(path.join(work, 'db.duckdb'), releaseFixtureSource());
+    await buildRelease({ dbPath, releasesDir: pristine, version: 'v1.0.0' });
+  });
+
+  /** A private copy of the release to damage. */
+  function copy(): { releases: string; dir: string } {
+    const releases = path.join(tempDir('release-verify-copy'), 'releases');
+    fs.cpSync(pristine, releases, { recursive: true });
+    return { releases, dir: path.join(releases, 'v1.0.0') };
+  }
+
+  it('passes an intact release', async () => {
+    const result = await verifyRelease({ releasesDir: pristine, version: 'v1.0.0' });
+    expect(result).toMatchObject({ ok: true, problems: [], filesChecked: 15 });
+  });
+
+  it('names a corrupted byte, a missing file and an extra file, all in one run', async () => {
+    const { releases, dir } = copy();
+    const corrupted = path.join(dir, CLASS, 'all.geojson.br');
+    const bytes = fs.readFileSync(corrupted);
+    bytes[10] = bytes[10]! ^ 0xff;
+    fs.writeFileSync(corrupted, bytes);
+    fs.rmSync(path.join(dir, CLASS, 'by_state', '36.geojson.gz'));
+    fs.writeFileSync(path.join(dir, CLASS, 'by_state', '99.geojson.gz'), 'stray');
+    const result = await verifyRelease({ releasesDir: releases, version: 'v1.0.0' });
+    expect(result.ok).toBe(false);
+    expect(result.problems.map((p) => [p.kind, p.path])).toEqual([
+      ['checksum', `${CLASS}/all.geojson.br`],
+      ['missing', `${CLASS}/by_state/36.geojson.gz`],
+      ['extra', `${CLASS}/by_state/99.geojson.gz`],
+    ]);
+  });
+
+  it('reports a truncated file by size, and a tampered manifest and SHA256SUMS', async () => {
+    const { releases, dir } = copy();
+    fs.truncateSync(path.join(dir, CLASS, 'census.json.gz'), 5);
+    const manifestPath = path.join(dir, 'manifest.json');
+    fs.writeFileSync(manifestPath, fs.readFileSync(manifestPath, 'utf8').replace('"version": "v1.0.0"', '"version": "v9.0.0"'));
+    const sumsPath = path.join(dir, 'SHA256SUMS');
+    fs.writeFileSync(sumsPath, `${fs.readFileSync(sumsPath, 'utf8')}not a checksum line\n`);
+    const result = await verifyRelease({ releasesDir: releases, version: 'v1.0.0' });
+    expect(result.problems.map((p) => `${p.kind} ${p.path}`).sort()).toEqual([
+      `size ${CLASS}/census.json.gz`,
+      'checksum manifest.json',
+      'manifest manifest.json',
+      'sha256sums SHA256SUMS',
+    ].sort());
+  });
+
+  it('exits 4 from the CLI, one line per problem; 1 for a release that does not exist', async () => {
+    const { releases, dir } = copy();
+    fs.rmSync(path.join(dir, CLASS, 'polygons.geojson.gz'));
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'stray');
+    const bad = await geobundle(['verify-release', 'v1.0.0', '--releases', releases]);
+    expect(bad.exitCode).toBe(4);
+    expect(bad.stderr).toContain(`missing: ${CLASS}/polygons.geojson.gz listed but not on disk`);
+    expect(bad.stderr).toContain('extra: notes.txt on disk but listed nowhere');
+    expect(bad.stderr).toMatch(/geobundle: release v1\.0\.0 does not verify: 2 problem\(s\)/);
+    const good = await geobundle(['verify-release', 'v1.0.0', '--releases', pristine, '--json']);
+    expect(good.exitCode).toBe(0);
+    expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, filesChecked: 15 });
+    const none = await geobundle(['verify-release', 'v3.0.0', '--releases', pristine]);
+    expect(none.exitCode).toBe(1);
+    expect(none.stderr).toMatch(/release v3\.0\.0 not found/);
+  });
+});
