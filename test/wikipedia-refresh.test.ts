@@ -197,6 +197,27 @@ describe('refresh-wikipedia, freshness and conditional requests', () => {
     expect(await row('0639')).toMatchObject({ representative_url: 'https://en.wikipedia.org/wiki/Zach_Nunn' });
   });
 
+  it('retires the former representative’s facts when the seat falls vacant, even if the new member’s page fails', async () => {
+    await refresh();
+    await withDatabase(dbPath, {}, async (db) => {
+      await db.connection.run(`UPDATE wikipedia SET representative = NULL, party = NULL, representative_title = NULL WHERE id = '1903'`);
+      await db.connection.run(`UPDATE wikipedia SET representative_title = 'No Such Person' WHERE id = '0639'`);
+    });
+    const summary = await refresh();
+    expect(summary).toMatchObject({ representatives_retired: 2, without_representative_title: 1 });
+    expect(summary.failures).toEqual([{ id: '0639', page: 'representative', title: 'No Such Person', error: 'no such page (HTTP 404)' }]);
+    for (const id of ['1903', '0639']) {
+      expect(readEntry(id).representative, id).toBeNull();
+      expect(readEntry(id).article, id).not.toBeNull();
+      const r = await row(id);
+      for (const column of ['representative_url', 'representative_description', 'representative_extract', 'representative_etag', 'representative_fetched_at']) {
+        expect(r[column], `${id} ${column}`).toBeNull();
+      }
+      expect(r.article_title, id).not.toBeNull();
+    }
+    expect((await row('0200')).representative_url).toBe('https://en.wikipedia.org/wiki/Nick_Begich_III');
+  });
+
   it('--only refreshes just the named districts and rejects unknown ids', async () => {
     const summary = await refresh({ only: ['0639', '1903'] });
     expect(summary.pages.fetched).toBe(4);
@@ -330,6 +351,12 @@ describe('refresh-wikipedia after a total outage', () => {
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toMatch(/ECONNREFUSED/);
     expect(cacheSnapshot()).toEqual(files);
+    expect(await dbRows()).toEqual(rows);
+
+    // Even with the file cache lost, failed pages never blank what DuckDB holds.
+    fs.rmSync(cacheDir, { recursive: true });
+    const lostCache = await refresh({ client: { apiBase, retries: 0 } });
+    expect(lostCache.pages.failed).toBe(PAGES);
     expect(await dbRows()).toEqual(rows);
     server = await startSummaryServer(); // for afterEach
   });

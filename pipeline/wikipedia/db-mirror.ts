@@ -60,6 +60,8 @@ export interface MirrorRow {
   article: PageFacts | null;
   representative: PageFacts | null;
   lean: PartisanLean | null;
+  /** The legislators data no longer names the person whose article facts are stored: clear them. */
+  retireRepresentative: boolean;
 }
 
 // Each group of columns is replaced only when its part is present (its fetched_at is set),
@@ -67,14 +69,17 @@ export interface MirrorRow {
 // `ingest legislators`' columns (representative, party, representative_title) are never named.
 const ARTICLE = ['article_title', 'article_url', 'description', 'extract', 'revision', 'article_timestamp', 'etag'];
 const REPRESENTATIVE = ['representative_url', 'representative_description', 'representative_extract', 'representative_etag'];
+const STAGED = 'wikipedia_refresh_staged';
+
 const keepUnless = (column: string, present: string) =>
   `${column} = CASE WHEN excluded.${present} IS NULL THEN ${column} ELSE excluded.${column} END`;
 
 const UPSERT_SQL = `
 INSERT INTO wikipedia (data_class, id, ${ARTICLE.join(', ')}, fetched_at,
                        ${REPRESENTATIVE.join(', ')}, representative_fetched_at, partisan_lean, partisan_lean_label)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CAST($10 AS TIMESTAMPTZ),
-        $11, $12, $13, $14, CAST($15 AS TIMESTAMPTZ), $16, $17)
+SELECT $1, id, ${ARTICLE.join(', ')}, CAST(fetched_at AS TIMESTAMPTZ),
+       ${REPRESENTATIVE.join(', ')}, CAST(representative_fetched_at AS TIMESTAMPTZ), partisan_lean, partisan_lean_label
+  FROM ${STAGED} s
 ON CONFLICT (data_class, id) DO UPDATE SET
   ${ARTICLE.map((c) => keepUnless(c, 'fetched_at')).join(',\n  ')},
   fetched_at = COALESCE(excluded.fetched_at, fetched_at),
@@ -84,27 +89,42 @@ ON CONFLICT (data_class, id) DO UPDATE SET
   ${keepUnless('partisan_lean_label', 'partisan_lean')}`;
 
 /**
- * Upserts the refresh's columns for every row. Call inside one transaction
- * (`inTransaction`) so the table is never half-written.
+ * Upserts the refresh's columns for every row in one statement (rows staged
+ * through an appender: one statement per row took seconds). Call inside one
+ * transaction (`inTransaction`) so the table is never half-written.
  */
 export async function writeMirror(
   connection: DuckDBConnection,
   dataClass: DataClassName,
   rows: Iterable<MirrorRow>,
 ): Promise<number> {
-  const statement = await connection.prepare(UPSERT_SQL);
-  let written = 0;
-  for (const { id, article: a, representative: r, lean } of rows) {
-    if (!a && !r && !lean) continue;
-    statement.bind([
-      dataClass, id,
-      a?.title ?? null, a?.url ?? null, a?.description ?? null, a?.extract ?? null,
-      a?.revision ?? null, a?.timestamp ?? null, a?.etag ?? null, a?.fetched_at ?? null,
-      r?.url ?? null, r?.description ?? null, r?.extract ?? null, r?.etag ?? null, r?.fetched_at ?? null,
-      lean?.lean ?? null, lean?.label ?? null,
-    ]);
-    await statement.run();
-    written += 1;
+  const text = [...ARTICLE, 'fetched_at', ...REPRESENTATIVE, 'representative_fetched_at'];
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE ${STAGED} (id VARCHAR PRIMARY KEY, ${text.map((c) => `${c} VARCHAR`).join(', ')},
+       partisan_lean DOUBLE, partisan_lean_label VARCHAR, retire_representative BOOLEAN)`,
+  );
+  const appender = await connection.createAppender(STAGED, 'main', 'temp');
+  const appendText = (value: string | null | undefined) => (value == null ? appender.appendNull() : appender.appendVarchar(value));
+  let staged = 0;
+  for (const { id, article: a, representative: r, lean, retireRepresentative } of rows) {
+    if (!a && !r && !lean && !retireRepresentative) continue;
+    appender.appendVarchar(id);
+    for (const value of [a?.title, a?.url, a?.description, a?.extract, a?.revision, a?.timestamp, a?.etag, a?.fetched_at]) appendText(value);
+    for (const value of [r?.url, r?.description, r?.extract, r?.etag, r?.fetched_at]) appendText(value);
+    if (lean) appender.appendDouble(lean.lean);
+    else appender.appendNull();
+    appendText(lean?.label);
+    appender.appendBoolean(retireRepresentative);
+    appender.endRow();
+    staged += 1;
   }
-  return written;
+  appender.closeSync();
+  await connection.run(
+    `UPDATE wikipedia SET ${[...REPRESENTATIVE, 'representative_fetched_at'].map((c) => `${c} = NULL`).join(', ')}
+       FROM ${STAGED} s WHERE wikipedia.data_class = $1 AND wikipedia.id = s.id AND s.retire_representative`,
+    [dataClass],
+  );
+  await connection.run(UPSERT_SQL, [dataClass]);
+  await connection.run(`DROP TABLE ${STAGED}`);
+  return staged;
 }

@@ -42,6 +42,8 @@ export interface RefreshSummary {
   pages: { fetched: number; not_modified: number; failed: number; skipped: number };
   /** Districts with no representative's title from `ingest legislators` (vacant seat or not ingested). */
   without_representative_title: number;
+  /** Districts whose stored representative article was for someone the legislators data no longer names. */
+  representatives_retired: number;
   requests: number;
   partisan_lean: { election: string; computed: number; missing: number; note?: string };
   db_rows_written: number;
@@ -192,11 +194,18 @@ export async function refreshWikipedia(options: RefreshOptions): Promise<Refresh
   const rows: MirrorRow[] = districts.map((d) => {
     const entry = entries.get(d.id)!;
     const share = votes.shares.get(d.id);
+    // A failing Wikipedia never removes facts, but a new member or a vacant seat in the legislators
+    // data does retire the former member's article: it no longer describes this district.
+    const retireRepresentative = entry.representative !== null && entry.representative.requested_title !== d.representative_title;
+    if (retireRepresentative) {
+      progress.info(`  ${d.id}: the legislators data no longer names "${entry.representative!.requested_title}"; removing their article facts`);
+    }
     return {
       id: d.id,
       article: entry.article,
-      representative: entry.representative,
+      representative: retireRepresentative ? null : entry.representative,
       lean: share ? partisanLean(share.dem, share.rep) : null,
+      retireRepresentative,
     };
   });
   const computed = rows.filter((r) => r.lean).length;
@@ -212,12 +221,17 @@ export async function refreshWikipedia(options: RefreshOptions): Promise<Refresh
       { cause: err },
     );
   }
+  // Only now, so a failed database write leaves the retirement to be redone by the next run.
+  for (const row of rows.filter((r) => r.retireRepresentative)) {
+    writeCacheEntry(cacheDir, { ...entries.get(row.id)!, representative: null });
+  }
 
   return {
     data_class: dataClass,
     districts: only ? only.size : districts.length,
     pages,
     without_representative_title: withoutRepresentative,
+    representatives_retired: rows.filter((r) => r.retireRepresentative).length,
     requests: client.requests,
     partisan_lean: {
       election: LEAN_ELECTION,
