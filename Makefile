@@ -56,3 +56,8 @@ demo: deps client ## build the client and the embedded default (us-atlas) as rel
 	fi
 	@test -f releases/current.json || $(GEOBUNDLE) set-current $(DEMO_VERSION)
 	$(GEOBUNDLE) serve --port $(PORT) --api-port $(API_PORT)
+
+# --- benchmarks; see bench/README.md -----------------------------------------
+bench: deps ## run the benchmarks (~15 min; BENCH_QUICK=1 for a <1 min pass) into bench/results/ + SUMMARY.md
+	scripts/install-system-deps.sh bench
+	npx tsx bench/run.ts
