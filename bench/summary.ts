@@ -165,9 +165,23 @@ function serveSection(serve: ServeResult): string {
   ].join('\n');
 }
 
+/** Results of other benchmarks (e.g. bench/wikipedia-refresh.ts): their top-level figures and named runs. */
 function otherSection(others: AnyResult[]): string {
   if (others.length === 0) return '';
-  return ['## Other results', '', ...others.map((o) => `- \`${o.name}.json\` (kind \`${o.kind}\`): see the file and the script that wrote it.`)].join('\n');
+  const lines = ['## Other results', ''];
+  for (const o of others as Array<Record<string, unknown> & { kind: string; name: string }>) {
+    const figures = Object.entries(o)
+      .filter(([, v]) => typeof v === 'number')
+      .map(([k, v]) => `${k} ${v}`);
+    const runs = Array.isArray(o.runs)
+      ? (o.runs as Array<Record<string, unknown>>)
+          .filter((r) => typeof r?.name === 'string' && typeof r?.wall_s === 'number')
+          .map((r) => `${r.name} ${r.wall_s} s`)
+      : [];
+    const detail = [...figures, ...(runs.length ? [`runs: ${runs.join(', ')}`] : [])].join('; ');
+    lines.push(`- \`${o.name}.json\` (kind \`${o.kind}\`)${detail ? `: ${detail}` : ''}.`);
+  }
+  return lines.join('\n');
 }
 
 export function renderSummary(results: AnyResult[]): string {

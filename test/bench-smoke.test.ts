@@ -120,7 +120,7 @@ describe('GNU time parsing', () => {
 });
 
 describe('SUMMARY.md', () => {
-  const md = renderSummary([build, peer, serve, { kind: 'wikipedia-refresh', name: 'wikipedia-refresh' }]);
+  const md = renderSummary([build, peer, serve, { kind: 'wikipedia-refresh', name: 'wikipedia-refresh', floor_s: 90, runs: [{ name: 'cold', wall_s: 95.5 }, { name: 'fresh', wall_s: 0.8 }] }]);
 
   it('has one row per build with the figures and the build/floor ratio', () => {
     expect(md).toContain('| build-cd119 | 437 | 2.00 | 2.00 | 4.00 | 6.00 | 250 | 6.00 | 2.000 | 3.00 | 2.00 | 12.00 | 1.60 | 2.50× |');
@@ -129,13 +129,13 @@ describe('SUMMARY.md', () => {
 
   it('gives ours/peer ratios and the static/dynamic ratio', () => {
     expect(md).toContain('| peer-cd119 | 4.00 (6.00) | 8.00 (12.0) | 0.50× | 0.50× | 2.00 / 1.00 |');
-    expect(md).toContain('42.50× at 1 connection, n/a at 64 connections');
+    expect(md).toContain('42.5× at 1 connection, n/a at 64 connections');
     expect(md).toContain('| full bundle, gzip (static) | 1,322 | 1.40 / 2.90 | 9,000 | 1.40 / 2.90 | 22 |');
   });
 
   it('records the conditions and lists results it has no table for', () => {
     expect(md).toContain('| build-cd119 | abc1234 | no | 2026-11-23 10:55:00 | 0.31 / 0.5 / 0.7 | 1.2 / 0.8 / 0.7 |');
-    expect(md).toContain('`wikipedia-refresh.json` (kind `wikipedia-refresh`)');
+    expect(md).toContain('`wikipedia-refresh.json` (kind `wikipedia-refresh`): floor_s 90; runs: cold 95.5 s, fresh 0.8 s.');
     expect(md).not.toContain('Quick run');
     expect(renderSummary([{ ...build, environment: env(true) }])).toContain('Quick run');
   });
