@@ -14,6 +14,7 @@ const ui = {
   release: $('release'),
   canvas: $<HTMLCanvasElement>('map'),
   form: $<HTMLFormElement>('lookup'),
+  findButton: document.querySelector<HTMLButtonElement>('#lookup button[type=submit]')!,
   lat: $<HTMLInputElement>('lat'),
   lon: $<HTMLInputElement>('lon'),
   status: $('status'),
@@ -177,30 +178,42 @@ function lookup(lon: number, lat: number): void {
   draw();
 }
 
+/** Loads a class and redraws; a failure is shown unless the user has moved on to another class. */
 async function showClass(dataClass: string): Promise<void> {
   if (!release) return;
   const token = ++loadToken;
-  const file = release.file(dataClass);
-  const total = formatBytes(file.bytes);
-  setState('loading', `Loading ${dataClass} (${total})…`);
-  ui.card.hidden = true;
-  const loaded = await release.loadBundle(dataClass, {
-    onProgress: ({ loaded: n }) => {
-      if (token === loadToken) ui.status.textContent = `Downloading ${dataClass}: ${formatBytes(n)} of ${total}…`;
-    },
-  });
-  if (token !== loadToken) return;
-  bundle = loaded;
+  // Nothing of the previous class stays on screen: a lookup must never answer from it.
+  bundle = undefined;
+  map = undefined;
   selected = undefined;
-  layout();
-  const n = loaded.districts.features.length.toLocaleString('en-US');
-  setState('ready', `${dataClass.replaceAll('_', ' ')}: ${n} districts ready.`);
-  ui.info.dataset.source = loaded.source;
-  ui.info.textContent =
-    `${file.path} · ${total} · sha256 ${file.sha256.slice(0, 12)}… verified · ` +
-    (loaded.source === 'cache' ? 'read from this browser’s cache (no download)' : loaded.stored ? 'downloaded and kept for next time' : 'downloaded (this browser did not keep it)');
-  ui.form.querySelector('button')!.disabled = false;
-  if (ui.lat.value && ui.lon.value) lookup(Number(ui.lon.value), Number(ui.lat.value));
+  ui.card.hidden = true;
+  ui.findButton.disabled = true;
+  delete ui.info.dataset.source;
+  ui.info.textContent = '';
+  ui.canvas.getContext('2d')?.clearRect(0, 0, ui.canvas.width, ui.canvas.height);
+  try {
+    const file = release.file(dataClass);
+    const total = formatBytes(file.bytes);
+    setState('loading', `Loading ${dataClass} (${total})…`);
+    const loaded = await release.loadBundle(dataClass, {
+      onProgress: ({ loaded: n }) => {
+        if (token === loadToken) ui.status.textContent = `Downloading ${dataClass}: ${formatBytes(n)} of ${total}…`;
+      },
+    });
+    if (token !== loadToken) return;
+    bundle = loaded;
+    layout();
+    const n = loaded.districts.features.length.toLocaleString('en-US');
+    setState('ready', `${dataClass.replaceAll('_', ' ')}: ${n} districts ready.`);
+    ui.info.dataset.source = loaded.source;
+    ui.info.textContent =
+      `${file.path} · ${total} · sha256 ${file.sha256.slice(0, 12)}… verified · ` +
+      (loaded.source === 'cache' ? 'read from this browser’s cache (no download)' : loaded.stored ? 'downloaded and kept for next time' : 'downloaded (this browser did not keep it)');
+    ui.findButton.disabled = false;
+    if (ui.lat.value && ui.lon.value) lookup(Number(ui.lon.value), Number(ui.lat.value));
+  } catch (err) {
+    if (token === loadToken) showError(err);
+  }
 }
 
 async function start(): Promise<void> {
@@ -216,7 +229,7 @@ async function start(): Promise<void> {
   await showClass(ui.classSelect.value);
 }
 
-ui.classSelect.addEventListener('change', () => showClass(ui.classSelect.value).catch(showError));
+ui.classSelect.addEventListener('change', () => void showClass(ui.classSelect.value));
 ui.form.addEventListener('submit', (event) => {
   event.preventDefault();
   lookup(Number(ui.lon.value.trim()), Number(ui.lat.value.trim()));

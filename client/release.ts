@@ -102,7 +102,7 @@ export async function openRelease(options: OpenReleaseOptions): Promise<Release>
       return file;
     },
     url: (file) => `${baseUrl}/bundles/${pinned}/${file.path}`,
-    loadBundle(dataClass, loadOptions = {}) {
+    async loadBundle(dataClass, loadOptions = {}) {
       const key = release.file(dataClass, loadOptions).path;
       let pending = inFlight.get(key);
       if (!pending) {

@@ -200,6 +200,7 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
       expect(outcome.error).toMatch(/bundle county\/all\.geojson\.gz of release v1\.0\.0 failed verification: its sha256 is [0-9a-f]{64}/);
       expect(outcome.error).toContain(manifestSha(tamperedDir, 'v1.0.0', COUNTY));
       expect(await page.locator('#error').isVisible()).toBe(true);
+      expect(await page.isDisabled('#lookup button[type=submit]')).toBe(true); // nothing to look up in
       expect(await keptBundles(page)).toEqual([]);
       await page.screenshot({ path: path.join(ARTIFACTS, 'client-demo-tampered.png') });
       // The untampered class of the same release still loads and is kept.
