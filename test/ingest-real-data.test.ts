@@ -21,6 +21,7 @@ interface CliSummary {
   rows?: number;
   representatives?: number;
   seconds?: number;
+  cpu_seconds: number;
   peak_rss_mb: number;
 }
 
@@ -37,7 +38,7 @@ async function geobundle(dbPath: string, ...args: string[]): Promise<CliSummary 
 
 function record(what: string, s: CliSummary & { wall: number }): void {
   const seconds = s.seconds === undefined ? '' : `ingest ${s.seconds.toFixed(1)} s, `;
-  figures.push(`${what}: ${seconds}process ${s.wall.toFixed(1)} s, peak RSS ${s.peak_rss_mb} MB`);
+  figures.push(`${what}: ${seconds}process ${s.wall.toFixed(1)} s (CPU ${s.cpu_seconds} s), peak RSS ${s.peak_rss_mb} MB`);
 }
 
 async function column(db: Database, sql: string, ...params: string[]): Promise<unknown[]> {
@@ -119,29 +120,15 @@ describe.skipIf(missing)(`real data: every unitedstates-districts archive (${ARC
     }
   }
 
-  it('cds/2016: 435 districts, ids from the Code property', async () => {
-    const s = await geobundle(dbPath, 'ingest', 'geojson', path.join(root, 'cds', '2016'), '--class', 'congressional_districts');
-    record('cds-2016 (435 files, 11 MB)', s);
-    const all = await ids('congressional_districts');
-    expect(all).toHaveLength(435);
-    expect(all).toEqual(expect.arrayContaining(['1903', '0200', '0639', '5600']));
-    expect(all).not.toContain('1198');
-  });
-
-  it('cds/2012: 441 districts from bare geometries, delegates as 98', async () => {
-    const s = await geobundle(dbPath, 'ingest', 'geojson', path.join(root, 'cds', '2012'), '--class', 'congressional_districts');
-    record('cds-2012 (441 files, 15 MB)', s);
-    const all = await ids('congressional_districts');
-    expect(all).toHaveLength(441);
-    expect(all).toEqual(expect.arrayContaining(['1903', '0200', '1198', '7298', '6698', '7898', '6098', '6998']));
-  });
-
-  it('states/*/shape: 56 states, DC and territories', async () => {
-    const s = await geobundle(dbPath, 'ingest', 'geojson', path.join(root, 'states'), '--class', 'state');
-    record('states-shape (56 files, 4 MB)', s);
-    const all = await ids('state');
-    expect(all).toHaveLength(56);
-    expect(all).toEqual(expect.arrayContaining(['06', '11', '25', '72', '78', '60', '66', '69']));
+  it.each([
+    ['cds-2016 (435 files, 11 MB): ids from the Code property', 'cds/2016', 'congressional_districts', 435, ['1903', '0200', '0639', '5600']],
+    ['cds-2012 (441 files, 15 MB): bare geometries, delegates as 98', 'cds/2012', 'congressional_districts', 441, ['1903', '0200', '1198', '7298', '6698', '7898', '6098', '6998']],
+    ['states-shape (56 files, 4 MB): states, DC and territories', 'states', 'state', 56, ['06', '11', '25', '72', '78', '60', '66', '69']],
+  ])('%s', async (label, dir, dataClass, count, known) => {
+    record(label, await geobundle(dbPath, 'ingest', 'geojson', path.join(root, dir), '--class', dataClass));
+    const all = await ids(dataClass);
+    expect(all).toHaveLength(count);
+    expect(all).toEqual(expect.arrayContaining(known));
   });
 
   it('states/*/sldu and sldl: 1,897 + 4,882 state legislative districts (676 MB)', async () => {
@@ -149,7 +136,10 @@ describe.skipIf(missing)(`real data: every unitedstates-districts archive (${ARC
     record('states-sldu (1,897 files, 270 MB)', upper);
     const lower = await geobundle(dbPath, 'ingest', 'geojson', path.join(root, 'states'), '--class', 'state_legislative_lower');
     record('states-sldl (4,882 files, 406 MB)', lower);
-    figures.push(`sldu+sldl together: process ${(upper.wall + lower.wall).toFixed(1)} s, peak RSS ${Math.max(upper.peak_rss_mb, lower.peak_rss_mb)} MB`);
+    figures.push(
+      `sldu+sldl together: process ${(upper.wall + lower.wall).toFixed(1)} s (CPU ${(upper.cpu_seconds + lower.cpu_seconds).toFixed(1)} s), ` +
+        `peak RSS ${Math.max(upper.peak_rss_mb, lower.peak_rss_mb)} MB`,
+    );
     const sldu = await ids('state_legislative_upper');
     expect(sldu).toHaveLength(1897);
     expect(sldu).toEqual(expect.arrayContaining(['ocd-division/country:us/state:ma/sldu:cape_and_islands', 'ocd-division/country:us/territory:pr/sldu:8']));

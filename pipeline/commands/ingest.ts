@@ -7,10 +7,14 @@ import { ingestUsAtlas } from '../ingest/us-atlas.ts';
 import { dbOption, jsonOption, quietOption } from './options.ts';
 import { stderrProgress } from '../progress.ts';
 
-/** What `--json` prints: the ingest's own summary plus the process's peak memory, for benchmarks. */
+/**
+ * What `--json` prints: the ingest's own summary plus the process's peak memory
+ * and CPU time (which, unlike wall time, a busy machine hardly changes), for benchmarks.
+ */
 function printJson(summary: object): void {
-  const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-  process.stdout.write(`${JSON.stringify({ ...summary, peak_rss_mb: peakRssMb })}\n`);
+  const usage = process.resourceUsage();
+  const cpuSeconds = Math.round((usage.userCPUTime + usage.systemCPUTime) / 1e4) / 100;
+  process.stdout.write(`${JSON.stringify({ ...summary, cpu_seconds: cpuSeconds, peak_rss_mb: Math.round(usage.maxRSS / 1024) })}\n`);
 }
 
 /** `geobundle ingest <source>`: each source is a subcommand that loads one kind of input into DuckDB. */
