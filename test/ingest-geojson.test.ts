@@ -100,7 +100,8 @@ describe('ingest geojson: bad input is a clear error and leaves the database unc
     ['not GeoJSON', bad('not-geojson'), 'congressional_districts', /not-geojson\.geojson: not GeoJSON: top-level "type" is "Topology"/],
     ['an unknown class', path.join(FIXTURES, 'cd-collection.geojson'), 'school_districts', /unknown data class "school_districts" \(known: congressional_districts, county, state, state_legislative_lower, state_legislative_upper\)/],
     ['a missing input', path.join(FIXTURES, 'no-such-file.geojson'), 'congressional_districts', /cannot read .*no-such-file\.geojson: ENOENT/],
-    ['a directory without files of the class', path.join(DISTRICTS, 'cds'), 'state', /no state features found/],
+    ['a directory without files of the class', path.join(DISTRICTS, 'cds'), 'state', /districts\/cds: no \*\.geojson file of class state in this directory tree \(paths matching /],
+    ['an empty FeatureCollection', path.join(FIXTURES, 'bad', 'empty-collection.geojson'), 'state', /no state features found/],
   ])('%s', async (_what, input, dataClass, message) => {
     await ingestGeojson(temp.db.connection, { input: path.join(FIXTURES, 'cd-collection.geojson'), dataClass: 'congressional_districts' });
     await ingestGeojson(temp.db.connection, { input: DISTRICTS, dataClass: 'state' });

@@ -84,15 +84,15 @@ function vintageOf(spec: DataClassSpec, properties: Record<string, unknown> | nu
   return null;
 }
 
-/** Sources are recorded relative to this: the directory given, or the directory of the file given. */
-function inputRoot(input: string): string {
+/** Sources are recorded relative to the root: the directory given, or the directory of the file given. */
+function inputRoot(input: string): { root: string; isDirectory: boolean } {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(input);
   } catch (err) {
     throw new GeobundleError(`cannot read ${input}: ${errorMessage(err)}`, { cause: err });
   }
-  return stat.isDirectory() ? input : path.dirname(input);
+  return stat.isDirectory() ? { root: input, isDirectory: true } : { root: path.dirname(input), isDirectory: false };
 }
 
 function toPosix(p: string): string {
@@ -109,9 +109,11 @@ async function* polygonRecords(
   input: string,
   options: { vintage?: string; onFile: () => void },
 ): AsyncGenerator<PolygonRecord> {
-  const root = inputRoot(input);
-  const files = root === input ? geojsonFiles(input, new RegExp(spec.files ?? '')) : [input];
+  const { root, isDirectory } = inputRoot(input);
+  const files = isDirectory ? geojsonFiles(input, new RegExp(spec.files ?? '')) : [input];
+  let count = 0;
   for await (const file of files) {
+    count += 1;
     const absolute = toPosix(path.resolve(file));
     const relative = toPosix(path.relative(root, file));
     let json: unknown;
@@ -136,6 +138,9 @@ async function* polygonRecords(
     }
     options.onFile();
   }
+  if (isDirectory && count === 0) {
+    throw new GeobundleError(`${input}: no *.geojson file of class ${spec.class} in this directory tree${spec.files ? ` (paths matching ${spec.files})` : ''}`);
+  }
 }
 
 /**
@@ -144,7 +149,7 @@ async function* polygonRecords(
  */
 export async function ingestGeojson(connection: DuckDBConnection, options: GeojsonIngestOptions): Promise<GeojsonIngestSummary> {
   const spec = loadDataClass(options.dataClass);
-  const root = inputRoot(options.input);
+  const { root } = inputRoot(options.input);
   const progress = options.progress ?? silentProgress;
   const every = options.progressEvery ?? 500;
   const started = performance.now();
