@@ -118,7 +118,7 @@ async function* polygonRecords(
     const relative = toPosix(path.relative(root, file));
     let json: unknown;
     try {
-      json = JSON.parse(await fs.promises.readFile(file, 'utf8'));
+      json = JSON.parse(fs.readFileSync(file, 'utf8'));
     } catch (err) {
       throw new GeobundleError(`${file}: malformed JSON: ${errorMessage(err)}`, { cause: err });
     }
