@@ -14,6 +14,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** Where a rendered config puts its pid file inside the prefix (run-nginx.ts waits for it). */
+export const PID_FILE = 'nginx.pid';
+
 /** The include files, copied beside a rendered config as `geobundle/`. */
 export const SNIPPETS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'geobundle');
 
@@ -212,7 +215,7 @@ export function renderNginxConf(options: NginxConfOptions): string {
     `daemon off;`,
     `master_process on;`,
     `worker_processes ${options.workerProcesses ?? 1};`,
-    `pid ${p('nginx.pid')};`,
+    `pid ${p(PID_FILE)};`,
     `error_log ${p('logs', 'error.log')} warn;`,
     ``,
     `events {`,

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { GeobundleError } from '../pipeline/errors.ts';
-import { SNIPPETS_DIR } from './render-config.ts';
+import { PID_FILE, SNIPPETS_DIR } from './render-config.ts';
 
 export interface RunningNginx {
   prefix: string;
@@ -21,7 +21,12 @@ export interface RunningNginx {
 
 export interface RunNginxOptions {
   binary: string;
-  /** Renders the config once the prefix exists (the config names paths inside it). */
+  /**
+   * Renders the config once the prefix exists (the config names paths inside
+   * it). Its pid file must be `<prefix>/nginx.pid` (PID_FILE): nginx writes it
+   * only after binding its sockets, which is how a start is told from another
+   * process already holding the port.
+   */
   render(prefix: string): string;
   /** Waits until this host:port accepts connections. */
   host: string;
@@ -42,12 +47,24 @@ function portOpen(host: string, port: number): Promise<boolean> {
   });
 }
 
-function readLog(file: string): string {
+function readPid(file: string): number | null {
   try {
-    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-5).join('\n');
+    return Number(fs.readFileSync(file, 'utf8').trim()) || null;
+  } catch {
+    return null;
+  }
+}
+
+/** The line of nginx's error log that says why it stopped (its first [emerg]), for a one-line error. */
+function readLog(file: string): string {
+  let lines: string[];
+  try {
+    lines = fs.readFileSync(file, 'utf8').trim().split('\n');
   } catch {
     return '';
   }
+  const emerg = lines.filter((line) => line.includes('[emerg]'));
+  return (emerg[0] ?? lines.at(-1) ?? '').replace(/^\S+ \S+ \[emerg\] \d+#\d+: /, '');
 }
 
 /** Checks the config with `nginx -t`, starts nginx and resolves once it accepts connections. */
@@ -80,8 +97,9 @@ export async function runNginx(options: RunNginxOptions): Promise<RunningNginx> 
     return result;
   });
 
+  const pidFile = path.join(prefix, PID_FILE);
   const deadline = Date.now() + 10_000;
-  while (!(await portOpen(options.host, options.port))) {
+  while (readPid(pidFile) !== child.pid || !(await portOpen(options.host, options.port))) {
     if (exited || Date.now() > deadline) {
       child.kill('SIGKILL');
       const result = await exit;

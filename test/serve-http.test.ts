@@ -9,11 +9,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../nginx/run-nginx.ts';
 import { startApi, type RunningApi } from '../api/server.ts';
 import { withDatabase } from '../pipeline/db.ts';
 import { buildRelease } from '../pipeline/release/build-release.ts';
 import { setCurrent } from '../pipeline/release/releases.ts';
+import { projectRoot } from '../pipeline/paths.ts';
 import { startServing, type Serving } from '../pipeline/serve.ts';
 import { nginxMissingReason, request, startEdgeCache, type RawResponse } from './helpers/nginx.ts';
 import { buildUsAtlasRelease } from './helpers/release.ts';
@@ -476,6 +479,42 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
       const edgeAfter = await request(manifestUrl(edge.url));
       expect(edgeAfter.headers['x-cache-status']).toBe('EXPIRED');
       expect(json(edgeAfter).version).toBe('v1.1.0');
+    });
+  });
+
+  describe('geobundle serve', () => {
+    it('prints working URLs and stops nginx and the API on SIGTERM, exiting 0', async () => {
+      const [port, apiPort] = [await freePort(), await freePort()];
+      const cli = execa('node', [path.join(projectRoot, 'bin', 'geobundle.js'), 'serve', '--releases', releasesDir,
+        '--port', String(port), '--api-port', String(apiPort), '--site', siteRoot], { reject: false });
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        cli.stdout!.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('Press Ctrl-C')) resolve();
+        });
+        cli.then((r) => reject(new Error(`serve exited early: ${r.stderr}`)), reject);
+      });
+      expect(out).toContain(`http://127.0.0.1:${port}/`);
+      const prefix = /nginx config and logs: (\S+)/.exec(out)![1]!;
+      expect(fs.existsSync(path.join(prefix, 'conf', 'nginx.conf'))).toBe(true);
+      expect((await request(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      expect((await request(`http://127.0.0.1:${port}/bundles/current/manifest.json`)).status).toBe(200);
+
+      cli.kill('SIGTERM');
+      const result = await cli;
+      expect(result.exitCode, result.stderr).toBe(0);
+      await expect(request(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow(/ECONNREFUSED/);
+      await expect(request(`http://127.0.0.1:${apiPort}/healthz`)).rejects.toThrow(/ECONNREFUSED/);
+      expect(fs.existsSync(prefix)).toBe(false);
+    });
+
+    it('fails with a one-line cause when the port is taken', async () => {
+      const result = await execa('node', [path.join(projectRoot, 'bin', 'geobundle.js'), 'serve', '--releases', releasesDir,
+        '--port', new URL(base).port, '--api-port', String(await freePort()), '--site', siteRoot], { reject: false });
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(/^geobundle: nginx did not start on 127\.0\.0\.1:\d+: .*Address already in use/);
     });
   });
 });

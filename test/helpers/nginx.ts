@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import { findNginx } from '../../nginx/nginx-binary.ts';
+import { PID_FILE } from '../../nginx/render-config.ts';
 import { freePort, runNginx, type RunningNginx } from '../../nginx/run-nginx.ts';
 
 export interface RawResponse {
@@ -65,7 +66,7 @@ export async function startEdgeCache(origin: string): Promise<{ url: string; sto
     render: (prefix) => `
 daemon off;
 worker_processes 1;
-pid ${prefix}/nginx.pid;
+pid ${prefix}/${PID_FILE};
 error_log ${prefix}/logs/error.log warn;
 ${process.getuid?.() === 0 ? 'user root;' : ''}
 events { worker_connections 64; }
