@@ -1,5 +1,5 @@
 import { openRelease, type Bundle, type District, type Release } from './geobundle-client.js';
-import { MISSING, formatBytes, formatCount, formatIncome, formatRepresentative, formatText, safeHttpUrl } from './format.ts';
+import { LEAN_SATURATION, MISSING, formatBytes, formatCount, formatIncome, formatRepresentative, formatText, leanColor, safeHttpUrl } from './format.ts';
 import { fitUsProjection, unwrapLongitude, type Frame, type MapProjection } from './projection.ts';
 
 /**
@@ -21,6 +21,7 @@ const ui = {
   error: $('error'),
   card: $('card'),
   info: $('bundle-info'),
+  legend: $('legend'),
 };
 
 let release: Release | undefined;
@@ -127,6 +128,9 @@ function layout(): void {
     paths.set(d, path);
   }
   map = { projection, paths };
+  const leans = bundle.districts.features.some((d) => leanColor(d.properties.wikipedia?.partisan_lean) !== undefined);
+  ui.legend.hidden = !leans;
+  ui.legend.querySelector('.range')!.textContent = `R+${LEAN_SATURATION} · EVEN · D+${LEAN_SATURATION}`;
   draw();
 }
 
@@ -140,10 +144,11 @@ function draw(): void {
   ctx.strokeStyle = css.getPropertyValue('--line');
   ctx.lineWidth = 1;
   for (const frame of map.projection.frames.slice(1)) ctx.strokeRect(frame.rect.x, frame.rect.y, frame.rect.width, frame.rect.height);
-  ctx.fillStyle = css.getPropertyValue('--land');
+  const land = css.getPropertyValue('--land');
   ctx.strokeStyle = '#9aa5b8';
   ctx.lineWidth = 0.5;
-  for (const path of map.paths.values()) {
+  for (const [district, path] of map.paths) {
+    ctx.fillStyle = leanColor(district.properties.wikipedia?.partisan_lean) ?? land;
     ctx.fill(path, 'evenodd');
     ctx.stroke(path);
   }

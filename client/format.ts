@@ -69,3 +69,23 @@ export function safeHttpUrl(v: Value): string | undefined {
     return undefined;
   }
 }
+
+const LAND: [number, number, number] = [233, 237, 243];
+const DEMOCRATIC: [number, number, number] = [47, 109, 181];
+const REPUBLICAN: [number, number, number] = [200, 66, 59];
+/** Margin (points) at which a district gets the full party colour. */
+export const LEAN_SATURATION = 40;
+
+/**
+ * Map fill for a partisan lean (two-party margin in points, positive =
+ * Democratic): neutral land colour at EVEN, shading to blue or red; undefined
+ * when the district has no lean, so the map falls back to the plain fill.
+ */
+export function leanColor(lean: Value): string | undefined {
+  if (!present(lean) || !Number.isFinite(Number(lean))) return undefined;
+  const n = Number(lean);
+  const t = Math.min(Math.abs(n) / LEAN_SATURATION, 1) * 0.85;
+  const to = n >= 0 ? DEMOCRATIC : REPUBLICAN;
+  const [r, g, b] = LAND.map((c, i) => Math.round(c + (to[i]! - c) * t));
+  return `rgb(${r}, ${g}, ${b})`;
+}

@@ -18,9 +18,9 @@ import { startSummaryServer } from './helpers/wikipedia-server.ts';
 
 /**
  * The demo page on the real 119th-Congress data: shapes, census and
- * legislators from ../shared/data, Wikipedia facts from the loopback summary
- * server's fixtures (the machine has no internet), one real release, real
- * nginx + API, headless Chromium.
+ * legislators from ../shared/data, Wikipedia facts through refresh-wikipedia
+ * from the loopback summary server (fixtures and generated pages: the machine
+ * has no internet), one real release, real nginx + API, headless Chromium.
  */
 
 const CLASS = 'congressional_districts';
@@ -48,14 +48,14 @@ describe.skipIf(!hasChromium || missing.length > 0)('demo page on the 119th Cong
       await ingestCensus(db.connection, { csv: sources.census, dataClass: CLASS });
       await ingestLegislators(db.connection, sources.legislators);
     });
-    const wikipedia = await startSummaryServer();
+    // Fixture summaries where they exist (DC, Iowa 3rd, …), generated ones for the rest.
+    const wikipedia = await startSummaryServer({ generate: true });
     try {
       await refreshWikipedia({
         dbPath,
         cacheDir: path.join(tmp, 'wikipedia-cache'),
         dataClass: CLASS,
-        only: ['0200', '1198', '1903', '7298'],
-        client: { apiBase: wikipedia.apiBase },
+        client: { apiBase: wikipedia.apiBase, ratePerSecond: 1000, concurrency: 8 },
       });
     } finally {
       await wikipedia.close();
@@ -78,10 +78,11 @@ describe.skipIf(!hasChromium || missing.length > 0)('demo page on the 119th Cong
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('opens on the congressional districts and draws all 437', async () => {
+  it('opens on the congressional districts and draws all 437, coloured by partisan lean', async () => {
     expect(await page.inputValue('#class-select')).toBe(CLASS);
     expect(await page.locator('#status').innerText()).toContain('437 districts');
     expect(await paintedShare(page)).toBeGreaterThan(0.05);
+    expect(await page.locator('#legend').isVisible()).toBe(true);
   });
 
   it('the US Capitol is in the District of Columbia delegate district, with its delegate and no census row', async () => {
@@ -109,7 +110,7 @@ describe.skipIf(!hasChromium || missing.length > 0)('demo page on the 119th Cong
 
   it.each([
     ['Anchorage: Alaska at large, drawn in its inset', -149.9003, 61.2181, '0200', /Partisan lean\s+R\+11/],
-    ['downtown Seattle: Washington 7th', -122.3321, 47.6062, '5307', /Population \(2020\)\s+769,663/],
+    ['downtown Seattle: Washington 7th', -122.3321, 47.6062, '5307', /Population \(2020\)\s+769,663[\s\S]*Partisan lean\s+D\+77/],
     ['the Chicago Loop: Illinois 7th', -87.6298, 41.8781, '1707', /Danny K\. Davis \(Democrat\)/],
     ['the Empire State Building: New York 12th', -73.9857, 40.7484, '3612', /Jerrold Nadler \(Democrat\)/],
     ['San Juan: Puerto Rico resident commissioner', -66.1057, 18.4655, '7298', /Pablo José Hernández \(Democrat\)/],

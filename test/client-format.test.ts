@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatCount, formatIncome, formatRepresentative, safeHttpUrl } from '../client/format.ts';
+import { formatBytes, formatCount, formatIncome, formatRepresentative, leanColor, safeHttpUrl } from '../client/format.ts';
 import { fitUsProjection } from '../client/projection.ts';
 
 describe('district card formatting', () => {
@@ -26,6 +26,18 @@ describe('district card formatting', () => {
     expect(formatRepresentative(null, 'Democrat')).toBe('—');
     expect(safeHttpUrl('https://en.wikipedia.org/wiki/X')).toBe('https://en.wikipedia.org/wiki/X');
     expect(safeHttpUrl('javascript:alert(1)')).toBeUndefined();
+  });
+
+  it('colours a partisan lean from neutral (EVEN) to blue (D) or red (R), saturating at 40 points', () => {
+    expect(leanColor(0)).toBe('rgb(233, 237, 243)');
+    expect(leanColor(40)).toBe(leanColor(75));
+    expect(leanColor(-40)).toBe(leanColor(-75));
+    const [r, , b] = leanColor(20)!.match(/\d+/g)!.map(Number);
+    expect(b! > r!).toBe(true);
+    const [r2, , b2] = leanColor(-20)!.match(/\d+/g)!.map(Number);
+    expect(r2! > b2!).toBe(true);
+    expect(leanColor(null)).toBeUndefined();
+    expect(leanColor('n/a')).toBeUndefined();
   });
 });
 
