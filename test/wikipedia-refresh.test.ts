@@ -361,6 +361,14 @@ describe('refresh-wikipedia after a total outage', () => {
     server = await startSummaryServer(); // for afterEach
   });
 
+  it('gives up on an API that fails every request instead of retrying each page against it', async () => {
+    server.setDefault({ kind: 'status', status: 503 });
+    const summary = await refresh({ client: { concurrency: 1, giveUpAfter: 5 } });
+    expect(summary.pages.failed).toBe(PAGES);
+    expect(server.requests).toHaveLength(5);
+    expect(summary.failures.filter((f) => /^not attempted: 5 requests in a row failed/.test(f.error)).length).toBe(PAGES - 5 + 5);
+  });
+
   it('computes the partisan lean even when every fetch fails, and writes nothing else', async () => {
     server.setDefault({ kind: 'status', status: 503 });
     const summary = await refresh();

@@ -41,6 +41,7 @@ interface Opts {
   backoff: number;
   maxRetryAfter: number;
   maxBytes: number;
+  giveUpAfter: number;
   userAgent: string;
   quiet?: boolean;
   json?: boolean;
@@ -79,6 +80,7 @@ export function register(program: Command): void {
     .addOption(new Option('--retries <n>', 'retries on network errors, timeouts, 429 and 5xx').default(d.retries).argParser(count))
     .addOption(new Option('--backoff <seconds>', 'first retry delay, doubled each retry, with jitter').default(d.backoffMs, String(d.backoffMs / 1000)).argParser(seconds))
     .addOption(new Option('--max-retry-after <seconds>', 'longest Retry-After honoured').default(d.maxRetryAfterMs, String(d.maxRetryAfterMs / 1000)).argParser(seconds))
+    .addOption(new Option('--give-up-after <n>', 'after this many failed requests in a row (the API looks down), fail the remaining pages without requests (0: never)').default(d.giveUpAfter).argParser(count))
     .addOption(new Option('--max-bytes <n>', 'largest response body accepted').default(d.maxBytes).argParser(count))
     .addOption(new Option('--user-agent <ua>', 'User-Agent sent to Wikipedia; by default names geobundle and the contact in env GEOBUNDLE_CONTACT').default(defaultUserAgent(), 'geobundle/<version> (<GEOBUNDLE_CONTACT>) …'))
     .addOption(quietOption())
@@ -102,6 +104,7 @@ export function register(program: Command): void {
           backoffMs: opts.backoff,
           maxRetryAfterMs: opts.maxRetryAfter,
           maxBytes: opts.maxBytes,
+          giveUpAfter: opts.giveUpAfter,
         },
         progress,
       });

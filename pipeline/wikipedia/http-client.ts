@@ -37,6 +37,12 @@ export interface ClientOptions {
   maxRetryAfterMs: number;
   /** Larger bodies fail the page (a summary is a few KB). */
   maxBytes: number;
+  /**
+   * After this many requests in a row failed (network errors, timeouts, 429,
+   * 5xx: no answer from any page), the API is taken to be down and the
+   * remaining pages fail at once instead of each retrying against it. 0 never gives up.
+   */
+  giveUpAfter: number;
 }
 
 export const DEFAULT_CLIENT_OPTIONS: Omit<ClientOptions, 'userAgent'> = {
@@ -51,6 +57,7 @@ export const DEFAULT_CLIENT_OPTIONS: Omit<ClientOptions, 'userAgent'> = {
   maxBackoffMs: 30_000,
   maxRetryAfterMs: 120_000,
   maxBytes: 1 << 20,
+  giveUpAfter: 50,
 };
 
 export type FetchOutcome =
@@ -104,8 +111,20 @@ export function createSummaryClient(options: ClientOptions): SummaryClient {
   const limit = pLimit(options.concurrency);
   const limiter = createRateLimiter(options.ratePerSecond);
   let requests = 0;
+  let failedInARow = 0;
 
   async function attempt(title: string, etag: string | null, attemptNo: number): Promise<Attempt> {
+    if (options.giveUpAfter > 0 && failedInARow >= options.giveUpAfter) {
+      const error = `not attempted: ${failedInARow} requests in a row failed, the API looks unavailable`;
+      return { done: { kind: 'failed', error, attempts: attemptNo - 1 } };
+    }
+    const result = await send(title, etag, attemptNo);
+    // Any answer from a page, even a 404, shows the API is up.
+    failedInARow = 'retry' in result ? failedInARow + 1 : 0;
+    return result;
+  }
+
+  async function send(title: string, etag: string | null, attemptNo: number): Promise<Attempt> {
     await limiter.acquire();
     requests += 1;
     const headers: Record<string, string> = {

@@ -240,7 +240,7 @@ export async function refreshWikipedia(options: RefreshOptions): Promise<Refresh
       ...(votes.missing ? { note: votes.missing } : {}),
     },
     db_rows_written: written,
-    failures,
+    failures: failures.sort((a, b) => a.id.localeCompare(b.id) || a.page.localeCompare(b.page)),
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };
 }
