@@ -108,9 +108,19 @@ export class ReleaseIndex {
     const listCache = `public, max-age=${listMaxAge}`;
     const releases = new Map<string, PublishedRelease>();
     const problems: string[] = [];
-    for (const listing of listReleases(this.releasesDir)) {
+    // Messages name files by their place in the releases directory, never by a server path.
+    const problem = (message: string) => problems.push(message.split(this.releasesDir).join('releases'));
+    let listings: ReleaseListing[];
+    try {
+      listings = listReleases(this.releasesDir);
+    } catch (err) {
+      // E.g. a hand-edited current.json that is not JSON: keep serving what was known.
+      problem(`cannot list releases: ${(err as Error).message}`);
+      listings = [...(this.snapshot?.releases.values() ?? [])];
+    }
+    for (const listing of listings) {
       if (listing.error) {
-        problems.push(`${listing.version}: ${listing.error}`);
+        problem(`${listing.version}: ${listing.error}`);
         continue;
       }
       releases.set(listing.version, {
@@ -125,10 +135,10 @@ export class ReleaseIndex {
     try {
       pointer = readCurrent(this.releasesDir);
     } catch (err) {
-      problems.push(`current.json: ${(err as Error).message}`);
+      problem(`releases/current.json: ${(err as Error).message}`);
     }
     const target = pointer ? releases.get(pointer.version) : undefined;
-    if (pointer && !target) problems.push(`current.json names ${pointer.version}, which is not a published release`);
+    if (pointer && !target) problem(`current.json names ${pointer.version}, which is not a published release`);
     const current = pointer && target ? { ...target, ...pointer } : null;
     const all = [...releases.values()];
     return {

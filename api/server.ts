@@ -76,7 +76,12 @@ function handle(index: ReleaseIndex, bundlesBaseUrl: string, req: http.IncomingM
       return;
     case 'healthz': {
       const snapshot = index.get();
-      const body = { status: 'ok', releases: snapshot.releases.size, current: snapshot.current?.version ?? null, problems: snapshot.problems };
+      const body = {
+        status: snapshot.problems.length === 0 ? 'ok' : 'degraded',
+        releases: snapshot.releases.size,
+        current: snapshot.current?.version ?? null,
+        problems: snapshot.problems,
+      };
       send(req, res, 200, jsonRepresentation(body, 'no-store'));
       return;
     }

@@ -181,6 +181,32 @@ describe('API (direct, node:http)', () => {
   });
 });
 
+describe('API when the releases directory is damaged', () => {
+  let saved: string;
+  const currentJson = () => path.join(releasesDir, 'current.json');
+
+  afterAll(() => {
+    fs.writeFileSync(currentJson(), saved);
+  });
+
+  it('keeps serving what it knew and reports the problem, without server paths', async () => {
+    saved = fs.readFileSync(currentJson(), 'utf8');
+    fs.writeFileSync(currentJson(), '{"version": "v1.0.0", tru');
+    let health: any;
+    for (let i = 0; i < 40 && health?.status !== 'degraded'; i++) {
+      health = json(await request(`${api.url}/healthz`));
+      if (health.status !== 'degraded') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(health.status).toBe('degraded');
+    expect(health.problems.join('\n')).toContain('releases/current.json');
+    expect(JSON.stringify(health)).not.toContain(releasesDir);
+    const list = await request(`${api.url}/api/v1/releases`);
+    expect(list.status).toBe(200);
+    expect(json(list).releases.map((r: any) => r.version)).toEqual(['v1.0.0', 'v1.1.0']);
+    expect((await request(`${api.url}/api/v1/releases/v1.1.0/manifest`)).status).toBe(200);
+  });
+});
+
 describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''}`, () => {
   let serving: Serving;
   let base: string;
