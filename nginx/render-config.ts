@@ -178,6 +178,7 @@ export function renderSite(options: SiteOptions): string {
     ``,
     `location / {`,
     `  try_files $uri $uri/ =404;`,
+    `  include geobundle/web_performance/compression-site.conf;`,
     `  include geobundle/web_performance/cache-site.conf;`,
     `  include geobundle/security/x-content-type-options.conf;`,
     `}`,

@@ -44,6 +44,7 @@ beforeAll(async () => {
   fs.mkdirSync(siteRoot);
   fs.writeFileSync(path.join(siteRoot, 'index.html'), '<!doctype html><title>geobundle demo</title>\n');
   fs.writeFileSync(path.join(siteRoot, '.env'), 'SECRET=1\n');
+  fs.writeFileSync(path.join(siteRoot, 'demo.js'), `export const districts = ${JSON.stringify(Array.from({ length: 200 }, (_, i) => i))};\n`);
 
   // v1.0.0: the embedded default (states + counties). v1.1.0: states only,
   // from the same database with the counties removed, so switching current
@@ -405,6 +406,11 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
       expect(site.status).toBe(200);
       expect(site.body.toString()).toContain('geobundle demo');
       expect(site.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(site.headers['cache-control']).toBe('no-cache');
+      const script = await request(`${base}/demo.js`, { headers: { 'Accept-Encoding': 'gzip' } });
+      expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+      expect(script.headers['content-encoding']).toBe('gzip');
+      expect(zlib.gunzipSync(script.body).equals(fs.readFileSync(path.join(siteRoot, 'demo.js')))).toBe(true);
       const health = await request(`${base}/healthz`);
       expect(health.status).toBe(200);
       expect(json(health).status).toBe('ok');
