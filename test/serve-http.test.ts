@@ -22,7 +22,8 @@ import { nginxMissingReason, request, startEdgeCache, type RawResponse } from '.
 import { buildUsAtlasRelease } from './helpers/release.ts';
 
 const skipNginx = await nginxMissingReason();
-const CURRENT_TTL = 1;
+// Short enough to wait out, long enough that a MISS then HIT pair cannot straddle it under load.
+const CURRENT_TTL = 2;
 
 let releasesDir: string;
 let siteRoot: string;
