@@ -14,6 +14,7 @@ import { parseVersion } from './version.ts';
 import { writeClass } from './write-class.ts';
 
 export const DEFAULT_PRECISION = 6;
+const DUCKDB_MEMORY_LIMIT = '256MB';
 
 export interface BuildOptions {
   dbPath: string;
@@ -71,6 +72,9 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
   return withDatabase(options.dbPath, { readOnly: true }, async ({ connection }) => {
     // Timestamps (wikipedia.fetched_at) are rendered in the session time zone: pin it, or the bytes depend on the machine's TZ.
     await connection.run("SET TimeZone = 'UTC'");
+    // DuckDB otherwise keeps every block it reads cached (up to 80% of RAM): the
+    // whole 400 MB geometry column of a big class. A build reads each block once.
+    await connection.run(`SET memory_limit = '${DUCKDB_MEMORY_LIMIT}'`);
     const classes = await classesWithData(connection);
     if (classes.length === 0) {
       throw new GeobundleError(`database ${options.dbPath} has no polygons: run "geobundle ingest …" first`);

@@ -27,17 +27,19 @@ export interface CompressionTier {
 }
 
 /**
- * Chosen by measurement (docs/release-format.md has the figures): brotli
- * quality 11 saves another ~18% over quality 9 on district GeoJSON but runs
- * at well under 1 MB/s, so it is kept for small files (the per-state bundles
- * most clients fetch); quality 9 and gzip 9 cost a few times the CPU of the
- * defaults for 1–2% and suit mid-size files; past 32 MiB the defaults-ish
- * gzip 6 / brotli 5 keep a 676 MB class within minutes, and brotli's widest
- * window (16 MiB) lets it reach repeats across neighbouring features.
+ * Chosen by measurement on district GeoJSON at 6 decimals (figures in
+ * docs/release-format.md). Brotli has a cliff between quality 9 and 10:
+ * 10 and 11 make files about a third smaller than 5–9 (16.9% vs 25.3% of the
+ * raw cds-2016 bundle), but run at ~1 and ~0.5 MB per CPU-second against ~17
+ * for quality 5. So small files, fetched most, get 11; mid-size ones 10; past
+ * 4 MiB quality 5 keeps a 676 MB class within minutes, with the widest
+ * window (16 MiB) to reach repeats across neighbouring features. gzip 9
+ * gains under 0.2% over 6 at four times the CPU, so 6 throughout.
+ * Sizes are estimates from the source geometry, known before a file starts.
  */
 export const COMPRESSION_TIERS: readonly CompressionTier[] = [
-  { max_uncompressed_bytes: 256 * 1024, gzip_level: 9, brotli_quality: 11, brotli_lgwin: 22 },
-  { max_uncompressed_bytes: 32 * 1024 * 1024, gzip_level: 9, brotli_quality: 9, brotli_lgwin: 22 },
+  { max_uncompressed_bytes: 1024 * 1024, gzip_level: 6, brotli_quality: 11, brotli_lgwin: 22 },
+  { max_uncompressed_bytes: 4 * 1024 * 1024, gzip_level: 6, brotli_quality: 10, brotli_lgwin: 22 },
   { max_uncompressed_bytes: null, gzip_level: 6, brotli_quality: 5, brotli_lgwin: 24 },
 ];
 

@@ -6,7 +6,7 @@ import type { DataClassName, FeatureId, StateFips } from '../types.ts';
 /**
  * Reads a class out of DuckDB for a build, read-only and in id order.
  *
- * Rows are fetched in batches of bounded total geometry size, each batch an
+ * Rows are fetched in batches of bounded total geometry size (~4 MB), each batch an
  * id range of the class, so neither DuckDB nor Node ever holds a whole class
  * (the state-legislative lower chamber alone is 400 MB of GeoJSON): a single
  * `ORDER BY id` over the class would make DuckDB sort every geometry first.
@@ -152,7 +152,7 @@ function idRanges(features: PlannedFeature[], batchBytes: number): Array<[Featur
   return ranges;
 }
 
-export const DEFAULT_BATCH_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
 
 /** Every row of the class joined with its census and wikipedia rows, in id order. */
 export async function* readClassRows(
