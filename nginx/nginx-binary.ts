@@ -22,7 +22,14 @@ const INSTALL_HINT = 'run scripts/install-system-deps.sh serve (Debian: apt-get 
 const REQUIRED = ['http_gzip_static_module', 'http_gunzip_module'];
 
 function findOnPath(env: NodeJS.ProcessEnv): string | null {
-  if (env.GEOBUNDLE_NGINX) return env.GEOBUNDLE_NGINX;
+  if (env.GEOBUNDLE_NGINX) {
+    try {
+      fs.accessSync(env.GEOBUNDLE_NGINX, fs.constants.X_OK);
+    } catch {
+      throw new GeobundleError(`GEOBUNDLE_NGINX=${env.GEOBUNDLE_NGINX} is not an executable nginx; unset it to use the one on PATH`);
+    }
+    return env.GEOBUNDLE_NGINX;
+  }
   const dirs = (env.PATH ?? '').split(path.delimiter).filter(Boolean);
   for (const candidate of [...dirs.map((d) => path.join(d, 'nginx')), ...CANDIDATES]) {
     try {
