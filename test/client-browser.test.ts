@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClient } from '../client/build.ts';
 import { setCurrent } from '../pipeline/release/releases.ts';
 import { startServing } from '../pipeline/serve.ts';
-import { ARTIFACTS, hasChromium, keptBundles, launchBrowser, lookUp, paintedShare, recordNetwork, settled } from './helpers/browser.ts';
+import { ARTIFACTS, hasChromium, keptBundles, launchBrowser, lookUp, paintedShare, recordNetwork, settled, transferLog } from './helpers/browser.ts';
 import { buildUsAtlasRelease } from './helpers/release.ts';
 
 /**
@@ -31,11 +31,11 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
   let baseUrl: string;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let context: BrowserContext;
-  let network: ReturnType<typeof recordNetwork>;
+  let network: Awaited<ReturnType<typeof recordNetwork>>;
   let page: Page;
   /** The next release, built while the first one is being tested (it takes the longest). */
   let nextRelease: Promise<unknown>;
-  const transfer: Record<string, { requests: number; bytes: number; bundleBytes: number; detail: string[] }> = {};
+  const transfer = transferLog('client-transfer-us-atlas.json');
   const COUNTY = 'county/all.geojson.gz';
 
   beforeAll(async () => {
@@ -51,29 +51,17 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     baseUrl = new URL(serving.urls.site).origin;
     browser = await launchBrowser();
     context = browser.context;
-    network = recordNetwork(context);
     page = context.pages()[0] ?? (await context.newPage());
+    network = await recordNetwork(page);
   });
 
   afterAll(async () => {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    fs.writeFileSync(path.join(ARTIFACTS, 'client-transfer.json'), `${JSON.stringify(transfer, null, 2)}\n`);
+    transfer.write();
     await browser?.close();
     await nextRelease?.catch(() => undefined);
     await serving?.stop();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
-
-  const summarize = async (visit: string) => {
-    const { entries, bytes } = await network.settle();
-    transfer[visit] = {
-      requests: entries.length,
-      bytes,
-      bundleBytes: entries.filter((e) => e.url.includes('/bundles/')).reduce((n, e) => n + e.bytes, 0),
-      detail: entries.map((e) => `${e.status} ${e.bytes} ${new URL(e.url).pathname}`),
-    };
-    console.info(`client transfer, ${visit}: ${entries.length} requests, ${bytes} bytes (${transfer[visit]!.bundleBytes} of them bundles)`);
-  };
 
   it('first visit: downloads the bundle once, verifies it, keeps it, draws the map', async () => {
     network.reset();
@@ -87,7 +75,7 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     expect(await page.locator('#release').innerText()).toContain('v1.0.0');
     expect(await keptBundles(page)).toEqual([['v1.0.0', COUNTY, manifestSha(releasesDir, 'v1.0.0', COUNTY)]]);
     expect(await paintedShare(page)).toBeGreaterThan(0.05);
-    await summarize('first visit');
+    await transfer.add('first visit', network);
   });
 
   it('looks up known points: a plain county, a second polygon of a multipolygon, a city in a hole', async () => {
@@ -137,7 +125,7 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     expect(await page.locator('#bundle-info').getAttribute('data-source')).toBe('cache');
     expect(await paintedShare(page)).toBeGreaterThan(0.05);
     expect((await lookUp(page, -118.2437, 34.0522)).id).toBe('06037');
-    await summarize('repeat visit');
+    await transfer.add('repeat visit', network);
     await page.screenshot({ path: path.join(ARTIFACTS, 'client-demo-us-atlas.png') });
   });
 

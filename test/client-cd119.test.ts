@@ -13,7 +13,7 @@ import { buildRelease } from '../pipeline/release/build-release.ts';
 import { setCurrent } from '../pipeline/release/releases.ts';
 import { startServing } from '../pipeline/serve.ts';
 import { refreshWikipedia } from '../pipeline/wikipedia/refresh.ts';
-import { ARTIFACTS, hasChromium, launchBrowser, lookUp, paintedShare, settled } from './helpers/browser.ts';
+import { ARTIFACTS, hasChromium, launchBrowser, lookUp, paintedShare, recordNetwork, settled, transferLog } from './helpers/browser.ts';
 import { startSummaryServer } from './helpers/wikipedia-server.ts';
 
 /**
@@ -38,6 +38,8 @@ describe.skipIf(!hasChromium || missing.length > 0)('demo page on the 119th Cong
   let serving: Awaited<ReturnType<typeof startServing>>;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
+  let network: Awaited<ReturnType<typeof recordNetwork>>;
+  const transfer = transferLog('client-transfer-cd119.json');
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-client-cd119-'));
@@ -67,12 +69,14 @@ describe.skipIf(!hasChromium || missing.length > 0)('demo page on the 119th Cong
     serving = await startServing({ releasesDir, port: 0, apiPort: 0, siteRoot });
     browser = await launchBrowser();
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    network = await recordNetwork(page);
     await page.goto(serving.urls.site);
     const outcome = await settled(page);
     expect(outcome, outcome.error).toMatchObject({ state: 'ready' });
   });
 
   afterAll(async () => {
+    transfer.write();
     await browser?.close();
     await serving?.stop();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
@@ -83,6 +87,17 @@ describe.skipIf(!hasChromium || missing.length > 0)('demo page on the 119th Cong
     expect(await page.locator('#status').innerText()).toContain('437 districts');
     expect(await paintedShare(page)).toBeGreaterThan(0.05);
     expect(await page.locator('#legend').isVisible()).toBe(true);
+    const first = await transfer.add('first visit', network);
+    expect(first.detail.filter((d) => d.includes('/bundles/'))).toEqual([expect.stringMatching(/^200 \d+ \/bundles\/v1\.0\.0\/congressional_districts\/all\.geojson\.gz$/)]);
+  });
+
+  it('a reload reads the bundle from IndexedDB: no bundle bytes on the wire', async () => {
+    network.reset();
+    await page.reload();
+    expect(await settled(page)).toMatchObject({ state: 'ready' });
+    expect((await network.settle()).requested.filter((u) => u.includes('/bundles/'))).toEqual([]);
+    expect(await page.locator('#bundle-info').getAttribute('data-source')).toBe('cache');
+    await transfer.add('repeat visit', network);
   });
 
   it('the US Capitol is in the District of Columbia delegate district, with its delegate and no census row', async () => {

@@ -46,35 +46,66 @@ export async function launchBrowser(options: { noDecompressionStream?: boolean }
 
 export interface NetworkEntry { url: string; status: number; bytes: number }
 
-/** Every request the pages of a context make, with the bytes that crossed the wire (headers + encoded body). */
-export function recordNetwork(context: BrowserContext) {
-  const entries: NetworkEntry[] = [];
-  const pending: Array<Promise<void>> = [];
-  context.on('requestfinished', (request) => {
-    pending.push(
-      (async () => {
-        const response = await request.response();
-        const sizes = await request.sizes();
-        entries.push({
-          url: request.url(),
-          status: response?.status() ?? 0,
-          bytes: sizes.responseHeadersSize + sizes.responseBodySize + sizes.requestHeadersSize + sizes.requestBodySize,
-        });
-      })(),
-    );
-  });
+/**
+ * Every request a page makes, with the bytes received for it as Chromium
+ * counts them (`encodedDataLength`: headers plus the body as it came over the
+ * wire, i.e. compressed). Playwright's request.sizes() reports decoded body
+ * sizes for compressed responses, which would overstate a visit's cost.
+ */
+export async function recordNetwork(page: Page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
   const requested: string[] = [];
-  context.on('request', (request) => requested.push(request.url()));
+  const open = new Map<string, { url: string; status: number }>();
+  const entries: NetworkEntry[] = [];
+  cdp.on('Network.requestWillBeSent', (e) => {
+    requested.push(e.request.url);
+    open.set(e.requestId, { url: e.request.url, status: 0 });
+  });
+  cdp.on('Network.responseReceived', (e) => open.set(e.requestId, { url: e.response.url, status: e.response.status }));
+  cdp.on('Network.loadingFinished', (e) => {
+    const r = open.get(e.requestId);
+    open.delete(e.requestId);
+    if (r) entries.push({ ...r, bytes: e.encodedDataLength });
+  });
+  cdp.on('Network.loadingFailed', (e) => open.delete(e.requestId));
   return {
-    /** Waits for size accounting of finished requests, then returns everything since the last reset. */
+    /** Waits (up to 10 s) for requests in flight to finish, then returns everything since the last reset. */
     async settle() {
-      await Promise.all(pending);
+      for (let i = 0; i < 100 && open.size > 0; i++) await new Promise((r) => setTimeout(r, 100));
       return { requested: [...requested], entries: [...entries], bytes: entries.reduce((n, e) => n + e.bytes, 0) };
     },
     reset() {
       entries.length = 0;
       requested.length = 0;
-      pending.length = 0;
+    },
+  };
+}
+
+export interface VisitTransfer { requests: number; bytes: number; bundleBytes: number; detail: string[] }
+
+/**
+ * What each page visit cost on the wire, written to test-artifacts/<file> when
+ * the suite ends (the figures the issue asks for: first visit vs repeat visit).
+ */
+export function transferLog(file: string) {
+  const visits: Record<string, VisitTransfer> = {};
+  return {
+    async add(visit: string, network: Awaited<ReturnType<typeof recordNetwork>>): Promise<VisitTransfer> {
+      const { entries, bytes } = await network.settle();
+      const summary = {
+        requests: entries.length,
+        bytes,
+        bundleBytes: entries.filter((e) => e.url.includes('/bundles/')).reduce((n, e) => n + e.bytes, 0),
+        detail: entries.map((e) => `${e.status} ${e.bytes} ${new URL(e.url).pathname}`),
+      };
+      visits[visit] = summary;
+      console.info(`${file}, ${visit}: ${summary.requests} requests, ${bytes} bytes (${summary.bundleBytes} of them bundles)`);
+      return summary;
+    },
+    write(): void {
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      fs.writeFileSync(path.join(ARTIFACTS, file), `${JSON.stringify(visits, null, 2)}\n`);
     },
   };
 }
