@@ -6,12 +6,14 @@ type DecompressionStreamConstructor = typeof DecompressionStream;
 /**
  * Decompresses a .gz file to text. The platform's DecompressionStream is used
  * where it exists (native, off the main thread's JS); older browsers fall back
- * to pako. `native` is injectable so the fallback is testable anywhere.
+ * to pako. `native: null` forces the fallback, so it is testable anywhere.
  */
 export async function gunzipToText(
   bytes: Uint8Array,
-  { native = globalThis.DecompressionStream as DecompressionStreamConstructor | undefined, label = 'bundle' } = {},
+  options: { native?: DecompressionStreamConstructor | null; label?: string } = {},
 ): Promise<string> {
+  const native = options.native === undefined ? (globalThis.DecompressionStream as DecompressionStreamConstructor | undefined) : options.native;
+  const label = options.label ?? 'bundle';
   try {
     if (native) {
       const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new native('gzip'));

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sha256Hex } from '../client/checksum.ts';
 import { gunzipToText } from '../client/gunzip.ts';
 
@@ -12,13 +12,31 @@ describe('gunzipToText', () => {
     expect(await gunzipToText(gz)).toBe(text);
   });
 
-  it('falls back to pako where DecompressionStream is missing', async () => {
-    expect(await gunzipToText(gz, { native: undefined })).toBe(text);
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('falls back to pako where the platform has no DecompressionStream', async () => {
+    vi.stubGlobal('DecompressionStream', undefined);
+    expect(await gunzipToText(gz)).toBe(text);
+  });
+
+  it('uses the native decompressor when there is one', async () => {
+    let used = 0;
+    const Native = globalThis.DecompressionStream;
+    vi.stubGlobal('DecompressionStream', class extends Native {
+      constructor(format: CompressionFormat) {
+        super(format);
+        used++;
+      }
+    });
+    expect(await gunzipToText(gz)).toBe(text);
+    expect(used).toBe(1);
   });
 
   it.each([
     ['native', globalThis.DecompressionStream],
-    ['pako', undefined],
+    ['pako', null],
   ])('rejects bytes that are not gzip with a clear error (%s)', async (_how, native) => {
     await expect(gunzipToText(new TextEncoder().encode('not gzip at all'), { native, label: 'bundle x.gz' })).rejects.toThrow(
       /cannot decompress bundle x\.gz/,
