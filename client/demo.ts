@@ -1,4 +1,4 @@
-import { openRelease, type Bundle, type District, type Release } from './geobundle-client.js';
+import { openRelease, polygonsOf, type Bundle, type District, type Release } from './geobundle-client.js';
 import { LEAN_SATURATION, MISSING, formatBytes, formatCount, formatIncome, formatRepresentative, formatText, leanColor, safeHttpUrl } from './format.ts';
 import { fitUsProjection, unwrapLongitude, type Frame, type MapProjection } from './projection.ts';
 
@@ -87,7 +87,7 @@ function renderCard(district: District | undefined, lon: number, lat: number): v
 function featureBoxes(districts: readonly District[]): Map<string | null, Frame['bbox']> {
   const boxes = new Map<string | null, Frame['bbox']>();
   for (const d of districts) {
-    const polys = d.geometry.type === 'Polygon' ? [d.geometry.coordinates] : d.geometry.coordinates;
+    const polys = polygonsOf(d.geometry);
     const key = d.properties.state_fips ?? null;
     const b = boxes.get(key) ?? [Infinity, Infinity, -Infinity, -Infinity];
     for (const poly of polys) {
@@ -114,7 +114,7 @@ function layout(): void {
   const paths = new Map<District, Path2D>();
   for (const d of bundle.districts.features) {
     const path = new Path2D();
-    const polys = d.geometry.type === 'Polygon' ? [d.geometry.coordinates] : d.geometry.coordinates;
+    const polys = polygonsOf(d.geometry);
     for (const poly of polys) {
       for (const ring of poly) {
         ring.forEach((pos, i) => {

@@ -31,13 +31,17 @@ function ringBox(ring: Position[], box: Float64Array, at: number): void {
   box[at + 3] = maxY;
 }
 
+/** The polygons (rings of coordinates) of an areal geometry; none for anything else. */
+export function polygonsOf(geometry: Polygon | MultiPolygon | null | undefined): Position[][][] {
+  if (geometry?.type === 'Polygon') return [geometry.coordinates];
+  if (geometry?.type === 'MultiPolygon') return geometry.coordinates;
+  return [];
+}
+
 export function buildDistrictIndex<F extends Feature<Polygon | MultiPolygon>>(features: readonly F[]): DistrictIndex<F> {
   const polygons: Array<{ feature: number; polygon: Polygon }> = [];
   features.forEach((f, i) => {
-    const g = f.geometry;
-    if (!g) return;
-    const parts = g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : [];
-    for (const coordinates of parts) {
+    for (const coordinates of polygonsOf(f.geometry)) {
       if (coordinates[0]?.length) polygons.push({ feature: i, polygon: { type: 'Polygon', coordinates } });
     }
   });
