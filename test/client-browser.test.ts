@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClient } from '../client/build.ts';
+import { openRelease } from '../client/geobundle-client.ts';
 import { setCurrent } from '../pipeline/release/releases.ts';
 import { startServing } from '../pipeline/serve.ts';
 import { ARTIFACTS, hasChromium, keptBundles, launchBrowser, lookUp, paintedShare, recordNetwork, settled, transferLog } from './helpers/browser.ts';
@@ -127,6 +128,23 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     expect((await lookUp(page, -118.2437, 34.0522)).id).toBe('06037');
     await transfer.add('repeat visit', network);
     await page.screenshot({ path: path.join(ARTIFACTS, 'client-demo-us-atlas.png') });
+  });
+
+  it('the library also runs outside a page (Node: no IndexedDB, so nothing is kept) and names what is wrong', async () => {
+    const release = await openRelease({ baseUrl, version: 'v1.0.0' });
+    expect(release.classes()).toEqual(['county', 'state']);
+    const california = await release.loadBundle('county', { state: '06' });
+    expect(california).toMatchObject({ source: 'network', stored: false, version: 'v1.0.0' });
+    expect(california.file.path).toBe('county/by_state/06.geojson.gz');
+    expect(california.findDistrict(-118.2437, 34.0522)?.properties.name).toBe('Los Angeles');
+    expect(california.findDistrict(-77.0091, 38.8899)).toBeUndefined();
+    await expect(release.loadBundle('congressional_districts')).rejects.toThrow(
+      'release v1.0.0 has no data class "congressional_districts" (it has: county, state)',
+    );
+    await expect(release.loadBundle('county', { state: '99' })).rejects.toThrow('release v1.0.0 has no "county" bundle for state 99');
+    await expect(openRelease({ baseUrl, version: 'v9.9.9' })).rejects.toThrow(/GET .*\/api\/v1\/releases\/v9\.9\.9\/manifest failed: 404/);
+    await expect(openRelease({ baseUrl, version: '1.0' })).rejects.toThrow('invalid release version "1.0"');
+    await expect(openRelease({ baseUrl: 'http://127.0.0.1:9' })).rejects.toThrow(/cannot reach http:\/\/127\.0\.0\.1:9\/api\/v1\/releases\/current/);
   });
 
   it('a new current release is picked up on the next load and replaces the kept bundles', async () => {
