@@ -65,6 +65,14 @@ describe('list-releases and set-current', () => {
     await expect(setCurrent(releases, 'v1.9.0')).rejects.toThrow(/release v1\.9\.0 is incomplete.*all\.geojson\.gz: listed but not on disk/);
     fs.writeFileSync(broken, saved);
     expect(snapshotTree(releases)).toEqual(before);
+
+    const elsewhere = path.join(tempDir('release-current-elsewhere'), 'releases');
+    fs.cpSync(releases, elsewhere, { recursive: true, verbatimSymlinks: true });
+    fs.rmSync(path.join(elsewhere, 'current'));
+    fs.mkdirSync(path.join(elsewhere, 'current'));
+    const untouched = snapshotTree(elsewhere);
+    await expect(setCurrent(elsewhere, 'v1.9.0')).rejects.toThrow(/current exists and is not a symlink/);
+    expect(snapshotTree(elsewhere)).toEqual(untouched);
     expect(fs.readlinkSync(path.join(releases, 'current'))).toBe('v1.10.0');
   });
 

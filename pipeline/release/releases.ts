@@ -99,6 +99,11 @@ export async function setCurrent(releasesDir: string, version: string, now = new
     const first = check.problems.slice(0, 3).map((p) => `${p.path}: ${p.detail}`).join('; ');
     throw new GeobundleError(`release ${v} is incomplete, not making it current (${check.problems.length} problems: ${first})`);
   }
+  // Checked up front so a `current` that is not ours to replace cannot leave current.json and the link disagreeing.
+  const link = fs.lstatSync(path.join(releasesDir, CURRENT_LINK), { throwIfNoEntry: false });
+  if (link && !link.isSymbolicLink()) {
+    throw new GeobundleError(`${path.join(releasesDir, CURRENT_LINK)} exists and is not a symlink; move it away, then run set-current again`);
+  }
   const previous = readCurrent(releasesDir)?.version ?? null;
   const current: CurrentRelease = { version: v, updated_at: now.toISOString() };
   replaceAtomically(releasesDir, CURRENT_JSON, (tmp) => fs.writeFileSync(tmp, `${JSON.stringify(current, null, 2)}\n`, { flag: 'wx', flush: true }));
