@@ -32,8 +32,11 @@ export async function startBeforeServer({ dbPath, port = 0, precision = 6 }: { d
   // and gzip on libuv's pool either way.
   const query = pLimit(1);
 
-  async function generate(dataClass: string): Promise<Buffer | null> {
+  async function generate(dataClass: string, clientGone: () => boolean): Promise<Buffer | null> {
     const features = await query(async () => {
+      // wrk closes its connections when a run ends; work queued for them would
+      // otherwise run on into the next measurement.
+      if (clientGone()) return null;
       const plan = await planClass(db.connection, dataClass);
       if (plan.features.length === 0) return null;
       const out: string[] = [];
@@ -50,8 +53,9 @@ export async function startBeforeServer({ dbPath, port = 0, precision = 6 }: { d
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
       return;
     }
-    generate(m[1]!)
+    generate(m[1]!, () => req.socket.destroyed)
       .then(async (body) => {
+        if (req.socket.destroyed) return;
         if (body === null) {
           res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"unknown class"}');
           return;

@@ -27,8 +27,17 @@ export async function benchPeers(
   const inputBytes = inputs.reduce((s, i) => s + fs.statSync(i.file).size, 0);
 
   const byState = Object.values(built.manifest.classes).flatMap((c) => c.files.filter((f) => f.kind === 'by_state' && f.encoding === 'gzip'));
-  // The peers gzip at the level our by_state files got.
-  const gzipLevel = Math.max(...byState.map((f) => f.compression_level));
+  // The peers gzip each piece at the level our build gave that state's file (the build picks it by size).
+  const levels = new Map(
+    Object.entries(built.manifest.classes).flatMap(([dataClass, c]) =>
+      c.files.filter((f) => f.kind === 'by_state' && f.encoding === 'gzip').map((f) => [`${dataClass}/${f.state_fips}`, f.compression_level] as const),
+    ),
+  );
+  const gzipLevel = (dataClass: string, fips: string): number => {
+    const level = levels.get(`${dataClass}/${fips}`);
+    if (level === undefined) throw new Error(`a peer wrote a piece for ${dataClass} state ${fips}, for which our build wrote no by_state file`);
+    return level;
+  };
   const precision = built.manifest.coordinate_precision;
   const ours = {
     build_wall_s: built.result.build.wall_s,

@@ -122,8 +122,15 @@ async function mapshaperSplit(input: PeerInput, outDir: string, precision: numbe
   return cost;
 }
 
-/** gzips every piece in `dir` with zlib at `level`, `concurrency` at a time (zlib runs on libuv's thread pool). */
-async function gzipPieces(dir: string, level: number, concurrency: number) {
+/** The gzip level our build gave a class's by_state file for a state. */
+export type PieceLevel = (dataClass: string, stateFips: string) => number;
+
+/**
+ * gzips every piece (`<fips>.geojson`) in `dir` with zlib at the level our
+ * build used for that state's file, `concurrency` at a time (zlib runs on
+ * libuv's thread pool).
+ */
+async function gzipPieces(dir: string, dataClass: string, level: PieceLevel, concurrency: number) {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.geojson'));
   const limit = pLimit(concurrency);
   const run = await measureInProcess(async () => {
@@ -131,7 +138,7 @@ async function gzipPieces(dir: string, level: number, concurrency: number) {
       files.map((f) =>
         limit(async () => {
           const raw = await fs.promises.readFile(path.join(dir, f));
-          const gz = await gzip(raw, { level });
+          const gz = await gzip(raw, { level: level(dataClass, path.basename(f, '.geojson')) });
           await fs.promises.writeFile(path.join(dir, `${f}.gz`), gz);
           return { raw: raw.length, gz: gz.length };
         }),
@@ -164,7 +171,7 @@ export async function runPeer(
   { workDir, precision, gzipLevel, concurrency = os.availableParallelism() }: {
     workDir: string;
     precision: number;
-    gzipLevel: number;
+    gzipLevel: PieceLevel;
     concurrency?: number;
   },
 ): Promise<PeerRun> {
@@ -186,7 +193,7 @@ export async function runPeer(
     fs.mkdirSync(outDir, { recursive: true });
     const split =
       tool === 'ogr2ogr' ? await ogr2ogrSplit(input, outDir, precision, concurrency) : await mapshaperSplit(input, outDir, precision);
-    const gz = await gzipPieces(outDir, gzipLevel, concurrency);
+    const gz = await gzipPieces(outDir, input.dataClass, gzipLevel, concurrency);
     for (const k of ['wall_s', 'user_s', 'sys_s', 'cpu_s'] as const) run.split[k] = round(run.split[k] + split[k], 3);
     run.split.max_rss_mb = Math.max(run.split.max_rss_mb, split.max_rss_mb);
     run.gzip.wall_s = round(run.gzip.wall_s + gz.wall_s);
