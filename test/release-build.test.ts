@@ -180,6 +180,12 @@ describe('build-release refuses bad input and leaves releases/ as it was', () =>
     expect(await failingBuild(withFeature('0697', outOfRange))).toMatch(/feature "0697": polygon 0 ring 0 position 2 is out of range/);
   });
 
+  it('refuses a state code that is not two digits before it becomes a file name', async () => {
+    const source = withFeature('0696', [[[-100, 40], [-99, 40], [-99, 41], [-100, 40]]]);
+    source.features.at(-1)!.properties!.state_fips = '../../escape';
+    expect(await failingBuild(source)).toBe('congressional_districts feature "0696": state_fips "../../escape" is not a two-digit FIPS code');
+  });
+
   it('fails on a database without polygons or without a file', async () => {
     const work = tempDir('release-empty');
     const dbPath = await createFixtureDatabase(path.join(work, 'db.duckdb'), { dataClass: CLASS, features: [] });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import { GeobundleError } from '../errors.ts';
 import { parseSha256Sums, sha256File, SHA256SUMS_FILE } from './checksums.ts';
 import { MANIFEST_FILE, manifestFiles, manifestProblems, type ReleaseManifest } from './manifest.ts';
@@ -101,32 +102,26 @@ export async function verifyRelease({ releasesDir, version, structureOnly = fals
     if (!listed.has(MANIFEST_FILE)) problems.push({ path: MANIFEST_FILE, kind: 'sha256sums', detail: 'SHA256SUMS does not cover manifest.json' });
   }
 
-  let filesChecked = 0;
-  for (const [file, want] of [...expected].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (!onDisk.has(file)) {
-      problems.push({ path: file, kind: 'missing', detail: 'listed but not on disk' });
-      continue;
-    }
-    const full = path.join(dir, file);
-    const bytes = fs.statSync(full).size;
-    if (want.bytes !== undefined && bytes !== want.bytes) {
-      problems.push({ path: file, kind: 'size', detail: `is ${bytes} bytes, manifest says ${want.bytes}` });
-      continue;
-    }
-    if (want.sha256.size > 1) {
-      problems.push({ path: file, kind: 'checksum', detail: 'manifest.json and SHA256SUMS list different checksums' });
-      continue;
-    }
-    if (!structureOnly) {
-      const actual = await sha256File(full);
-      const [listed] = want.sha256;
-      if (actual !== listed) {
-        problems.push({ path: file, kind: 'checksum', detail: `sha256 is ${actual}, expected ${listed}` });
-        continue;
-      }
-    }
-    filesChecked += 1;
-  }
+  // Hashing reads every byte of a release: a few files at a time keeps the disk and the thread pool busy.
+  const limit = pLimit(4);
+  const checks = await Promise.all(
+    [...expected].map(([file, want]) =>
+      limit(async (): Promise<VerifyProblem | null> => {
+        if (!onDisk.has(file)) return { path: file, kind: 'missing', detail: 'listed but not on disk' };
+        const full = path.join(dir, file);
+        const bytes = fs.statSync(full).size;
+        if (want.bytes !== undefined && bytes !== want.bytes) return { path: file, kind: 'size', detail: `is ${bytes} bytes, manifest says ${want.bytes}` };
+        if (want.sha256.size > 1) return { path: file, kind: 'checksum', detail: 'manifest.json and SHA256SUMS list different checksums' };
+        if (structureOnly) return null;
+        const actual = await sha256File(full);
+        const [listed] = want.sha256;
+        return actual === listed ? null : { path: file, kind: 'checksum', detail: `sha256 is ${actual}, expected ${listed}` };
+      }),
+    ),
+  );
+  const fileProblems = checks.filter((p): p is VerifyProblem => p !== null).sort((a, b) => (a.path < b.path ? -1 : 1));
+  problems.push(...fileProblems);
+  const filesChecked = checks.length - fileProblems.length;
   for (const file of [...onDisk].sort()) {
     if (file !== SHA256SUMS_FILE && !expected.has(file)) problems.push({ path: file, kind: 'extra', detail: 'on disk but listed nowhere' });
   }

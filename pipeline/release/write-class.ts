@@ -110,6 +110,10 @@ export async function writeClass({ connection, plan, buildDir, precision, finger
       if (feature.wikipediaMember) writes.push(wikipedia.writer.add(feature.wikipediaMember));
       let state: OpenFile | undefined;
       if (feature.stateFips !== null) {
+        // The code becomes a file name: anything but two digits is refused before it reaches the file system.
+        if (!/^\d{2}$/.test(feature.stateFips)) {
+          throw new GeobundleError(`${dataClass} feature "${feature.id}": state_fips ${JSON.stringify(feature.stateFips)} is not a two-digit FIPS code`);
+        }
         state = states.get(feature.stateFips);
         if (!state) {
           state = openFile('by_state', 'feature-collection', plan.stateGeometryBytes.get(feature.stateFips) ?? 0, feature.stateFips);
