@@ -93,17 +93,30 @@ describe('build-release of the embedded default through the CLI', () => {
     expect((await verifyRelease({ releasesDir: releases, version: 'v2.0.0' })).ok).toBe(true);
   });
 
-  it('leaves no visible release when killed with -9 mid-build, and the next build succeeds', async () => {
-    const child = execa('node', [GEOBUNDLE_BIN, 'build-release', 'v3.0.0', '--db', dbPath, '--releases', releases], { reject: false });
-    // Wait until the build has written part of the county bundles, then kill it.
+  /** Starts a CLI build of `version` and resolves once it has written part of the county bundles. */
+  async function buildUnderWay(version: string) {
+    const child = execa('node', [GEOBUNDLE_BIN, 'build-release', version, '--db', dbPath, '--releases', releases], { reject: false });
     const started = Date.now();
-    let partial: string | undefined;
-    while (!partial && Date.now() - started < 60_000) {
-      const dir = buildDirs(releases).find((d) => d.startsWith('.build-v3.0.0-'));
-      if (dir && fs.existsSync(path.join(releases, dir, 'county', 'by_state', '06.geojson.gz'))) partial = dir;
-      else await sleep(20);
+    while (Date.now() - started < 60_000) {
+      const dir = buildDirs(releases).find((d) => d.startsWith(`.build-${version}-`));
+      if (dir && fs.existsSync(path.join(releases, dir, 'county', 'by_state', '06.geojson.gz'))) return { child, partial: dir };
+      await sleep(20);
     }
-    expect(partial, 'the build never got under way').toBeDefined();
+    throw new Error(`the build of ${version} never got under way`);
+  }
+
+  it('removes its build directory when interrupted (SIGTERM), publishing nothing', async () => {
+    const { child } = await buildUnderWay('v4.0.0');
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.exitCode).toBe(143);
+    expect(result.stderr).toContain('geobundle: build of v4.0.0 interrupted (SIGTERM); nothing was published');
+    expect(buildDirs(releases)).toEqual([]);
+    expect(fs.existsSync(path.join(releases, 'v4.0.0'))).toBe(false);
+  });
+
+  it('leaves no visible release when killed with -9 mid-build, and the next build succeeds', async () => {
+    const { child, partial } = await buildUnderWay('v3.0.0');
     child.kill('SIGKILL');
     const killed = await child;
     expect(killed.signal).toBe('SIGKILL');

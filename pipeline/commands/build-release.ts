@@ -3,6 +3,7 @@ import { GeobundleError } from '../errors.ts';
 import { stderrProgress } from '../progress.ts';
 import { buildRelease, DEFAULT_PRECISION } from '../release/build-release.ts';
 import { manifestFiles } from '../release/manifest.ts';
+import { removeActiveBuildDirs } from '../release/publish.ts';
 import { formatBytes } from '../release/format-bytes.ts';
 import { dbOption, jsonOption, quietOption, releasesOption } from './options.ts';
 
@@ -42,6 +43,14 @@ Examples:
 Exit codes: 0 built, 1 bad input or failure, 3 the version already exists.`,
     )
     .action(async (version: string, opts: { db: string; releases: string; precision: number; quiet?: boolean; json?: boolean }) => {
+      // An interrupted build removes its directory at once instead of leaving it for the next build to sweep.
+      for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+        process.once(signal, () => {
+          removeActiveBuildDirs();
+          process.stderr.write(`geobundle: build of ${version} interrupted (${signal}); nothing was published\n`);
+          process.exit(code);
+        });
+      }
       const summary = await buildRelease({
         dbPath: opts.db,
         releasesDir: opts.releases,

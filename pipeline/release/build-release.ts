@@ -8,7 +8,7 @@ import { silentProgress, type Progress } from '../progress.ts';
 import { formatSha256Sums, SHA256SUMS_FILE } from './checksums.ts';
 import { COMPRESSION_TIERS } from './compress.ts';
 import { assertValidManifest, MANIFEST_FILE, manifestFiles, serializeManifest, type ClassManifest, type ReleaseManifest } from './manifest.ts';
-import { alreadyExists, createBuildDir, fsyncTree, publishBuildDir, removeStaleBuildDirs, writeFileSynced } from './publish.ts';
+import { alreadyExists, createBuildDir, fsyncTree, publishBuildDir, removeBuildDir, removeStaleBuildDirs, writeFileSynced } from './publish.ts';
 import { classesWithData, planClass, SourceFingerprint } from './source.ts';
 import { parseVersion } from './version.ts';
 import { writeClass } from './write-class.ts';
@@ -115,7 +115,7 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
       progress.info(`published ${target} in ${seconds.toFixed(1)} s`);
       return { version, dir: target, manifest, seconds };
     } catch (err) {
-      fs.rmSync(buildDir, { recursive: true, force: true });
+      removeBuildDir(buildDir);
       throw err;
     }
   });

@@ -20,11 +20,25 @@ export function alreadyExists(version: string, dir: string): GeobundleError {
   );
 }
 
+/** Build directories of this process not yet published or removed: what an interrupted CLI removes on its way out. */
+const activeBuildDirs = new Set<string>();
+
 /** A fresh build directory; its name carries our pid so a later build can tell a dead build's leftovers. */
 export function createBuildDir(releasesDir: string, version: string): string {
   const dir = path.join(releasesDir, `.build-${version}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
   fs.mkdirSync(dir);
+  activeBuildDirs.add(dir);
   return dir;
+}
+
+export function removeBuildDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+  activeBuildDirs.delete(dir);
+}
+
+/** Removes every unfinished build directory of this process (Ctrl-C, SIGTERM); synchronous, for signal handlers. */
+export function removeActiveBuildDirs(): void {
+  for (const dir of activeBuildDirs) removeBuildDir(dir);
 }
 
 function processAlive(pid: number): boolean {
@@ -74,6 +88,7 @@ export function fsyncTree(dir: string): void {
 export function publishBuildDir(buildDir: string, target: string, version: string): void {
   try {
     fs.renameSync(buildDir, target);
+    activeBuildDirs.delete(buildDir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR' || code === 'EISDIR') throw alreadyExists(version, target);
