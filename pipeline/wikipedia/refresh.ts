@@ -6,7 +6,7 @@ import { silentProgress, type Progress } from '../progress.ts';
 import type { DataClassName, FeatureId } from '../types.ts';
 import { readCacheEntry, writeCacheEntry, type CacheEntry } from './cache.ts';
 import { readDistricts, readVoteShares, writeMirror, type DistrictRow, type MirrorRow } from './db-mirror.ts';
-import { createSummaryClient, DEFAULT_CLIENT_OPTIONS, defaultUserAgent, type ClientOptions } from './http-client.ts';
+import { createSummaryClient, DEFAULT_CLIENT_OPTIONS, defaultUserAgent, type ClientOptions, type SummaryClient } from './http-client.ts';
 import { LEAN_ELECTION, partisanLean } from './partisan-lean.ts';
 import type { PageFacts } from './summary.ts';
 import { districtArticleTitle } from './titles.ts';
@@ -104,6 +104,51 @@ function onlySet(only: FeatureId[] | undefined, districts: DistrictRow[], dataCl
 }
 
 /**
+ * Runs every page task through the client. Each good answer goes into its
+ * district's cache entry and the file is rewritten at once, so an
+ * interrupted run keeps what it got; a failure leaves the entry as it was.
+ */
+async function fetchPages(
+  tasks: PageTask[],
+  client: SummaryClient,
+  { cacheDir, progress, started }: { cacheDir: string; progress: Progress; started: number },
+): Promise<{ pages: RefreshSummary['pages']; failures: PageFailure[] }> {
+  const pages = { fetched: 0, not_modified: 0, failed: 0, skipped: 0 };
+  const failures: PageFailure[] = [];
+  let done = 0;
+  let lastReport = Date.now();
+  await Promise.all(
+    tasks.map(async ({ entry, kind, title, etag }) => {
+      const outcome = await client.fetchSummary(title, etag);
+      const cached = entry[kind];
+      if (outcome.kind === 'fetched') {
+        entry[kind] = outcome.page;
+        pages.fetched += 1;
+      } else if (outcome.kind === 'not-modified' && cached) {
+        entry[kind] = { ...cached, etag: outcome.etag, fetched_at: new Date().toISOString() };
+        pages.not_modified += 1;
+      } else {
+        const error = outcome.kind === 'failed' ? outcome.error : 'HTTP 304 for a page not in the cache';
+        failures.push({ id: entry.id, page: kind, title, error });
+        pages.failed += 1;
+        progress.info(`  failed: ${entry.id} ${kind} "${title}": ${error}; keeping the last good data`);
+      }
+      if (entry[kind] !== cached) writeCacheEntry(cacheDir, entry);
+      done += 1;
+      if (done === tasks.length || Date.now() - lastReport >= 2000) {
+        lastReport = Date.now();
+        progress.info(
+          `  [${done}/${tasks.length}] ${pages.fetched} fetched, ${pages.not_modified} not modified, ${pages.failed} failed` +
+            ` (${Math.round((Date.now() - started) / 1000)} s)`,
+        );
+      }
+    }),
+  );
+  failures.sort((a, b) => a.id.localeCompare(b.id) || a.page.localeCompare(b.page));
+  return { pages, failures };
+}
+
+/**
  * Refreshes the Wikipedia facts of every district of a class: fetches the
  * district's and its representative's article summaries that are missing or
  * stale, keeps each good result in the file cache as soon as it arrives, then
@@ -159,37 +204,8 @@ export async function refreshWikipedia(options: RefreshOptions): Promise<Refresh
     userAgent: defaultUserAgent(),
     ...options.client,
   });
-  const pages = { fetched: 0, not_modified: 0, failed: 0, skipped };
-  const failures: PageFailure[] = [];
-  let done = 0;
-  let lastReport = Date.now();
-  await Promise.all(
-    tasks.map(async (task) => {
-      const outcome = await client.fetchSummary(task.title, task.etag);
-      const { entry, kind } = task;
-      if (outcome.kind === 'fetched') {
-        entry[kind] = outcome.page;
-        pages.fetched += 1;
-      } else if (outcome.kind === 'not-modified' && entry[kind]) {
-        entry[kind] = { ...entry[kind]!, etag: outcome.etag, fetched_at: new Date().toISOString() };
-        pages.not_modified += 1;
-      } else {
-        const error = outcome.kind === 'failed' ? outcome.error : 'HTTP 304 for a page not in the cache';
-        failures.push({ id: entry.id, page: kind, title: task.title, error });
-        pages.failed += 1;
-        progress.info(`  failed: ${entry.id} ${kind} "${task.title}": ${error}; keeping the last good data`);
-      }
-      if (outcome.kind !== 'failed') writeCacheEntry(cacheDir, entry);
-      done += 1;
-      if (done === tasks.length || Date.now() - lastReport >= 2000) {
-        lastReport = Date.now();
-        progress.info(
-          `  [${done}/${tasks.length}] ${pages.fetched} fetched, ${pages.not_modified} not modified, ${pages.failed} failed` +
-            ` (${Math.round((Date.now() - started) / 1000)} s)`,
-        );
-      }
-    }),
-  );
+  const { pages, failures } = await fetchPages(tasks, client, { cacheDir, progress, started });
+  pages.skipped = skipped;
 
   const rows: MirrorRow[] = districts.map((d) => {
     const entry = entries.get(d.id)!;
@@ -240,7 +256,7 @@ export async function refreshWikipedia(options: RefreshOptions): Promise<Refresh
       ...(votes.missing ? { note: votes.missing } : {}),
     },
     db_rows_written: written,
-    failures: failures.sort((a, b) => a.id.localeCompare(b.id) || a.page.localeCompare(b.page)),
+    failures,
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };
 }
