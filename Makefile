@@ -10,11 +10,15 @@ GEOBUNDLE := node bin/geobundle.js
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 22
 
+# Not `npm ci`: the registry mirror here lacks the other platforms' optional
+# binaries (@duckdb/node-bindings-darwin-*, …), so `npm install` leaves them out
+# of the lock and `npm ci` then refuses it as out of sync. `npm install --no-save`
+# installs exactly the locked versions and never rewrites the lock.
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm install --no-save --no-audit --no-fund
 	@touch $@
 
-deps: node_modules/.package-lock.json ## install npm dependencies (npm ci)
+deps: node_modules/.package-lock.json ## install npm dependencies (the versions in package-lock.json)
 
 system-deps: ## install Debian packages the tests need (nginx, brotli module, chromium)
 	scripts/install-system-deps.sh test
