@@ -62,6 +62,7 @@ describe('build-release on the fixture source', () => {
     const files = expectedFiles();
     expect(files).toContain(`${CLASS}/by_state/06.geojson`);
     const onDisk = [...snapshotTree(dir).keys()].sort();
+    for (const f of onDisk) expect(fs.statSync(path.join(dir, f)).mode & 0o777, `${f} is read-only`).toBe(0o444);
     expect(onDisk).toEqual(['SHA256SUMS', 'manifest.json', ...files.flatMap((f) => [`${f}.br`, `${f}.gz`])].sort());
     for (const f of files) {
       const expected = fs.readFileSync(path.join(EXPECTED, f), 'utf8');

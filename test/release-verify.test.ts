@@ -21,6 +21,15 @@ describe('verify-release', () => {
   function copy(): { releases: string; dir: string } {
     const releases = path.join(tempDir('release-verify-copy'), 'releases');
     fs.cpSync(pristine, releases, { recursive: true });
+    // Release files are read-only; make the copy writable so the damage works for any user.
+    const writable = (dir: string): void => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, e.name);
+        if (e.isDirectory()) writable(full);
+        else fs.chmodSync(full, 0o644);
+      }
+    };
+    writable(releases);
     return { releases, dir: path.join(releases, 'v1.0.0') };
   }
 

@@ -3,7 +3,10 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import { feature } from 'topojson-client';
 import type { Feature, Geometry } from 'geojson';
+import { loadDataClass } from '../data-class.ts';
 import { inTransaction } from '../db.ts';
+import { GeobundleError } from '../errors.ts';
+import { resolveIdentity } from '../identity.ts';
 import type { PolygonRecord } from '../types.ts';
 import { replaceClassPolygons, type StoreSummary } from './store-polygons.ts';
 
@@ -13,19 +16,15 @@ const require = createRequire(import.meta.url);
 const VINTAGE = 'cb_2017_10m';
 
 function toRecords(file: string, object: 'states' | 'counties', dataClass: string): PolygonRecord[] {
+  const spec = loadDataClass(dataClass);
   const topology = require(`us-atlas/${file}`) as Topology;
   const collection = feature(topology, topology.objects[object] as GeometryCollection);
-  return collection.features.map((f: Feature<Geometry, { name?: string }>) => {
-    const id = String(f.id);
-    return {
-      dataClass,
-      id,
-      name: f.properties?.name ?? id,
-      stateFips: id.slice(0, 2),
-      geometry: f.geometry,
-      source: `us-atlas/${file}#${object}/${id}`,
-      vintage: VINTAGE,
-    };
+  return collection.features.map((f: Feature<Geometry, { name?: string }>, index) => {
+    const source = `us-atlas/${file}#${object}/${String(f.id)}`;
+    // The topology keeps the FIPS code as the feature id; the class spec reads it as property `id`.
+    const resolved = resolveIdentity(spec, { properties: { ...f.properties, id: f.id }, path: source });
+    if (!resolved.ok) throw new GeobundleError(`${source} (feature ${index}): ${dataClass} feature: ${resolved.problem}`);
+    return { dataClass, ...resolved.identity, geometry: f.geometry, source, vintage: VINTAGE };
   });
 }
 

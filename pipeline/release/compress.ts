@@ -14,6 +14,9 @@ import zlib from 'node:zlib';
 
 export type Encoding = 'gzip' | 'br';
 
+/** Mode of every file of a release (r--r--r--). */
+export const READ_ONLY = 0o444;
+
 export const ENCODINGS: readonly Encoding[] = ['gzip', 'br'];
 
 export const EXTENSION: Record<Encoding, string> = { gzip: '.gz', br: '.br' };
@@ -110,8 +113,9 @@ function openSink(file: string, encoding: Encoding, tier: CompressionTier, estim
       }
     },
     // `wx`: a build directory is fresh, so an existing file is a bug, never overwritten;
-    // `flush`: fsync before close, so the rename that publishes the release never exposes unsynced data.
-    fs.createWriteStream(file, { flags: 'wx', flush: true }),
+    // `flush`: fsync before close, so the rename that publishes the release never exposes unsynced data;
+    // read-only mode: a published release is immutable, and a stray write should fail loudly.
+    fs.createWriteStream(file, { flags: 'wx', flush: true, mode: READ_ONLY }),
   );
   // Failures surface through `done`; this keeps an early one from being reported as unhandled.
   sink.done.catch(() => {});

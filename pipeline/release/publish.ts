@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ExitCode, GeobundleError } from '../errors.ts';
+import { READ_ONLY } from './compress.ts';
 
 /**
  * Builds become visible in one step: everything is written into a
@@ -97,7 +98,7 @@ export function publishBuildDir(buildDir: string, target: string, version: strin
   fsyncDir(path.dirname(target));
 }
 
-/** Writes a small file and fsyncs it before close. */
+/** Writes a small release file, read-only like the bundles, and fsyncs it before close. */
 export function writeFileSynced(file: string, text: string): void {
-  fs.writeFileSync(file, text, { flag: 'wx', flush: true });
+  fs.writeFileSync(file, text, { flag: 'wx', flush: true, mode: READ_ONLY });
 }
