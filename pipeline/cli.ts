@@ -13,7 +13,7 @@ const COMMANDS: Array<{ register(program: Command): void }> = [ingest, buildRele
 
 const program = new Command('geobundle')
   .description(
-    'Build static, versioned, checksummed, pre-compressed release bundles of US district boundaries,\n' +
+    'Build static, versioned, checksummed, pre-compressed release bundles of US district boundaries, ' +
       'census demographics and Wikipedia facts from a DuckDB source database.',
   )
   .showHelpAfterError('(run with --help for usage)')
