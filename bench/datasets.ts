@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { sharedDataDir } from '../pipeline/paths.ts';
+import { CD119_CLASS, cd119Sources } from '../test/helpers/cd119.ts';
 
 /**
  * The three build workloads of issue 5, all from ../shared/data (env
@@ -37,19 +38,14 @@ export const DATASETS: readonly Dataset[] = [
     name: 'cd119',
     title: '119th Congress (437 districts, Census cartographic 1:20M) + census + legislators',
     archives: [],
-    ingest: (shared) => [
-      geojson(path.join(shared, 'cd119', 'congressional_districts_cb2024_20m.geojson'), 'congressional_districts'),
-      {
-        label: 'ingest census congressional_districts',
-        args: ['ingest', 'census', path.join(shared, 'cd119', 'rdh_cong119_district_data.csv'), '--class', 'congressional_districts'],
-        input: path.join(shared, 'cd119', 'rdh_cong119_district_data.csv'),
-      },
-      {
-        label: 'ingest legislators',
-        args: ['ingest', 'legislators', path.join(shared, 'legislators', 'legislators-current.yaml')],
-        input: path.join(shared, 'legislators', 'legislators-current.yaml'),
-      },
-    ],
+    ingest: (shared) => {
+      const { shapes, census, legislators } = cd119Sources(shared);
+      return [
+        geojson(shapes, CD119_CLASS),
+        { label: `ingest census ${CD119_CLASS}`, args: ['ingest', 'census', census, '--class', CD119_CLASS], input: census },
+        { label: 'ingest legislators', args: ['ingest', 'legislators', legislators], input: legislators },
+      ];
+    },
   },
   {
     name: 'cds-2016',

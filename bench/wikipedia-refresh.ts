@@ -14,9 +14,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { projectRoot, sharedDataDir } from '../pipeline/paths.ts';
+import { projectRoot } from '../pipeline/paths.ts';
 import { DEFAULT_CLIENT_OPTIONS } from '../pipeline/wikipedia/http-client.ts';
 import type { RefreshSummary } from '../pipeline/wikipedia/refresh.ts';
+import { cd119IngestArgs, cd119Sources, missingSources } from '../test/helpers/cd119.ts';
 import { startSummaryServer } from '../test/helpers/wikipedia-server.ts';
 import { environment, finish, writeResult } from './results.ts';
 
@@ -27,14 +28,9 @@ const arg = (name: string) => {
 const latencyMs = Number(arg('--latency-ms') ?? 5000);
 const revalidate = !process.argv.includes('--no-revalidation');
 
-const shared = sharedDataDir();
-const sources = {
-  shapes: path.join(shared, 'cd119', 'congressional_districts_cb2024_20m.geojson'),
-  census: path.join(shared, 'cd119', 'rdh_cong119_district_data.csv'),
-  legislators: path.join(shared, 'legislators', 'legislators-current.yaml'),
-};
-for (const file of Object.values(sources)) {
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: set GEOBUNDLE_SHARED_DATA to the shared data directory`);
+const sources = cd119Sources();
+for (const file of missingSources(sources)) {
+  throw new Error(`${file} is missing: set GEOBUNDLE_SHARED_DATA to the shared data directory`);
 }
 
 const env = environment(false);
@@ -45,11 +41,7 @@ const geobundle = (args: string[]) =>
   execa('node', ['bin/geobundle.js', ...args], { cwd: projectRoot, stderr: 'inherit', reject: false });
 
 try {
-  for (const args of [
-    ['ingest', 'geojson', sources.shapes, '--class', 'congressional_districts'],
-    ['ingest', 'census', sources.census, '--class', 'congressional_districts'],
-    ['ingest', 'legislators', sources.legislators],
-  ]) {
+  for (const args of cd119IngestArgs(sources)) {
     const run = await geobundle([...args, '--db', db, '--quiet']);
     if (run.exitCode !== 0) throw new Error(`geobundle ${args.join(' ')} failed (exit ${run.exitCode})`);
   }

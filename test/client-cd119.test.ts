@@ -8,12 +8,12 @@ import { withDatabase } from '../pipeline/db.ts';
 import { ingestCensus } from '../pipeline/ingest/census.ts';
 import { ingestGeojson } from '../pipeline/ingest/geojson.ts';
 import { ingestLegislators } from '../pipeline/ingest/legislators.ts';
-import { sharedDataDir } from '../pipeline/paths.ts';
 import { buildRelease } from '../pipeline/release/build-release.ts';
 import { setCurrent } from '../pipeline/release/releases.ts';
 import { startServing } from '../pipeline/serve.ts';
 import { refreshWikipedia } from '../pipeline/wikipedia/refresh.ts';
 import { ARTIFACTS, hasChromium, launchBrowser, lookUp, paintedShare, recordNetwork, settled, transferLog } from './helpers/browser.ts';
+import { cd119Sources, missingSources } from './helpers/cd119.ts';
 import { startSummaryServer } from './helpers/wikipedia-server.ts';
 
 /**
@@ -24,13 +24,8 @@ import { startSummaryServer } from './helpers/wikipedia-server.ts';
  */
 
 const CLASS = 'congressional_districts';
-const data = sharedDataDir();
-const sources = {
-  shapes: path.join(data, 'cd119', 'congressional_districts_cb2024_20m.geojson'),
-  census: path.join(data, 'cd119', 'rdh_cong119_district_data.csv'),
-  legislators: path.join(data, 'legislators', 'legislators-current.yaml'),
-};
-const missing = Object.values(sources).filter((f) => !fs.existsSync(f));
+const sources = cd119Sources();
+const missing = missingSources(sources);
 if (missing.length > 0) console.warn(`SKIPPED cd119 browser tests: ${missing.join(', ')} not found (set GEOBUNDLE_SHARED_DATA)`);
 
 describe.skipIf(!hasChromium || missing.length > 0)('demo page on the 119th Congress release (real data, nginx, Chromium)', () => {

@@ -4,20 +4,17 @@ import type { Feature, FeatureCollection } from 'geojson';
 import GJV from 'geojson-validation';
 import { load as loadYaml } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sharedDataDir } from '../pipeline/paths.ts';
 import { manifestProblems, readManifest, type ReleaseManifest } from '../pipeline/release/manifest.ts';
 import { stateByPostal } from '../pipeline/states.ts';
+import { cd119IngestArgs, cd119Sources, missingSources } from './helpers/cd119.ts';
 import { geobundle, readBundle, tempDir } from './helpers/release.ts';
 
 /**
  * End to end on the real 119th-Congress data, through the CLI a release
  * engineer uses: ingest shapes, census and legislators, build, verify.
  */
-const DATA = sharedDataDir();
-const SHAPES = path.join(DATA, 'cd119', 'congressional_districts_cb2024_20m.geojson');
-const CENSUS = path.join(DATA, 'cd119', 'rdh_cong119_district_data.csv');
-const LEGISLATORS = path.join(DATA, 'legislators', 'legislators-current.yaml');
-const missing = [SHAPES, CENSUS, LEGISLATORS].filter((f) => !fs.existsSync(f));
+const sources = cd119Sources();
+const missing = missingSources(sources);
 const CLASS = 'congressional_districts';
 
 interface Legislator {
@@ -28,7 +25,7 @@ interface Legislator {
 /** GEOIDs of House seats the legislators file fills, derived here independently of the ingest code. */
 function seatsWithRepresentative(): Set<string> {
   const seats = new Set<string>();
-  for (const person of loadYaml(fs.readFileSync(LEGISLATORS, 'utf8')) as Legislator[]) {
+  for (const person of loadYaml(fs.readFileSync(sources.legislators, 'utf8')) as Legislator[]) {
     const term = person.terms[person.terms.length - 1]!;
     if (term.type !== 'rep') continue;
     const state = stateByPostal(term.state)!;
@@ -52,11 +49,7 @@ if (missing.length > 0) {
       const work = tempDir('release-e2e-cd119');
       const db = path.join(work, 'geobundle.duckdb');
       releases = path.join(work, 'releases');
-      for (const args of [
-        ['ingest', 'geojson', SHAPES, '--class', CLASS],
-        ['ingest', 'census', CENSUS, '--class', CLASS],
-        ['ingest', 'legislators', LEGISLATORS],
-      ]) {
+      for (const args of cd119IngestArgs(sources)) {
         const result = await geobundle([...args, '--db', db, '--quiet']);
         expect(result.exitCode, `${args.join(' ')}: ${result.stderr}`).toBe(0);
       }

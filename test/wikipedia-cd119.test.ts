@@ -4,8 +4,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withDatabase } from '../pipeline/db.ts';
-import { projectRoot, sharedDataDir } from '../pipeline/paths.ts';
+import { projectRoot } from '../pipeline/paths.ts';
 import { refreshWikipedia } from '../pipeline/wikipedia/refresh.ts';
+import { cd119IngestArgs, cd119Sources, missingSources } from './helpers/cd119.ts';
 import { CLASS, wikipediaRows } from './helpers/wikipedia-fixtures.ts';
 import { startSummaryServer, type SummaryServer } from './helpers/wikipedia-server.ts';
 
@@ -15,13 +16,8 @@ import { startSummaryServer, type SummaryServer } from './helpers/wikipedia-serv
  * data is requested, the lean comes from the census CSV as ingested. The local
  * server answers any title (it cannot know Wikipedia's real articles).
  */
-const DATA = sharedDataDir();
-const sources = {
-  shapes: path.join(DATA, 'cd119', 'congressional_districts_cb2024_20m.geojson'),
-  census: path.join(DATA, 'cd119', 'rdh_cong119_district_data.csv'),
-  legislators: path.join(DATA, 'legislators', 'legislators-current.yaml'),
-};
-const missing = Object.values(sources).filter((f) => !fs.existsSync(f));
+const sources = cd119Sources();
+const missing = missingSources(sources);
 if (missing.length) console.warn(`SKIPPED refresh-wikipedia on cd119: missing ${missing.join(', ')} (env GEOBUNDLE_SHARED_DATA)`);
 
 describe.skipIf(missing.length > 0)('refresh-wikipedia on the 119th Congress (real ingest, local server)', () => {
@@ -32,11 +28,7 @@ describe.skipIf(missing.length > 0)('refresh-wikipedia on the 119th Congress (re
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-wikipedia-cd119-'));
     dbPath = path.join(dir, 'geobundle.duckdb');
-    for (const args of [
-      ['ingest', 'geojson', sources.shapes, '--class', CLASS],
-      ['ingest', 'census', sources.census, '--class', CLASS],
-      ['ingest', 'legislators', sources.legislators],
-    ]) {
+    for (const args of cd119IngestArgs(sources)) {
       await execa('node', ['bin/geobundle.js', ...args, '--db', dbPath, '--quiet'], { cwd: projectRoot });
     }
     server = await startSummaryServer({ generate: true });
