@@ -58,16 +58,28 @@ export function parseCongressionalKey(key: string): Parsed<Geoid> {
   return { ok: true, value: congressionalGeoid(state, district) };
 }
 
-function ordinal(n: number): string {
+/** English ordinal of a district number, as Wikipedia's titles spell it: 1st, 2nd, 3rd, 11th, 22nd, 43rd. */
+export function ordinal(n: number): string {
   const tens = n % 100;
   if (tens >= 11 && tens <= 13) return `${n}th`;
   return `${n}${['th', 'st', 'nd', 'rd'][n % 10] ?? 'th'}`;
 }
 
-/** The district's Wikipedia-style title, e.g. "Iowa's 3rd congressional district". */
+// Wikipedia's own spellings where the state table's name or the plain "'s" rule differs
+// (e.g. https://en.wikipedia.org/wiki/United_States_Virgin_Islands%27_at-large_congressional_district).
+const POSSESSIVE_OVERRIDES: Record<string, string> = {
+  '78': "United States Virgin Islands'",
+  '69': "Northern Mariana Islands's",
+};
+
+/**
+ * The district's title as English Wikipedia spells it, which is also its
+ * feature name: "Iowa's 3rd congressional district"; at-large seats (`00`)
+ * and delegates (`98`) are "…'s at-large congressional district".
+ */
 export function congressionalTitle(geoid: Geoid): string {
-  const state = stateByFips(geoid.slice(0, 2));
-  const owner = `${state?.name ?? geoid.slice(0, 2)}'s`;
+  const fips = geoid.slice(0, 2);
+  const owner = POSSESSIVE_OVERRIDES[fips] ?? `${stateByFips(fips)?.name ?? fips}'s`;
   const district = Number(geoid.slice(2));
   return district === 0 || district === 98
     ? `${owner} at-large congressional district`

@@ -8,7 +8,8 @@ import { partisanLean } from '../pipeline/wikipedia/partisan-lean.ts';
 import { createRateLimiter } from '../pipeline/wikipedia/rate-limiter.ts';
 import { backoffDelay, isRetryableStatus, parseRetryAfter, retryDelay } from '../pipeline/wikipedia/retry-policy.ts';
 import { parseSummary } from '../pipeline/wikipedia/summary.ts';
-import { districtArticleTitle, ordinal, summaryUrl } from '../pipeline/wikipedia/titles.ts';
+import { ordinal } from '../pipeline/identity.ts';
+import { districtArticleTitle, summaryUrl } from '../pipeline/wikipedia/titles.ts';
 
 describe('district article titles', () => {
   it.each([
