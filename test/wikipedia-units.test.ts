@@ -178,9 +178,10 @@ describe('file cache', () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
   const entry: CacheEntry = { data_class: 'congressional_districts', id: '0639', article: null, representative: null };
 
-  it('writes atomically and reads back; no temporary file remains', () => {
+  it('writes atomically, replacing the previous entry, and reads back; no temporary file remains', () => {
+    const older = { requested_title: 'x', title: 'x', url: 'https://en.wikipedia.org/wiki/X', description: null, extract: 'old', revision: null, timestamp: null, etag: null, fetched_at: '2026-01-01T00:00:00Z' };
+    writeCacheEntry(dir, { ...entry, article: older });
     writeCacheEntry(dir, entry);
-    writeCacheEntry(dir, { ...entry, article: null });
     expect(fs.readdirSync(path.join(dir, 'congressional_districts'))).toEqual(['0639.json']);
     expect(readCacheEntry(dir, 'congressional_districts', '0639', () => {})).toEqual(entry);
     expect(readCacheEntry(dir, 'congressional_districts', '0200', () => {})).toBeNull();
