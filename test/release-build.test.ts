@@ -11,6 +11,7 @@ import { manifestProblems, readManifest, type ReleaseManifest } from '../pipelin
 import { verifyRelease } from '../pipeline/release/verify-release.ts';
 import {
   buildDirs,
+  buildFixtureReleases,
   createFixtureDatabase,
   readBundle,
   RELEASE_FIXTURES,
@@ -50,11 +51,8 @@ describe('build-release on the fixture source', () => {
   let manifest: ReleaseManifest;
 
   beforeAll(async () => {
-    work = tempDir('release-build');
-    releases = path.join(work, 'releases');
-    const dbPath = await createFixtureDatabase(path.join(work, 'db.duckdb'), releaseFixtureSource());
-    const summary = await buildRelease({ dbPath, releasesDir: releases, version: 'v1.0.0', builtAt: BUILT_AT });
-    dir = summary.dir;
+    ({ work, releases } = await buildFixtureReleases('release-build', ['v1.0.0'], BUILT_AT));
+    dir = path.join(releases, 'v1.0.0');
     manifest = readManifest(dir);
   });
 

@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildRelease } from '../pipeline/release/build-release.ts';
 import { listReleases, readCurrent, setCurrent } from '../pipeline/release/releases.ts';
 import { compareVersions, parseVersion } from '../pipeline/release/version.ts';
-import { createFixtureDatabase, geobundle, releaseFixtureSource, snapshotTree, tempDir } from './helpers/release.ts';
+import { buildFixtureReleases, geobundle, snapshotTree, tempDir } from './helpers/release.ts';
 
 describe('release versions', () => {
   it('accepts vMAJOR.MINOR.PATCH only', () => {
@@ -25,10 +24,7 @@ describe('list-releases and set-current', () => {
   let releases: string;
 
   beforeAll(async () => {
-    const work = tempDir('release-current');
-    releases = path.join(work, 'releases');
-    const dbPath = await createFixtureDatabase(path.join(work, 'db.duckdb'), releaseFixtureSource());
-    for (const version of ['v1.10.0', 'v1.9.0']) await buildRelease({ dbPath, releasesDir: releases, version });
+    ({ releases } = await buildFixtureReleases('release-current', ['v1.10.0', 'v1.9.0']));
     fs.mkdirSync(path.join(releases, '.build-v2.0.0-1-abcdef01'));
     fs.mkdirSync(path.join(releases, 'not-a-release'));
   });

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildRelease } from '../pipeline/release/build-release.ts';
 import { verifyRelease } from '../pipeline/release/verify-release.ts';
-import { createFixtureDatabase, geobundle, releaseFixtureSource, tempDir } from './helpers/release.ts';
+import { buildFixtureReleases, geobundle, tempDir } from './helpers/release.ts';
 
 const CLASS = 'congressional_districts';
 
@@ -11,10 +10,7 @@ describe('verify-release', () => {
   let pristine: string;
 
   beforeAll(async () => {
-    const work = tempDir('release-verify');
-    pristine = path.join(work, 'releases');
-    const dbPath = await createFixtureDatabase(path.join(work, 'db.duckdb'), releaseFixtureSource());
-    await buildRelease({ dbPath, releasesDir: pristine, version: 'v1.0.0' });
+    ({ releases: pristine } = await buildFixtureReleases('release-verify', ['v1.0.0']));
   });
 
   /** A private copy of the release to damage. */

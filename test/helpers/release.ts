@@ -31,6 +31,22 @@ export async function buildUsAtlasRelease(releasesDir: string, version: string):
   return { ...summary, dbPath };
 }
 
+/**
+ * A fresh temp dir with the fixture database (`db.duckdb`) and `releases/`
+ * holding a release built from it for each of `versions`.
+ */
+export async function buildFixtureReleases(
+  prefix: string,
+  versions: string[],
+  builtAt?: Date,
+): Promise<{ work: string; dbPath: string; releases: string }> {
+  const work = tempDir(prefix);
+  const releases = path.join(work, 'releases');
+  const dbPath = await createFixtureDatabase(path.join(work, 'db.duckdb'), releaseFixtureSource());
+  for (const version of versions) await buildRelease({ dbPath, releasesDir: releases, version, builtAt });
+  return { work, dbPath, releases };
+}
+
 export interface FixtureSource {
   dataClass: string;
   /** Features with properties id, name, state_fips; geometry stored as given (no ingest checks, so tests can plant bad ones). */
