@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../pipeline/db.ts';
 import { projectRoot, sharedDataDir } from '../pipeline/paths.ts';
+import { cd119IngestArgs, cd119Sources, missingSources } from './helpers/cd119.ts';
 
 /**
  * End-to-end ingest of the real data in ../shared/data (README there), through
@@ -13,8 +14,10 @@ import { projectRoot, sharedDataDir } from '../pipeline/paths.ts';
  */
 
 const DATA = sharedDataDir();
-const missing = !fs.existsSync(path.join(DATA, 'cd119')) || !fs.existsSync(path.join(DATA, 'unitedstates-districts'));
-if (missing) console.warn(`SKIPPED real-data ingest tests: ${DATA} (env GEOBUNDLE_SHARED_DATA) is missing`);
+const SOURCES = cd119Sources(DATA);
+const absent = [...missingSources(SOURCES), path.join(DATA, 'unitedstates-districts')].filter((f) => !fs.existsSync(f));
+const missing = absent.length > 0;
+if (missing) console.warn(`SKIPPED real-data ingest tests: ${absent.join(', ')} not found (env GEOBUNDLE_SHARED_DATA)`);
 
 interface CliSummary {
   features?: number;
@@ -59,13 +62,14 @@ afterAll(() => {
 describe.skipIf(missing)(`real data: 119th Congress (${DATA}/cd119, legislators)`, () => {
   it('ingests shapes (437), census (435, joined to shapes) and legislators', async () => {
     const dbPath = path.join(tmp, 'cd119.duckdb');
-    const shapes = await geobundle(dbPath, 'ingest', 'geojson', path.join(DATA, 'cd119', 'congressional_districts_cb2024_20m.geojson'), '--class', 'congressional_districts');
+    const [shapesArgs, censusArgs, legislatorsArgs] = cd119IngestArgs(SOURCES) as [string[], string[], string[]];
+    const shapes = await geobundle(dbPath, ...shapesArgs);
     record('cd119 geojson (437 districts, 1.3 MB)', shapes);
     expect(shapes.features).toBe(437);
-    const census = await geobundle(dbPath, 'ingest', 'census', path.join(DATA, 'cd119', 'rdh_cong119_district_data.csv'), '--class', 'congressional_districts');
+    const census = await geobundle(dbPath, ...censusArgs);
     record('cd119 census (435 rows)', census);
     expect(census.rows).toBe(435);
-    const legislators = await geobundle(dbPath, 'ingest', 'legislators', path.join(DATA, 'legislators', 'legislators-current.yaml'));
+    const legislators = await geobundle(dbPath, ...legislatorsArgs);
     record('legislators', legislators);
 
     const db = await openDatabase(dbPath, { readOnly: true });
