@@ -40,7 +40,9 @@ export async function fetchJson<T>(url: string, fetchFn: typeof fetch = fetch, i
   if (!response.ok) {
     let reason = '';
     try {
-      reason = String((JSON.parse(text) as { error?: unknown }).error ?? '');
+      // The API's error body is {"error": {"status", "message"}}.
+      const error = (JSON.parse(text) as { error?: { message?: unknown } | null }).error;
+      reason = typeof error?.message === 'string' ? error.message : '';
     } catch {
       // not a JSON error body: the status says enough
     }

@@ -142,7 +142,7 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
       'release v1.0.0 has no data class "congressional_districts" (it has: county, state)',
     );
     await expect(release.loadBundle('county', { state: '99' })).rejects.toThrow('release v1.0.0 has no "county" bundle for state 99');
-    await expect(openRelease({ baseUrl, version: 'v9.9.9' })).rejects.toThrow(/GET .*\/api\/v1\/releases\/v9\.9\.9\/manifest failed: 404/);
+    await expect(openRelease({ baseUrl, version: 'v9.9.9' })).rejects.toThrow(/GET .*\/api\/v1\/releases\/v9\.9\.9\/manifest failed: 404 Not Found \(release v9\.9\.9 not found\)$/);
     await expect(openRelease({ baseUrl, version: '1.0' })).rejects.toThrow('invalid release version "1.0"');
     await expect(openRelease({ baseUrl: 'http://127.0.0.1:9' })).rejects.toThrow(/cannot reach http:\/\/127\.0\.0\.1:9\/api\/v1\/releases\/current/);
   });
