@@ -1,9 +1,8 @@
 import { GeobundleError, errorMessage } from '../pipeline/errors.ts';
+import { parseVersion } from '../pipeline/release/version.ts';
 import { loadBundle, type Bundle, type LoadBundleOptions } from './bundle.ts';
 import { openBundleCache, type BundleCache } from './cache.ts';
 import type { CurrentRelease, ManifestFile, ReleaseManifest } from './types.ts';
-
-const VERSION = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
 
 export interface OpenReleaseOptions {
   /** Origin (and optional path prefix) that serves `/api/v1/` and `/bundles/`, e.g. `https://example.org`. */
@@ -70,9 +69,8 @@ export async function openRelease(options: OpenReleaseOptions): Promise<Release>
     const current = await fetchJson<CurrentRelease>(`${baseUrl}/api/v1/releases/current`, fetchFn, { cache: 'no-cache' });
     version = current.version;
   }
-  if (typeof version !== 'string' || !VERSION.test(version)) {
-    throw new GeobundleError(`invalid release version ${JSON.stringify(version)}: expected vMAJOR.MINOR.PATCH, e.g. v1.0.0`);
-  }
+  // The API's answer is checked too: the version becomes a URL path segment.
+  version = parseVersion(String(version));
   const manifest = await fetchJson<ReleaseManifest>(`${baseUrl}/api/v1/releases/${version}/manifest`, fetchFn);
   if (manifest.version !== version || typeof manifest.classes !== 'object' || manifest.classes === null) {
     throw new GeobundleError(`the manifest served for ${version} is not a release manifest of ${version}`);
