@@ -8,6 +8,7 @@
  * empty segment (`//`) is simply not found — nothing a client sends can name
  * a file outside releases/.
  */
+import { isDataClassName } from '../pipeline/data-class.ts';
 import { isReleaseVersion } from '../pipeline/release/version.ts';
 
 export type Route =
@@ -19,7 +20,6 @@ export type Route =
   | { kind: 'error'; status: 400 | 404; message: string };
 
 const SEGMENT = /^[A-Za-z0-9._-]+$/;
-const CLASS_NAME = /^[a-z][a-z0-9_]*$/;
 
 const notFound = (message = 'not found'): Route => ({ kind: 'error', status: 404, message });
 
@@ -53,7 +53,7 @@ export function route(target: string): Route {
   if (rest.length === 1 && rest[0] === 'manifest') return { kind: 'manifest', version };
   if (rest.length === 2 && rest[1] === 'bundle.geojson.gz') {
     const dataClass = rest[0]!;
-    if (!CLASS_NAME.test(dataClass)) return notFound(`release ${version} has no data class ${JSON.stringify(dataClass)}`);
+    if (!isDataClassName(dataClass)) return notFound(`release ${version} has no data class ${JSON.stringify(dataClass)}`);
     return { kind: 'bundle', version, dataClass };
   }
   return notFound();

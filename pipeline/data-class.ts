@@ -60,10 +60,15 @@ export function listDataClasses(dir = CLASSES_DIR): DataClassSpec[] {
     .map((f) => readSpec(path.join(dir, f)));
 }
 
+/** A data-class name is a plain lowercase identifier: it names files, URL segments and SQL tables. */
+export function isDataClassName(name: string): boolean {
+  return /^[a-z][a-z0-9_]*$/.test(name);
+}
+
 /** The spec of one class; an unknown class is an error that lists the known ones. */
 export function loadDataClass(name: string, dir = CLASSES_DIR): DataClassSpec {
   const file = path.join(dir, `${name}.json`);
-  if (!/^[a-z][a-z0-9_]*$/.test(name) || !fs.existsSync(file)) {
+  if (!isDataClassName(name) || !fs.existsSync(file)) {
     const known = listDataClasses(dir).map((s) => s.class).join(', ');
     throw new GeobundleError(`unknown data class "${name}" (known: ${known}); a class is declared by a file in manifests/classes/`);
   }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { GeobundleError, errorMessage } from './errors.ts';
+import { isDataClassName } from './data-class.ts';
 
 /**
  * The DuckDB file is geobundle's source of truth. Its schema (documented in
@@ -52,7 +53,7 @@ CREATE TABLE IF NOT EXISTS wikipedia (
 
 /** Name of the per-class census table; class names are validated identifiers. */
 export function censusTable(dataClass: string): string {
-  if (!/^[a-z][a-z0-9_]*$/.test(dataClass)) {
+  if (!isDataClassName(dataClass)) {
     throw new GeobundleError(`invalid data class name "${dataClass}"`);
   }
   return `census_${dataClass}`;
