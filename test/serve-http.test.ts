@@ -425,6 +425,12 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
       expect(json(list).current).toBe('v1.0.0');
       const notModified = await request(`${base}/api/v1/releases`, { headers: { 'If-None-Match': list.headers.etag! } });
       expect(notModified.status).toBe(304);
+      // The API sets nosniff itself; nginx must not add a second copy.
+      for (const res of [list, await request(`${base}/healthz`)]) {
+        const nosniff = res.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'x-content-type-options');
+        expect(nosniff).toHaveLength(1);
+        expect(res.headers['x-content-type-options']).toBe('nosniff');
+      }
 
       const redirect = await request(`${base}/api/v1/releases/v1.0.0/state/bundle.geojson.gz`);
       expect(redirect.status).toBe(301);

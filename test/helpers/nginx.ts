@@ -11,6 +11,8 @@ import { freePort, runNginx, type RunningNginx } from '../../nginx/run-nginx.ts'
 export interface RawResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
+  /** Name, value, name, value… as received: `headers` joins repeated fields into one. */
+  rawHeaders: string[];
   body: Buffer;
 }
 
@@ -34,7 +36,7 @@ export function request(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) }));
         res.on('error', reject);
       },
     );
