@@ -7,6 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GeobundleError } from '../pipeline/errors.ts';
+import { urlHost } from '../pipeline/http-server.ts';
 import { IMMUTABLE, ReleaseIndex } from './release-index.ts';
 import { acceptsGzip, ifNoneMatchHits, jsonRepresentation, type Representation } from './representation.ts';
 import { route, type Route } from './routes.ts';
@@ -157,7 +158,7 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `http://${urlHost(host)}:${port}`,
     port,
     index,
     close: () =>

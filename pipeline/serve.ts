@@ -13,6 +13,7 @@ import { requireNginx } from '../nginx/nginx-binary.ts';
 import { renderNginxConf, DEFAULTS } from '../nginx/render-config.ts';
 import { freePort, runNginx, type RunningNginx } from '../nginx/run-nginx.ts';
 import { GeobundleError } from './errors.ts';
+import { urlHost } from './http-server.ts';
 import { projectRoot } from './paths.ts';
 
 export const DEFAULT_PORT = 8080;
@@ -57,10 +58,6 @@ export interface Serving {
   prefix: string;
   siteRootExists: boolean;
   stop(): Promise<void>;
-}
-
-function urlHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
 }
 
 export async function startServing(options: ServeOptions): Promise<Serving> {
