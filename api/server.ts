@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DEFAULTS } from '../nginx/render-config.ts';
 import { GeobundleError } from '../pipeline/errors.ts';
 import { urlHost } from '../pipeline/http-server.ts';
 import { IMMUTABLE, ReleaseIndex } from './release-index.ts';
@@ -125,7 +126,7 @@ function handle(index: ReleaseIndex, bundlesBaseUrl: string, req: http.IncomingM
 export function createApiServer(options: ApiOptions): { server: http.Server; index: ReleaseIndex } {
   const bundlesBaseUrl = (options.bundlesBaseUrl ?? '/bundles').replace(/\/+$/, '');
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
-  const index = new ReleaseIndex({ releasesDir: options.releasesDir, listMaxAge: options.listMaxAge ?? 60, bundlesBaseUrl });
+  const index = new ReleaseIndex({ releasesDir: options.releasesDir, listMaxAge: options.listMaxAge ?? DEFAULTS.currentMaxAge, bundlesBaseUrl });
   const server = http.createServer((req, res) => {
     try {
       handle(index, bundlesBaseUrl, req, res);

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULT_API_PORT, startApi } from '../../api/server.ts';
+import { DEFAULTS } from '../../nginx/render-config.ts';
 import { DEFAULT_PORT, DEFAULT_SITE_ROOT, startServing } from '../serve.ts';
 import { releasesOption } from './options.ts';
 
@@ -31,7 +32,7 @@ export function register(program: Command): void {
     .addOption(
       new Option('--current-max-age <seconds>', 'how long caches may keep /bundles/current/… and the release list')
         .argParser(seconds)
-        .default(60),
+        .default(DEFAULTS.currentMaxAge),
     )
     .addHelpText(
       'after',
