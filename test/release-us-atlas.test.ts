@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { manifestProblems, readManifest } from '../pipeline/release/manifest.ts';
 import { verifyRelease } from '../pipeline/release/verify-release.ts';
 import { US_STATES } from '../pipeline/states.ts';
-import { buildDirs, geobundle, GEOBUNDLE_BIN, readBundle, snapshotTree, tempDir, usAtlasDatabase } from './helpers/release.ts';
+import { buildDirs, geobundle, readBundle, snapshotTree, tempDir, usAtlasDatabase } from './helpers/release.ts';
 
 /**
  * The embedded default (us-atlas states + counties) built through the real
@@ -84,6 +84,14 @@ describe('build-release of the embedded default through the CLI', () => {
     expect(snapshotTree(releases)).toEqual(before);
   });
 
+  it('rejects a --precision that is not a whole number as a usage error (exit 2) before touching releases/', async () => {
+    const before = snapshotTree(releases);
+    const result = await geobundle(['build-release', 'v1.0.0', '--precision', 'abc', '--db', dbPath, '--releases', releases]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/--precision <decimals>.*'abc' is invalid\. expected a whole number/);
+    expect(snapshotTree(releases)).toEqual(before);
+  });
+
   it('lets exactly one of two concurrent build processes publish; the other exits 3 and leaves no temp dir', async () => {
     const [a, b] = await Promise.all([build('v2.0.0'), build('v2.0.0')]);
     expect([a.exitCode, b.exitCode].sort()).toEqual([0, 3]);
@@ -95,7 +103,7 @@ describe('build-release of the embedded default through the CLI', () => {
 
   /** Starts a CLI build of `version` and resolves once it has written part of the county bundles. */
   async function buildUnderWay(version: string) {
-    const child = execa('node', [GEOBUNDLE_BIN, 'build-release', version, '--db', dbPath, '--releases', releases], { reject: false });
+    const child = geobundle(['build-release', version, '--db', dbPath, '--releases', releases]);
     const started = Date.now();
     while (Date.now() - started < 60_000) {
       const dir = buildDirs(releases).find((d) => d.startsWith(`.build-${version}-`));

@@ -1,11 +1,10 @@
 import { Option, type Command } from 'commander';
-import { GeobundleError } from '../errors.ts';
 import { stderrProgress } from '../progress.ts';
 import { buildRelease, DEFAULT_PRECISION } from '../release/build-release.ts';
 import { manifestFiles } from '../release/manifest.ts';
 import { removeActiveBuildDirs } from '../release/publish.ts';
 import { formatBytes } from '../release/format-bytes.ts';
-import { dbOption, jsonOption, quietOption, releasesOption } from './options.ts';
+import { dbOption, jsonOption, quietOption, releasesOption, wholeNumber } from './options.ts';
 
 /** `geobundle build-release <version>`: one immutable release directory from the database. */
 export function register(program: Command): void {
@@ -18,10 +17,7 @@ export function register(program: Command): void {
     .addOption(
       new Option('--precision <decimals>', 'decimal places kept in coordinates (6 ≈ 0.1 m)')
         .default(DEFAULT_PRECISION)
-        .argParser((value) => {
-          if (!/^\d+$/.test(value)) throw new GeobundleError(`--precision must be a whole number of decimals, got ${JSON.stringify(value)}`);
-          return Number(value);
-        }),
+        .argParser(wholeNumber),
     )
     .addOption(quietOption())
     .addOption(jsonOption())
@@ -40,7 +36,7 @@ Examples:
   SOURCE_DATE_EPOCH=1767225600 geobundle build-release v1.0.1 --quiet --json
   make build-release VERSION=v1.0.0
 
-Exit codes: 0 built, 1 bad input or failure, 3 the version already exists.`,
+Exit codes: 0 built, 1 bad input or failure, 2 bad usage, 3 the version already exists.`,
     )
     .action(async (version: string, opts: { db: string; releases: string; precision: number; quiet?: boolean; json?: boolean }) => {
       // An interrupted build removes its directory at once instead of leaving it for the next build to sweep.

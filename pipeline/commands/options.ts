@@ -1,4 +1,4 @@
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { defaultDbPath, defaultReleasesDir } from '../paths.ts';
 
 /** Options shared by several commands, declared once so their help reads the same everywhere. */
@@ -13,3 +13,9 @@ export const releasesOption = () =>
 export const quietOption = () => new Option('-q, --quiet', 'print no progress on stderr');
 
 export const jsonOption = () => new Option('--json', 'print a machine-readable JSON summary on stdout');
+
+/** Option-argument parser for counts and sizes; a bad value is a usage error (exit 2), like any other. */
+export function wholeNumber(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number');
+  return Number(value);
+}

@@ -4,7 +4,7 @@ import { defaultCacheDir } from '../paths.ts';
 import { stderrProgress } from '../progress.ts';
 import { DEFAULT_CLIENT_OPTIONS, defaultUserAgent } from '../wikipedia/http-client.ts';
 import { refreshWikipedia, type RefreshSummary } from '../wikipedia/refresh.ts';
-import { dbOption, jsonOption, quietOption } from './options.ts';
+import { dbOption, jsonOption, quietOption, wholeNumber } from './options.ts';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -19,10 +19,6 @@ const positive = (what: string) => (value: string) => {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number of ${what}`);
   return n;
-};
-const count = (value: string) => {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number');
-  return Number(value);
 };
 const seconds = (value: string) => positive('seconds')(value) * 1000;
 
@@ -77,11 +73,11 @@ export function register(program: Command): void {
     .addOption(new Option('--concurrency <n>', 'requests in flight at once').default(d.concurrency).argParser(positive('requests')))
     .addOption(new Option('--rate <n>', 'at most this many requests per second, retries included').default(d.ratePerSecond).argParser(positive('requests per second')))
     .addOption(new Option('--timeout <seconds>', 'per-request timeout').default(d.timeoutMs, String(d.timeoutMs / 1000)).argParser(seconds))
-    .addOption(new Option('--retries <n>', 'retries on network errors, timeouts, 429 and 5xx').default(d.retries).argParser(count))
+    .addOption(new Option('--retries <n>', 'retries on network errors, timeouts, 429 and 5xx').default(d.retries).argParser(wholeNumber))
     .addOption(new Option('--backoff <seconds>', 'first retry delay, doubled each retry, with jitter').default(d.backoffMs, String(d.backoffMs / 1000)).argParser(seconds))
     .addOption(new Option('--max-retry-after <seconds>', 'longest Retry-After honoured').default(d.maxRetryAfterMs, String(d.maxRetryAfterMs / 1000)).argParser(seconds))
-    .addOption(new Option('--give-up-after <n>', 'after this many failed requests in a row (the API looks down), fail the remaining pages without requests (0: never)').default(d.giveUpAfter).argParser(count))
-    .addOption(new Option('--max-bytes <n>', 'largest response body accepted').default(d.maxBytes).argParser(count))
+    .addOption(new Option('--give-up-after <n>', 'after this many failed requests in a row (the API looks down), fail the remaining pages without requests (0: never)').default(d.giveUpAfter).argParser(wholeNumber))
+    .addOption(new Option('--max-bytes <n>', 'largest response body accepted').default(d.maxBytes).argParser(wholeNumber))
     .addOption(new Option('--user-agent <ua>', 'User-Agent sent to Wikipedia; by default names geobundle and the contact in env GEOBUNDLE_CONTACT').default(defaultUserAgent(), 'geobundle/<version> (<GEOBUNDLE_CONTACT>) …'))
     .addOption(quietOption())
     .addOption(jsonOption())
