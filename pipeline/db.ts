@@ -59,6 +59,16 @@ export function censusTable(dataClass: string): string {
   return `census_${dataClass}`;
 }
 
+/** A SQL identifier (table or column name) quoted for DuckDB, whatever characters it holds. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A SQL string literal, for the few places DuckDB takes no parameter (e.g. read_csv's path, json_object keys). */
+export function quoteString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
 export interface Database {
   path: string;
   connection: DuckDBConnection;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { loadDataClass } from '../data-class.ts';
-import { censusTable, inTransaction } from '../db.ts';
+import { censusTable, inTransaction, quoteIdent, quoteString } from '../db.ts';
 import { GeobundleError, errorMessage } from '../errors.ts';
 import { parseIdValue } from '../identity.ts';
 
@@ -21,9 +21,6 @@ export interface CensusIngestSummary {
 
 const CSV_TABLE = '__geobundle_census_csv';
 const KEY_TABLE = '__geobundle_census_keys';
-
-const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const quoteString = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 /** Fields in one CSV line (RFC 4180 quoting; a quoted field spanning lines is not split here). */
 function fieldCount(line: string): number {
@@ -123,10 +120,10 @@ export async function ingestCensus(connection: DuckDBConnection, options: Census
     appender.closeSync();
 
     const definitions = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
-    await connection.run(`DROP TABLE IF EXISTS ${table}`);
-    await connection.run(`CREATE TABLE ${table} (id VARCHAR PRIMARY KEY, ${definitions})`);
+    await connection.run(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);
+    await connection.run(`CREATE TABLE ${quoteIdent(table)} (id VARCHAR PRIMARY KEY, ${definitions})`);
     await connection.run(
-      `INSERT INTO ${table} SELECT k.id, c.* FROM ${CSV_TABLE} c JOIN ${KEY_TABLE} k ON CAST(c.${quoteIdent(keyColumn)} AS VARCHAR) = k.key ORDER BY k.id`,
+      `INSERT INTO ${quoteIdent(table)} SELECT k.id, c.* FROM ${CSV_TABLE} c JOIN ${KEY_TABLE} k ON CAST(c.${quoteIdent(keyColumn)} AS VARCHAR) = k.key ORDER BY k.id`,
     );
     await connection.run(`DROP TABLE ${CSV_TABLE}; DROP TABLE ${KEY_TABLE}`);
     return { dataClass: spec.class, table, rows: keys.length, columns: columns.length + 1 };

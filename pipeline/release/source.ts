@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { censusTable } from '../db.ts';
+import { censusTable, quoteIdent, quoteString } from '../db.ts';
 import type { DataClassName, FeatureId, StateFips } from '../types.ts';
 
 /**
@@ -71,9 +71,6 @@ async function valueColumns(connection: DuckDBConnection, table: string, keys: s
     .filter((c) => !keys.includes(c.name));
 }
 
-const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const quoteString = (text: string) => `'${text.replaceAll("'", "''")}'`;
-
 /**
  * SQL for one JSON object of a joined row, columns in table order. Numbers
  * stay numbers; timestamps become ISO 8601 UTC (DuckDB's own text form,
@@ -131,7 +128,7 @@ export async function planClass(connection: DuckDBConnection, dataClass: DataCla
     geometryBytes,
     stateGeometryBytes,
     stateFeatureCounts,
-    censusBytes: hasCensus ? await jsonBytes(connection, `"${censusTable(dataClass)}" t`, 'TRUE', []) : 0,
+    censusBytes: hasCensus ? await jsonBytes(connection, `${quoteIdent(censusTable(dataClass))} t`, 'TRUE', []) : 0,
     wikipediaBytes: hasWikipedia ? await jsonBytes(connection, 'wikipedia t', 't.data_class = $1', [dataClass]) : 0,
   };
 }
