@@ -5,10 +5,8 @@
  * strong ETag and 304s; errors are JSON and never carry a stack trace.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DEFAULTS } from '../nginx/render-config.ts';
-import { GeobundleError } from '../pipeline/errors.ts';
-import { urlHost } from '../pipeline/http-server.ts';
+import { closeServer, listen, urlHost } from '../pipeline/http-server.ts';
 import { IMMUTABLE, ReleaseIndex } from './release-index.ts';
 import { acceptsGzip, ifNoneMatchHits, jsonRepresentation, type Representation } from './representation.ts';
 import { route, type Route } from './routes.ts';
@@ -149,23 +147,11 @@ export function createApiServer(options: ApiOptions): { server: http.Server; ind
 export async function startApi(options: ApiOptions): Promise<RunningApi> {
   const { server, index } = createApiServer(options);
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    const port = options.port ?? DEFAULT_API_PORT;
-    server.once('error', (err) => reject(new GeobundleError(`the API cannot listen on ${host}:${port}: ${err.message}`, { cause: err })));
-    server.listen(port, host, () => {
-      server.removeAllListeners('error');
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, { port: options.port ?? DEFAULT_API_PORT, host, name: 'the API' });
   return {
     url: `http://${urlHost(host)}:${port}`,
     port,
     index,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }

@@ -1,10 +1,10 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import pLimit from 'p-limit';
 import { openDatabase } from '../pipeline/db.ts';
+import { closeServer, listen } from '../pipeline/http-server.ts';
 import { planClass, readClassRows } from '../pipeline/release/source.ts';
 import { serializeFeature } from '../pipeline/release/feature.ts';
 
@@ -76,14 +76,11 @@ export async function startBeforeServer({ dbPath, port = 0, precision = 6 }: { d
       });
   });
   // wrk's 256 connections must not hit the default backlog.
-  server.listen({ port, host: '127.0.0.1', backlog: 1024 });
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  const address = server.address() as AddressInfo;
+  const bound = await listen(server, { port, host: '127.0.0.1', backlog: 1024, name: 'the before-server' });
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url: `http://127.0.0.1:${bound}`,
     async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
       db.close();
     },
   };

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen } from '../../pipeline/http-server.ts';
 
 /**
  * A loopback stand-in for the Wikipedia REST API's `GET /page/summary/{title}`,
@@ -138,8 +138,7 @@ export async function startSummaryServer(options: SummaryServerOptions = {}): Pr
     res.writeHead(200, { 'content-type': json, etag, 'content-length': body.length });
     res.end(body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, { port: 0, host: '127.0.0.1', name: 'the summary server' });
 
   return {
     apiBase: `http://127.0.0.1:${port}/api/rest_v1`,
@@ -162,9 +161,6 @@ export async function startSummaryServer(options: SummaryServerOptions = {}): Pr
     requestsFor(title) {
       return requests.filter((r) => r.title === key(title).normalize('NFC'));
     },
-    close() {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
+    close: () => closeServer(server),
   };
 }
