@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { GeobundleError, errorMessage } from './errors.ts';
 import { isDataClassName } from './data-class.ts';
 
@@ -67,6 +67,12 @@ export function quoteIdent(name: string): string {
 /** A SQL string literal, for the few places DuckDB takes no parameter (e.g. read_csv's path, json_object keys). */
 export function quoteString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** Appends a VARCHAR that may be SQL NULL. */
+export function appendNullable(appender: DuckDBAppender, value: string | null): void {
+  if (value === null) appender.appendNull();
+  else appender.appendVarchar(value);
 }
 
 export interface Database {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { load } from 'js-yaml';
-import { inTransaction } from '../db.ts';
+import { appendNullable, inTransaction } from '../db.ts';
 import { GeobundleError, errorMessage } from '../errors.ts';
 import { congressionalGeoid } from '../identity.ts';
 import { stateByPostal } from '../states.ts';
@@ -100,10 +100,8 @@ export async function ingestLegislators(connection: DuckDBConnection, file: stri
     for (const r of reps) {
       appender.appendVarchar(r.id);
       appender.appendVarchar(r.representative);
-      if (r.party === null) appender.appendNull();
-      else appender.appendVarchar(r.party);
-      if (r.representativeTitle === null) appender.appendNull();
-      else appender.appendVarchar(r.representativeTitle);
+      appendNullable(appender, r.party);
+      appendNullable(appender, r.representativeTitle);
       appender.endRow();
     }
     appender.closeSync();

@@ -1,4 +1,5 @@
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { appendNullable } from '../db.ts';
 import { GeobundleError } from '../errors.ts';
 import { geometryProblem } from '../geometry.ts';
 import type { DataClassName, PolygonRecord } from '../types.ts';
@@ -10,11 +11,6 @@ export interface StoreSummary {
 
 /** Flush the appender after this much geometry text, so its buffer stays small on 100 MB+ inputs. */
 const FLUSH_BYTES = 32 * 1024 * 1024;
-
-function appendNullable(appender: DuckDBAppender, value: string | null): void {
-  if (value === null) appender.appendNull();
-  else appender.appendVarchar(value);
-}
 
 /**
  * Replaces every polygon of one class with `records`. Call it inside the
