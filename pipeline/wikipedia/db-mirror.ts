@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { censusTable } from '../db.ts';
 import type { DataClassName, FeatureId } from '../types.ts';
-import type { PartisanLean } from './partisan-lean.ts';
+import { DEM_SHARE_COLUMN, REP_SHARE_COLUMN, type PartisanLean } from './partisan-lean.ts';
 import type { PageFacts } from './summary.ts';
 
 /** A district to refresh: from `polygons`, with the representative's title that `ingest legislators` stored. */
@@ -20,9 +20,6 @@ export async function readDistricts(connection: DuckDBConnection, dataClass: Dat
   );
   return reader.getRowObjectsJS() as unknown as DistrictRow[];
 }
-
-export const DEM_SHARE_COLUMN = 'G20PREDBID_pct';
-export const REP_SHARE_COLUMN = 'G20PRERTRU_pct';
 
 /**
  * 2020 presidential vote shares per district from the class's census table;

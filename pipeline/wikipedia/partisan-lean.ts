@@ -13,7 +13,11 @@ export interface PartisanLean {
   label: string;
 }
 
-export const LEAN_ELECTION = '2020 presidential (G20PREDBID_pct, G20PRERTRU_pct)';
+/** The census-table columns holding the 2020 Biden and Trump vote shares. */
+export const DEM_SHARE_COLUMN = 'G20PREDBID_pct';
+export const REP_SHARE_COLUMN = 'G20PRERTRU_pct';
+
+export const LEAN_ELECTION = `2020 presidential (${DEM_SHARE_COLUMN}, ${REP_SHARE_COLUMN})`;
 
 export function partisanLean(demShare: number, repShare: number): PartisanLean | null {
   if (!Number.isFinite(demShare) || !Number.isFinite(repShare) || demShare < 0 || repShare < 0) return null;
