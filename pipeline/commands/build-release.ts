@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { stderrProgress } from '../progress.ts';
 import { buildRelease, DEFAULT_PRECISION } from '../release/build-release.ts';
-import { manifestFiles } from '../release/manifest.ts';
+import { manifestTotals } from '../release/manifest.ts';
 import { removeActiveBuildDirs } from '../release/publish.ts';
 import { formatBytes } from '../release/format-bytes.ts';
 import { dbOption, jsonOption, quietOption, releasesOption, wholeNumber } from './options.ts';
@@ -54,17 +54,15 @@ Exit codes: 0 built, 1 bad input or failure, 2 bad usage, 3 the version already 
         precision: opts.precision,
         progress: stderrProgress(Boolean(opts.quiet)),
       });
-      const files = manifestFiles(summary.manifest);
+      const { features, files, bytes } = manifestTotals(summary.manifest);
       const classes = Object.entries(summary.manifest.classes).map(([name, c]) => ({ name, feature_count: c.feature_count }));
-      const bytes = files.reduce((n, f) => n + f.bytes, 0);
       if (opts.json) {
         process.stdout.write(
-          `${JSON.stringify({ version: summary.version, dir: summary.dir, seconds: Number(summary.seconds.toFixed(3)), source_fingerprint: summary.manifest.source_fingerprint, classes, files: files.length, bytes }, null, 2)}\n`,
+          `${JSON.stringify({ version: summary.version, dir: summary.dir, seconds: Number(summary.seconds.toFixed(3)), source_fingerprint: summary.manifest.source_fingerprint, classes, files, bytes }, null, 2)}\n`,
         );
       } else {
-        const features = classes.reduce((n, c) => n + c.feature_count, 0);
         process.stdout.write(
-          `built ${summary.dir}: ${classes.length} classes, ${features} features, ${files.length} files, ${formatBytes(bytes)} in ${summary.seconds.toFixed(1)} s\n`,
+          `built ${summary.dir}: ${classes.length} classes, ${features} features, ${files} files, ${formatBytes(bytes)} in ${summary.seconds.toFixed(1)} s\n`,
         );
       }
     });

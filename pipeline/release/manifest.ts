@@ -83,3 +83,13 @@ export function readManifest(releaseDir: string): ReleaseManifest {
 export function manifestFiles(manifest: ReleaseManifest): ManifestFile[] {
   return Object.values(manifest.classes).flatMap((c) => c.files);
 }
+
+/** What a release holds in total: features over all classes, bundle files and their bytes on disk. */
+export function manifestTotals(manifest: ReleaseManifest): { features: number; files: number; bytes: number } {
+  const files = manifestFiles(manifest);
+  return {
+    features: Object.values(manifest.classes).reduce((n, c) => n + c.feature_count, 0),
+    files: files.length,
+    bytes: files.reduce((n, f) => n + f.bytes, 0),
+  };
+}

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { GeobundleError } from '../errors.ts';
-import { readManifest, manifestFiles } from './manifest.ts';
+import { readManifest, manifestTotals } from './manifest.ts';
 import { fsyncDir } from './publish.ts';
 import { compareVersions, isReleaseVersion, parseVersion } from './version.ts';
 import { verifyRelease } from './verify-release.ts';
@@ -61,15 +61,12 @@ export function listReleases(releasesDir: string): ReleaseListing[] {
   return versions.map((version) => {
     try {
       const manifest = readManifest(path.join(releasesDir, version));
-      const files = manifestFiles(manifest);
       return {
         version,
         built_at: manifest.built_at,
         current: version === current,
         classes: Object.keys(manifest.classes),
-        features: Object.values(manifest.classes).reduce((n, c) => n + c.feature_count, 0),
-        files: files.length,
-        bytes: files.reduce((n, f) => n + f.bytes, 0),
+        ...manifestTotals(manifest),
       };
     } catch (err) {
       return { version, built_at: null, current: version === current, classes: [], features: 0, files: 0, bytes: 0, error: (err as Error).message };
