@@ -1,11 +1,10 @@
 import path from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { GeobundleError } from '../pipeline/errors.ts';
 import { ingestCensus } from '../pipeline/ingest/census.ts';
 import { ingestGeojson } from '../pipeline/ingest/geojson.ts';
-import { projectRoot } from '../pipeline/paths.ts';
 import { snapshotDatabase, useTempDatabase } from './helpers/database.ts';
+import { geobundle } from './helpers/release.ts';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'ingest');
 const csv = (name: string) => path.join(FIXTURES, 'census', `${name}.csv`);
@@ -94,16 +93,15 @@ describe('ingest census', () => {
 
 describe('geobundle ingest census (CLI)', () => {
   it('ingests and reports; a bad row exits 1 with one line, changing nothing', async () => {
-    const bin = path.join(projectRoot, 'bin', 'geobundle.js');
     const ok = await temp.whileClosed((dbPath) =>
-      execa('node', [bin, 'ingest', 'census', csv('districts'), '--class', 'congressional_districts', '--db', dbPath, '--json'], { reject: false }),
+      geobundle(['ingest', 'census', csv('districts'), '--class', 'congressional_districts', '--db', dbPath, '--json']),
     );
     expect(ok.exitCode).toBe(0);
     expect(ok.stderr).toMatch(/ingested 3 rows of 6 columns into census_congressional_districts/);
     expect(JSON.parse(ok.stdout)).toMatchObject({ rows: 3, table: 'census_congressional_districts' });
     const before = await snapshotDatabase(temp.db.connection);
     const bad = await temp.whileClosed((dbPath) =>
-      execa('node', [bin, 'ingest', 'census', csv('unknown-state'), '--class', 'congressional_districts', '--db', dbPath], { reject: false }),
+      geobundle(['ingest', 'census', csv('unknown-state'), '--class', 'congressional_districts', '--db', dbPath]),
     );
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr.trim()).toMatch(/^geobundle: .*unknown-state\.csv: line 3: CONG119: "ZZ-01" names an unknown state "ZZ"[^\n]*$/);

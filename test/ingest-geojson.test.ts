@@ -1,10 +1,9 @@
 import path from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { GeobundleError } from '../pipeline/errors.ts';
 import { ingestGeojson } from '../pipeline/ingest/geojson.ts';
-import { projectRoot } from '../pipeline/paths.ts';
 import { snapshotDatabase, useTempDatabase } from './helpers/database.ts';
+import { geobundle } from './helpers/release.ts';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'ingest');
 const DISTRICTS = path.join(FIXTURES, 'districts');
@@ -115,11 +114,9 @@ describe('ingest geojson: bad input is a clear error and leaves the database unc
 });
 
 describe('geobundle ingest geojson (CLI)', () => {
-  const cli = (...args: string[]) => execa('node', [path.join(projectRoot, 'bin', 'geobundle.js'), ...args], { reject: false });
-
   it('ingests, prints progress on stderr and a JSON summary on stdout', async () => {
     const result = await temp.whileClosed((dbPath) =>
-      cli('ingest', 'geojson', path.join(DISTRICTS, 'cds', '2012'), '--class', 'congressional_districts', '--db', dbPath, '--json'),
+      geobundle(['ingest', 'geojson', path.join(DISTRICTS, 'cds', '2012'), '--class', 'congressional_districts', '--db', dbPath, '--json']),
     );
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toMatch(/ingested 3 congressional_districts features from 3 files/);
@@ -131,7 +128,7 @@ describe('geobundle ingest geojson (CLI)', () => {
     await ingestGeojson(temp.db.connection, { input: path.join(FIXTURES, 'cd-collection.geojson'), dataClass: 'congressional_districts' });
     const before = await snapshotDatabase(temp.db.connection);
     const result = await temp.whileClosed((dbPath) =>
-      cli('ingest', 'geojson', path.join(FIXTURES, 'bad', 'unclosed-ring.geojson'), '--class', 'congressional_districts', '--db', dbPath, '--quiet'),
+      geobundle(['ingest', 'geojson', path.join(FIXTURES, 'bad', 'unclosed-ring.geojson'), '--class', 'congressional_districts', '--db', dbPath, '--quiet']),
     );
     expect(result.exitCode).toBe(1);
     expect(result.stderr.trim()).toMatch(/^geobundle: .*unclosed-ring\.geojson#1: congressional_districts feature "1902": geometry: polygon 0 ring 0 is not closed/);
@@ -140,7 +137,7 @@ describe('geobundle ingest geojson (CLI)', () => {
   });
 
   it('--help explains the sources and gives examples', async () => {
-    const result = await cli('ingest', 'geojson', '--help');
+    const result = await geobundle(['ingest', 'geojson', '--help']);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('Examples:');
     expect(result.stdout).toContain('--class <class>');

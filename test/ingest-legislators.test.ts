@@ -1,10 +1,9 @@
 import path from 'node:path';
-import { execa } from 'execa';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { GeobundleError } from '../pipeline/errors.ts';
 import { ingestLegislators } from '../pipeline/ingest/legislators.ts';
-import { projectRoot } from '../pipeline/paths.ts';
 import { snapshotDatabase, useTempDatabase } from './helpers/database.ts';
+import { geobundle } from './helpers/release.ts';
 
 const yaml = (name: string) => path.join(import.meta.dirname, 'fixtures', 'ingest', 'legislators', `${name}.yaml`);
 
@@ -78,7 +77,7 @@ describe('ingest legislators', () => {
 
   it('runs from the CLI', async () => {
     const result = await temp.whileClosed((dbPath) =>
-      execa('node', [path.join(projectRoot, 'bin', 'geobundle.js'), 'ingest', 'legislators', yaml('current'), '--db', dbPath, '--json'], { reject: false }),
+      geobundle(['ingest', 'legislators', yaml('current'), '--db', dbPath, '--json']),
     );
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toContain('set the representatives of 4 congressional_districts');

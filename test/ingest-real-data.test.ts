@@ -4,8 +4,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../pipeline/db.ts';
-import { projectRoot, sharedDataDir } from '../pipeline/paths.ts';
+import { sharedDataDir } from '../pipeline/paths.ts';
 import { cd119IngestArgs, cd119Sources, missingSources } from './helpers/cd119.ts';
+import { geobundle } from './helpers/release.ts';
 
 /**
  * End-to-end ingest of the real data in ../shared/data (README there), through
@@ -30,11 +31,9 @@ interface CliSummary {
 
 const figures: string[] = [];
 
-async function geobundle(dbPath: string, ...args: string[]): Promise<CliSummary & { wall: number }> {
+async function ingest(dbPath: string, ...args: string[]): Promise<CliSummary & { wall: number }> {
   const started = performance.now();
-  const result = await execa('node', [path.join(projectRoot, 'bin', 'geobundle.js'), ...args, '--db', dbPath, '--json', '--quiet'], {
-    reject: false,
-  });
+  const result = await geobundle([...args, '--db', dbPath, '--json', '--quiet']);
   if (result.exitCode !== 0) throw new Error(`geobundle ${args.join(' ')} failed: ${result.stderr}`);
   return { ...(JSON.parse(result.stdout) as CliSummary), wall: (performance.now() - started) / 1000 };
 }
@@ -63,13 +62,13 @@ describe.skipIf(missing)(`real data: 119th Congress (${DATA}/cd119, legislators)
   it('ingests shapes (437), census (435, joined to shapes) and legislators', async () => {
     const dbPath = path.join(tmp, 'cd119.duckdb');
     const [shapesArgs, censusArgs, legislatorsArgs] = cd119IngestArgs(SOURCES) as [string[], string[], string[]];
-    const shapes = await geobundle(dbPath, ...shapesArgs);
+    const shapes = await ingest(dbPath, ...shapesArgs);
     record('cd119 geojson (437 districts, 1.3 MB)', shapes);
     expect(shapes.features).toBe(437);
-    const census = await geobundle(dbPath, ...censusArgs);
+    const census = await ingest(dbPath, ...censusArgs);
     record('cd119 census (435 rows)', census);
     expect(census.rows).toBe(435);
-    const legislators = await geobundle(dbPath, ...legislatorsArgs);
+    const legislators = await ingest(dbPath, ...legislatorsArgs);
     record('legislators', legislators);
 
     const db = await openDatabase(dbPath, { readOnly: true });
@@ -129,16 +128,16 @@ describe.skipIf(missing)(`real data: every unitedstates-districts archive (${ARC
     ['cds-2012 (441 files, 15 MB): bare geometries, delegates as 98', 'cds/2012', 'congressional_districts', 441, ['1903', '0200', '1198', '7298', '6698', '7898', '6098', '6998']],
     ['states-shape (56 files, 4 MB): states, DC and territories', 'states', 'state', 56, ['06', '11', '25', '72', '78', '60', '66', '69']],
   ])('%s', async (label, dir, dataClass, count, known) => {
-    record(label, await geobundle(dbPath, 'ingest', 'geojson', path.join(root, dir), '--class', dataClass));
+    record(label, await ingest(dbPath, 'ingest', 'geojson', path.join(root, dir), '--class', dataClass));
     const all = await ids(dataClass);
     expect(all).toHaveLength(count);
     expect(all).toEqual(expect.arrayContaining(known));
   });
 
   it('states/*/sldu and sldl: 1,897 + 4,882 state legislative districts (676 MB)', async () => {
-    const upper = await geobundle(dbPath, 'ingest', 'geojson', path.join(root, 'states'), '--class', 'state_legislative_upper');
+    const upper = await ingest(dbPath, 'ingest', 'geojson', path.join(root, 'states'), '--class', 'state_legislative_upper');
     record('states-sldu (1,897 files, 270 MB)', upper);
-    const lower = await geobundle(dbPath, 'ingest', 'geojson', path.join(root, 'states'), '--class', 'state_legislative_lower');
+    const lower = await ingest(dbPath, 'ingest', 'geojson', path.join(root, 'states'), '--class', 'state_legislative_lower');
     record('states-sldl (4,882 files, 406 MB)', lower);
     figures.push(
       `sldu+sldl together: process ${(upper.wall + lower.wall).toFixed(1)} s (CPU ${(upper.cpu_seconds + lower.cpu_seconds).toFixed(1)} s), ` +

@@ -9,17 +9,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../nginx/run-nginx.ts';
 import { startApi, type RunningApi } from '../api/server.ts';
 import { withDatabase } from '../pipeline/db.ts';
 import { buildRelease } from '../pipeline/release/build-release.ts';
 import { setCurrent } from '../pipeline/release/releases.ts';
-import { projectRoot } from '../pipeline/paths.ts';
 import { startServing, type Serving } from '../pipeline/serve.ts';
 import { nginxMissingReason, request, startEdgeCache, type RawResponse } from './helpers/nginx.ts';
-import { buildUsAtlasRelease } from './helpers/release.ts';
+import { buildUsAtlasRelease, geobundle } from './helpers/release.ts';
 
 const skipNginx = await nginxMissingReason();
 // Short enough to wait out, long enough that a MISS then HIT pair cannot straddle it under load.
@@ -524,8 +522,8 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
   describe('geobundle serve', () => {
     it('prints working URLs and stops nginx and the API on SIGTERM, exiting 0', async () => {
       const [port, apiPort] = [await freePort(), await freePort()];
-      const cli = execa('node', [path.join(projectRoot, 'bin', 'geobundle.js'), 'serve', '--releases', releasesDir,
-        '--port', String(port), '--api-port', String(apiPort), '--site', siteRoot], { reject: false });
+      const cli = geobundle(['serve', '--releases', releasesDir,
+        '--port', String(port), '--api-port', String(apiPort), '--site', siteRoot]);
       let out = '';
       await new Promise<void>((resolve, reject) => {
         cli.stdout!.on('data', (chunk: Buffer) => {
@@ -549,8 +547,8 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
     });
 
     it('fails with a one-line cause when the port is taken', async () => {
-      const result = await execa('node', [path.join(projectRoot, 'bin', 'geobundle.js'), 'serve', '--releases', releasesDir,
-        '--port', new URL(base).port, '--api-port', String(await freePort()), '--site', siteRoot], { reject: false });
+      const result = await geobundle(['serve', '--releases', releasesDir,
+        '--port', new URL(base).port, '--api-port', String(await freePort()), '--site', siteRoot]);
       expect(result.exitCode).toBe(1);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stderr).toMatch(/^geobundle: nginx did not start on 127\.0\.0\.1:\d+: .*Address already in use/);

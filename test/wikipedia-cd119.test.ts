@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withDatabase } from '../pipeline/db.ts';
-import { projectRoot } from '../pipeline/paths.ts';
 import { refreshWikipedia } from '../pipeline/wikipedia/refresh.ts';
 import { cd119IngestArgs, cd119Sources, missingSources } from './helpers/cd119.ts';
+import { geobundle } from './helpers/release.ts';
 import { CLASS, wikipediaRows } from './helpers/wikipedia-fixtures.ts';
 import { startSummaryServer, type SummaryServer } from './helpers/wikipedia-server.ts';
 
@@ -29,7 +28,8 @@ describe.skipIf(missing.length > 0)('refresh-wikipedia on the 119th Congress (re
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-wikipedia-cd119-'));
     dbPath = path.join(dir, 'geobundle.duckdb');
     for (const args of cd119IngestArgs(sources)) {
-      await execa('node', ['bin/geobundle.js', ...args, '--db', dbPath, '--quiet'], { cwd: projectRoot });
+      const result = await geobundle([...args, '--db', dbPath, '--quiet']);
+      expect(result.exitCode, `${args.join(' ')}: ${result.stderr}`).toBe(0);
     }
     server = await startSummaryServer({ generate: true });
   });

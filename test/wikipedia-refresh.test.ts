@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { withDatabase } from '../pipeline/db.ts';
-import { projectRoot } from '../pipeline/paths.ts';
 import { cacheFile, type CacheEntry } from '../pipeline/wikipedia/cache.ts';
 import { refreshWikipedia, type RefreshOptions, type RefreshSummary } from '../pipeline/wikipedia/refresh.ts';
 import { CLASS, DISTRICTS, seedDatabase as seedFixtureDatabase, wikipediaRows } from './helpers/wikipedia-fixtures.ts';
+import { geobundle } from './helpers/release.ts';
 import { startSummaryServer, type SummaryServer } from './helpers/wikipedia-server.ts';
 
 const PAGES = DISTRICTS.length * 2;
@@ -44,10 +43,9 @@ function refresh(extra: Partial<RefreshOptions> & { client?: RefreshOptions['cli
 }
 
 function cli(args: string[], apiBase = server.apiBase) {
-  return execa(
-    'node',
-    ['bin/geobundle.js', 'refresh-wikipedia', '--class', CLASS, '--db', dbPath, '--cache', cacheDir, '--api-base', apiBase, ...FAST_ARGS, ...args],
-    { cwd: projectRoot, reject: false, env: { GEOBUNDLE_CONTACT: 'tests@geobundle.invalid' } },
+  return geobundle(
+    ['refresh-wikipedia', '--class', CLASS, '--db', dbPath, '--cache', cacheDir, '--api-base', apiBase, ...FAST_ARGS, ...args],
+    { env: { GEOBUNDLE_CONTACT: 'tests@geobundle.invalid' } },
   );
 }
 

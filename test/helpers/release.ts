@@ -117,7 +117,7 @@ export function snapshotTree(root: string): Map<string, Buffer> {
   return out;
 }
 
-export const GEOBUNDLE_BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'geobundle.js');
+const GEOBUNDLE_BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'geobundle.js');
 
 /** Runs the real CLI as a child process (never rejects: tests look at exitCode, stdout and stderr). */
 export function geobundle(args: string[], options: { env?: Record<string, string> } = {}) {
