@@ -8,7 +8,7 @@
  * The rendered text includes the snippets as `geobundle/<concern>/<file>`,
  * relative to the directory nginx reads its configuration from, so the
  * directory nginx/geobundle/ must be copied (or linked) beside the rendered
- * file: into the temporary prefix by pipeline/serve.ts, into /etc/nginx/ in
+ * file: into the temporary prefix by nginx/run-nginx.ts, into /etc/nginx/ in
  * production.
  */
 import path from 'node:path';
