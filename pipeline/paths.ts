@@ -20,3 +20,8 @@ export function defaultCacheDir(env = process.env): string {
 export function sharedDataDir(env = process.env): string {
   return env.GEOBUNDLE_SHARED_DATA ?? path.resolve(projectRoot, '..', 'shared', 'data');
 }
+
+/** A native path with `/` separators: the form manifests, checksums and class file patterns use on every OS. */
+export function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}

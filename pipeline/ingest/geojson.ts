@@ -6,6 +6,7 @@ import { loadDataClass, type DataClassSpec } from '../data-class.ts';
 import { inTransaction } from '../db.ts';
 import { GeobundleError, errorMessage } from '../errors.ts';
 import { resolveIdentity } from '../identity.ts';
+import { toPosix } from '../paths.ts';
 import { silentProgress, type Progress } from '../progress.ts';
 import type { PolygonRecord } from '../types.ts';
 import { replaceClassPolygons, type StoreSummary } from './store-polygons.ts';
@@ -93,10 +94,6 @@ function inputRoot(input: string): { root: string; isDirectory: boolean } {
     throw new GeobundleError(`cannot read ${input}: ${errorMessage(err)}`, { cause: err });
   }
   return stat.isDirectory() ? { root: input, isDirectory: true } : { root: path.dirname(input), isDirectory: false };
-}
-
-function toPosix(p: string): string {
-  return p.split(path.sep).join('/');
 }
 
 /**

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { GeobundleError } from '../errors.ts';
+import { toPosix } from '../paths.ts';
 import { parseSha256Sums, sha256File, SHA256SUMS_FILE } from './checksums.ts';
 import { MANIFEST_FILE, manifestFiles, manifestProblems, type ReleaseManifest } from './manifest.ts';
 import { parseVersion } from './version.ts';
@@ -40,7 +41,7 @@ export interface VerifyOptions {
 function walkFiles(root: string, dir = root): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
-    return entry.isDirectory() ? walkFiles(root, full) : [path.relative(root, full).split(path.sep).join('/')];
+    return entry.isDirectory() ? walkFiles(root, full) : [toPosix(path.relative(root, full))];
   });
 }
 
