@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildClient } from '../client/build.ts';
 import { openRelease } from '../client/geobundle-client.ts';
 import { setCurrent } from '../pipeline/release/releases.ts';
 import { startServing } from '../pipeline/serve.ts';
-import { ARTIFACTS, hasChromium, keptBundles, launchBrowser, lookUp, paintedShare, recordNetwork, settled, transferLog } from './helpers/browser.ts';
+import { ARTIFACTS, hasChromium, keptBundles, launchBrowser, lookUp, paintedShare, recordNetwork, serveDemoInBrowser, settled, transferLog } from './helpers/browser.ts';
 import { buildUsAtlasRelease } from './helpers/release.ts';
 
 /**
@@ -28,10 +27,8 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
   let tmp: string;
   let releasesDir: string;
   let siteRoot: string;
-  let serving: Awaited<ReturnType<typeof startServing>>;
+  let demo: Awaited<ReturnType<typeof serveDemoInBrowser>>;
   let baseUrl: string;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
-  let context: BrowserContext;
   let network: Awaited<ReturnType<typeof recordNetwork>>;
   let page: Page;
   /** The next release, built while the first one is being tested (it takes the longest). */
@@ -45,22 +42,17 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     siteRoot = path.join(tmp, 'site');
     await buildUsAtlasRelease(releasesDir, 'v1.0.0');
     await setCurrent(releasesDir, 'v1.0.0');
-    await buildClient({ outDir: siteRoot });
-    serving = await startServing({ releasesDir, port: 0, apiPort: 0, siteRoot });
+    demo = await serveDemoInBrowser({ releasesDir, siteRoot });
+    ({ page, network } = demo);
     nextRelease = buildUsAtlasRelease(releasesDir, 'v1.0.1');
     nextRelease.catch(() => undefined); // awaited (and reported) by the test that uses it
-    baseUrl = new URL(serving.urls.site).origin;
-    browser = await launchBrowser();
-    context = browser.context;
-    page = context.pages()[0] ?? (await context.newPage());
-    network = await recordNetwork(page);
+    baseUrl = new URL(demo.serving.urls.site).origin;
   });
 
   afterAll(async () => {
     transfer.write();
-    await browser?.close();
+    await demo?.stop();
     await nextRelease?.catch(() => undefined);
-    await serving?.stop();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 

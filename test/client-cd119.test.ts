@@ -3,16 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildClient } from '../client/build.ts';
 import { withDatabase } from '../pipeline/db.ts';
 import { ingestCensus } from '../pipeline/ingest/census.ts';
 import { ingestGeojson } from '../pipeline/ingest/geojson.ts';
 import { ingestLegislators } from '../pipeline/ingest/legislators.ts';
 import { buildRelease } from '../pipeline/release/build-release.ts';
 import { setCurrent } from '../pipeline/release/releases.ts';
-import { startServing } from '../pipeline/serve.ts';
 import { refreshWikipedia } from '../pipeline/wikipedia/refresh.ts';
-import { ARTIFACTS, hasChromium, launchBrowser, lookUp, paintedShare, recordNetwork, settled, transferLog } from './helpers/browser.ts';
+import { ARTIFACTS, hasChromium, lookUp, paintedShare, recordNetwork, serveDemoInBrowser, settled, transferLog } from './helpers/browser.ts';
 import { cd119Sources, missingSources } from './helpers/cd119.ts';
 import { startSummaryServer } from './helpers/wikipedia-server.ts';
 
@@ -30,8 +28,7 @@ if (missing.length > 0) console.warn(`SKIPPED cd119 browser tests: ${missing.joi
 
 describe.skipIf(!hasChromium || missing.length > 0)('demo page on the 119th Congress release (real data, nginx, Chromium)', () => {
   let tmp: string;
-  let serving: Awaited<ReturnType<typeof startServing>>;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let demo: Awaited<ReturnType<typeof serveDemoInBrowser>>;
   let page: Page;
   let network: Awaited<ReturnType<typeof recordNetwork>>;
   const transfer = transferLog('client-transfer-cd119.json');
@@ -59,21 +56,16 @@ describe.skipIf(!hasChromium || missing.length > 0)('demo page on the 119th Cong
     }
     await buildRelease({ dbPath, releasesDir, version: 'v1.0.0' });
     await setCurrent(releasesDir, 'v1.0.0');
-    const siteRoot = path.join(tmp, 'site');
-    await buildClient({ outDir: siteRoot });
-    serving = await startServing({ releasesDir, port: 0, apiPort: 0, siteRoot });
-    browser = await launchBrowser();
-    page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    network = await recordNetwork(page);
-    await page.goto(serving.urls.site);
+    demo = await serveDemoInBrowser({ releasesDir, siteRoot: path.join(tmp, 'site') });
+    ({ page, network } = demo);
+    await page.goto(demo.serving.urls.site);
     const outcome = await settled(page);
     expect(outcome, outcome.error).toMatchObject({ state: 'ready' });
   });
 
   afterAll(async () => {
     transfer.write();
-    await browser?.close();
-    await serving?.stop();
+    await demo?.stop();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 

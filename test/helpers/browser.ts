@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { buildClient } from '../../client/build.ts';
 import { projectRoot } from '../../pipeline/paths.ts';
+import { startServing, type Serving } from '../../pipeline/serve.ts';
 
 /**
  * Driving the demo page in Debian's headless Chromium (never a downloaded
@@ -42,6 +44,30 @@ export async function launchBrowser(options: { noDecompressionStream?: boolean }
       fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
     },
   };
+}
+
+/**
+ * The demo page built into `siteRoot` and served with `releasesDir` by real
+ * nginx + API, and a fresh browser with one page whose network is recorded.
+ * stop() closes the browser, then the servers (callers remove the directories).
+ */
+export async function serveDemoInBrowser({ releasesDir, siteRoot }: { releasesDir: string; siteRoot: string }) {
+  await buildClient({ outDir: siteRoot });
+  const serving: Serving = await startServing({ releasesDir, port: 0, apiPort: 0, siteRoot });
+  let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
+  const stop = async () => {
+    await browser?.close();
+    await serving.stop();
+  };
+  try {
+    browser = await launchBrowser();
+    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    const network = await recordNetwork(page);
+    return { serving, page, network, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
 
 export interface NetworkEntry { url: string; status: number; bytes: number }
