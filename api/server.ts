@@ -28,7 +28,6 @@ export interface ApiOptions {
 export interface RunningApi {
   url: string;
   port: number;
-  index: ReleaseIndex;
   close(): Promise<void>;
 }
 
@@ -145,13 +144,12 @@ export function createApiServer(options: ApiOptions): { server: http.Server; ind
 
 /** Starts the API; port 0 picks a free port (see `port` of the result). */
 export async function startApi(options: ApiOptions): Promise<RunningApi> {
-  const { server, index } = createApiServer(options);
+  const { server } = createApiServer(options);
   const host = options.host ?? '127.0.0.1';
   const port = await listen(server, { port: options.port ?? DEFAULT_API_PORT, host, name: 'the API' });
   return {
     url: `http://${urlHost(host)}:${port}`,
     port,
-    index,
     close: () => closeServer(server),
   };
 }

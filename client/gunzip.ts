@@ -24,8 +24,3 @@ export async function gunzipToText(
     throw new GeobundleError(`cannot decompress ${label}: ${errorMessage(err)}`, { cause: err });
   }
 }
-
-/** Whether gunzipToText will use the native decompressor here (shown by the demo). */
-export function hasNativeGunzip(): boolean {
-  return typeof globalThis.DecompressionStream === 'function';
-}

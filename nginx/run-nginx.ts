@@ -14,7 +14,6 @@ import { PID_FILE, SNIPPETS_DIR } from './render-config.ts';
 
 export interface RunningNginx {
   prefix: string;
-  confPath: string;
   /** Stops nginx (graceful, then forced) and removes the prefix unless keepPrefix was set. */
   stop(): Promise<void>;
 }
@@ -113,7 +112,6 @@ export async function runNginx(options: RunNginxOptions): Promise<RunningNginx> 
   let stopping: Promise<void> | undefined;
   return {
     prefix,
-    confPath,
     stop() {
       stopping ??= (async () => {
         if (!exited) {
