@@ -10,6 +10,7 @@ import { toPosix } from '../paths.ts';
 import { silentProgress, type Progress } from '../progress.ts';
 import type { PolygonRecord } from '../types.ts';
 import { replaceClassPolygons, type StoreSummary } from './store-polygons.ts';
+import { byteOrder } from '../byte-order.ts';
 
 export interface GeojsonIngestOptions {
   /** A GeoJSON file, or a directory tree of one-district files (unitedstates/districts layout). */
@@ -63,7 +64,7 @@ function propertiesOf(value: unknown): Record<string, unknown> | null {
  */
 async function* geojsonFiles(dir: string, belongs: RegExp): AsyncGenerator<string> {
   const entries = await fs.promises.readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  entries.sort((a, b) => byteOrder(a.name, b.name));
   for (const entry of entries) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) yield* geojsonFiles(full, belongs);

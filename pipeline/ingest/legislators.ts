@@ -6,6 +6,7 @@ import { GeobundleError, errorMessage } from '../errors.ts';
 import { congressionalGeoid } from '../identity.ts';
 import { stateByPostal } from '../states.ts';
 import type { Geoid } from '../types.ts';
+import { byteOrder } from '../byte-order.ts';
 
 /** Representatives sit in House districts; the class's ids are Census GEOIDs. */
 const DATA_CLASS = 'congressional_districts';
@@ -71,7 +72,7 @@ export function currentRepresentatives(legislators: unknown, file: string): Repr
     byId.set(id, { rep: { id, representative: name, party: text(term.party), representativeTitle: text(entry.id?.wikipedia) }, where });
   }
   if (byId.size === 0) throw new GeobundleError(`${file}: no current House members (no legislator whose last term is "type: rep")`);
-  return [...byId.values()].map((v) => v.rep).sort((a, b) => (a.id < b.id ? -1 : 1));
+  return [...byId.values()].map((v) => v.rep).sort((a, b) => byteOrder(a.id, b.id));
 }
 
 const NEW_REPS = '__geobundle_representatives';

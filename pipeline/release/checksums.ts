@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import { byteOrder } from '../byte-order.ts';
 
 /** SHA256SUMS in the GNU coreutils format that `sha256sum -c` reads: `<hex>  <path>` per line. */
 export const SHA256SUMS_FILE = 'SHA256SUMS';
@@ -19,7 +20,7 @@ export async function sha256File(file: string): Promise<string> {
 /** Byte-order sort, so the file is the same on every machine and locale. */
 export function formatSha256Sums(entries: Checksum[]): string {
   return [...entries]
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .sort((a, b) => byteOrder(a.path, b.path))
     .map((e) => `${e.sha256}  ${e.path}\n`)
     .join('');
 }

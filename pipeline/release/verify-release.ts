@@ -6,6 +6,7 @@ import { toPosix } from '../paths.ts';
 import { parseSha256Sums, sha256File, SHA256SUMS_FILE } from './checksums.ts';
 import { MANIFEST_FILE, manifestFiles, manifestProblems, type ReleaseManifest } from './manifest.ts';
 import { parseVersion } from './version.ts';
+import { byteOrder } from '../byte-order.ts';
 
 /**
  * Checks a published release against its own manifest.json and SHA256SUMS:
@@ -120,7 +121,7 @@ export async function verifyRelease({ releasesDir, version, structureOnly = fals
       }),
     ),
   );
-  const fileProblems = checks.filter((p): p is VerifyProblem => p !== null).sort((a, b) => (a.path < b.path ? -1 : 1));
+  const fileProblems = checks.filter((p): p is VerifyProblem => p !== null).sort((a, b) => byteOrder(a.path, b.path));
   problems.push(...fileProblems);
   const filesChecked = checks.length - fileProblems.length;
   for (const file of [...onDisk].sort()) {

@@ -10,6 +10,7 @@ import type { ClassManifest, FileKind, ManifestFile } from './manifest.ts';
 import { readClassRows, type ClassPlan, type SourceFingerprint } from './source.ts';
 import { serializeFeature } from './feature.ts';
 import { formatBytes } from './format-bytes.ts';
+import { byteOrder } from '../byte-order.ts';
 
 /**
  * Writes the bundles of one class into `<buildDir>/<class>/` in a single pass
@@ -145,7 +146,7 @@ export async function writeClass({ connection, plan, buildDir, precision, finger
     throw err;
   }
 
-  entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  entries.sort((a, b) => byteOrder(a.path, b.path));
   const allEntry = entries.find((e) => e.kind === 'all')!;
   return {
     feature_count: allEntry.feature_count,
