@@ -14,6 +14,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { errorMessage } from '../pipeline/errors.ts';
 import { listReleases, readCurrent, type CurrentRelease, type ReleaseListing } from '../pipeline/release/releases.ts';
 import { MANIFEST_FILE, type ReleaseManifest } from '../pipeline/release/manifest.ts';
 import { jsonRepresentation, representation, type Representation } from './representation.ts';
@@ -115,7 +116,7 @@ export class ReleaseIndex {
       listings = listReleases(this.releasesDir);
     } catch (err) {
       // E.g. a hand-edited current.json that is not JSON: keep serving what was known.
-      problem(`cannot list releases: ${(err as Error).message}`);
+      problem(`cannot list releases: ${errorMessage(err)}`);
       listings = [...(this.snapshot?.releases.values() ?? [])];
     }
     for (const listing of listings) {
@@ -135,7 +136,7 @@ export class ReleaseIndex {
     try {
       pointer = readCurrent(this.releasesDir);
     } catch (err) {
-      problem(`releases/current.json: ${(err as Error).message}`);
+      problem(`releases/current.json: ${errorMessage(err)}`);
     }
     const target = pointer ? releases.get(pointer.version) : undefined;
     if (pointer && !target) problem(`current.json names ${pointer.version}, which is not a published release`);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { GeobundleError } from './errors.ts';
+import { GeobundleError, errorMessage } from './errors.ts';
 import { projectRoot } from './paths.ts';
 import type { DataClassName } from './types.ts';
 
@@ -38,7 +38,7 @@ function readSpec(file: string): DataClassSpec {
   try {
     spec = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new GeobundleError(`data-class spec ${file} is not valid JSON: ${(err as Error).message}`);
+    throw new GeobundleError(`data-class spec ${file} is not valid JSON: ${errorMessage(err)}`);
   }
   if (!validateSpec(spec)) {
     const why = (validateSpec.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');

@@ -1,5 +1,5 @@
 import type { Position } from 'geojson';
-import { GeobundleError } from '../errors.ts';
+import { GeobundleError, errorMessage } from '../errors.ts';
 import { geometryProblem, normalizeGeometry, type ArealGeometry } from '../geometry.ts';
 import type { DataClassName } from '../types.ts';
 import { geometryBbox, type Bbox } from './bbox.ts';
@@ -82,7 +82,7 @@ function joinedJson(dataClass: DataClassName, id: string, what: string, json: st
   try {
     return JSON.stringify(JSON.parse(json));
   } catch (err) {
-    return fail(dataClass, id, `its ${what} row is not representable as JSON (${(err as Error).message}): ${json.slice(0, 200)}`);
+    return fail(dataClass, id, `its ${what} row is not representable as JSON (${errorMessage(err)}): ${json.slice(0, 200)}`);
   }
 }
 
@@ -91,7 +91,7 @@ export function serializeFeature(dataClass: DataClassName, row: SourceRow, preci
   try {
     source = JSON.parse(row.geometry);
   } catch (err) {
-    return fail(dataClass, row.id, `stored geometry is not valid JSON (${(err as Error).message})`);
+    return fail(dataClass, row.id, `stored geometry is not valid JSON (${errorMessage(err)})`);
   }
   const before = geometryProblem(source);
   if (before) fail(dataClass, row.id, `${before}; fix the source and ingest it again`);
@@ -99,7 +99,7 @@ export function serializeFeature(dataClass: DataClassName, row: SourceRow, preci
   try {
     geometry = outputGeometry(source as ArealGeometry, precision);
   } catch (err) {
-    return fail(dataClass, row.id, `cannot normalise the geometry (${(err as Error).message})`);
+    return fail(dataClass, row.id, `cannot normalise the geometry (${errorMessage(err)})`);
   }
   if (typeof geometry === 'string') return fail(dataClass, row.id, geometry);
   const after = geometryProblem(geometry);

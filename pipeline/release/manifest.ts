@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { GeobundleError } from '../errors.ts';
+import { GeobundleError, errorMessage } from '../errors.ts';
 import { projectRoot } from '../paths.ts';
 import type { DataClassName, ReleaseVersion, StateFips } from '../types.ts';
 import type { Bbox } from './bbox.ts';
@@ -74,7 +74,7 @@ export function readManifest(releaseDir: string): ReleaseManifest {
   try {
     manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new GeobundleError(`cannot read ${file}: ${(err as Error).message}`);
+    throw new GeobundleError(`cannot read ${file}: ${errorMessage(err)}`);
   }
   assertValidManifest(manifest, file);
   return manifest;

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { GeobundleError } from '../errors.ts';
+import { GeobundleError, errorMessage } from '../errors.ts';
 import { readManifest, manifestTotals } from './manifest.ts';
 import { fsyncDir } from './publish.ts';
 import { compareVersions, isReleaseVersion, parseVersion } from './version.ts';
@@ -69,7 +69,7 @@ export function listReleases(releasesDir: string): ReleaseListing[] {
         ...manifestTotals(manifest),
       };
     } catch (err) {
-      return { version, built_at: null, current: version === current, classes: [], features: 0, files: 0, bytes: 0, error: (err as Error).message };
+      return { version, built_at: null, current: version === current, classes: [], features: 0, files: 0, bytes: 0, error: errorMessage(err) };
     }
   });
 }
@@ -81,7 +81,7 @@ function replaceAtomically(releasesDir: string, name: string, create: (tmp: stri
     fs.renameSync(tmp, path.join(releasesDir, name));
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    throw new GeobundleError(`cannot update ${path.join(releasesDir, name)}: ${(err as Error).message}`, { cause: err });
+    throw new GeobundleError(`cannot update ${path.join(releasesDir, name)}: ${errorMessage(err)}`, { cause: err });
   }
 }
 

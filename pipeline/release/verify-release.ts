@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { GeobundleError } from '../errors.ts';
+import { GeobundleError, errorMessage } from '../errors.ts';
 import { toPosix } from '../paths.ts';
 import { parseSha256Sums, sha256File, SHA256SUMS_FILE } from './checksums.ts';
 import { MANIFEST_FILE, manifestFiles, manifestProblems, type ReleaseManifest } from './manifest.ts';
@@ -74,7 +74,7 @@ export async function verifyRelease({ releasesDir, version, structureOnly = fals
       if (schema.length > 0) problems.push({ path: MANIFEST_FILE, kind: 'manifest', detail: `does not match the schema: ${schema.slice(0, 3).join('; ')}` });
       else manifest = parsed as ReleaseManifest;
     } catch (err) {
-      problems.push({ path: MANIFEST_FILE, kind: 'manifest', detail: `is not valid JSON: ${(err as Error).message}` });
+      problems.push({ path: MANIFEST_FILE, kind: 'manifest', detail: `is not valid JSON: ${errorMessage(err)}` });
     }
   }
   if (manifest && manifest.version !== version) {
