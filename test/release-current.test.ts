@@ -48,6 +48,8 @@ describe('list-releases and set-current', () => {
     expect(readCurrent(releases)?.version).toBe('v1.10.0');
     expect(listReleases(releases).map((r) => r.current)).toEqual([false, true]);
     expect(fs.readdirSync(releases).filter((n) => n.includes('.tmp-'))).toEqual([]);
+    // Unlike a release's read-only files, the pointer file stays writable by its owner.
+    expect(fs.statSync(path.join(releases, 'current.json')).mode & 0o200).toBe(0o200);
   });
 
   it('refuses a bad, unknown or incomplete version and leaves the pointers alone', async () => {

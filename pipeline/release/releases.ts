@@ -1,9 +1,8 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { GeobundleError, errorMessage } from '../errors.ts';
 import { readManifest, manifestTotals } from './manifest.ts';
-import { fsyncDir } from './publish.ts';
+import { fsyncDir, replaceAtomically, writeFileAtomic } from './publish.ts';
 import { compareVersions, isReleaseVersion, parseVersion } from './version.ts';
 import { verifyRelease } from './verify-release.ts';
 import type { ReleaseVersion } from '../types.ts';
@@ -74,14 +73,13 @@ export function listReleases(releasesDir: string): ReleaseListing[] {
   });
 }
 
-function replaceAtomically(releasesDir: string, name: string, create: (tmp: string) => void): void {
-  const tmp = path.join(releasesDir, `.${name}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+/** Runs one replacement of an entry of the releases directory, naming that entry if it fails. */
+function update(releasesDir: string, name: string, replace: (target: string) => void): void {
+  const target = path.join(releasesDir, name);
   try {
-    create(tmp);
-    fs.renameSync(tmp, path.join(releasesDir, name));
+    replace(target);
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw new GeobundleError(`cannot update ${path.join(releasesDir, name)}: ${errorMessage(err)}`, { cause: err });
+    throw new GeobundleError(`cannot update ${target}: ${errorMessage(err)}`, { cause: err });
   }
 }
 
@@ -103,9 +101,10 @@ export async function setCurrent(releasesDir: string, version: string, now = new
   }
   const previous = readCurrent(releasesDir)?.version ?? null;
   const current: CurrentRelease = { version: v, updated_at: now.toISOString() };
-  replaceAtomically(releasesDir, CURRENT_JSON, (tmp) => fs.writeFileSync(tmp, `${JSON.stringify(current, null, 2)}\n`, { flag: 'wx', flush: true }));
+  // Writable (0o666 less umask) as it always was: unlike a release's files, the pointer is replaced.
+  update(releasesDir, CURRENT_JSON, (file) => writeFileAtomic(file, `${JSON.stringify(current, null, 2)}\n`, 0o666));
   // Relative, so the releases directory can be moved or mounted elsewhere (nginx, containers).
-  replaceAtomically(releasesDir, CURRENT_LINK, (tmp) => fs.symlinkSync(v, tmp));
+  update(releasesDir, CURRENT_LINK, (link) => replaceAtomically(link, (tmp) => fs.symlinkSync(v, tmp)));
   fsyncDir(releasesDir);
   return { current, previous };
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import { GeobundleError, errorMessage } from '../errors.ts';
+import { writeFileAtomic } from '../release/publish.ts';
 import type { DataClassName, FeatureId } from '../types.ts';
 import type { PageFacts } from './summary.ts';
 
@@ -55,20 +55,10 @@ export function readCacheEntry(
 /** Writes an entry atomically: a temporary file beside it, fsync, rename — readers see the old or the new file, never half of one. */
 export function writeCacheEntry(cacheDir: string, entry: CacheEntry): void {
   const file = cacheFile(cacheDir, entry.data_class, entry.id);
-  const dir = path.dirname(file);
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
   try {
-    fs.mkdirSync(dir, { recursive: true });
-    const fd = fs.openSync(temp, 'w');
-    try {
-      fs.writeFileSync(fd, `${JSON.stringify(entry, null, 2)}\n`);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temp, file);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writeFileAtomic(file, `${JSON.stringify(entry, null, 2)}\n`);
   } catch (err) {
-    fs.rmSync(temp, { force: true });
     throw new GeobundleError(`cannot write cache file ${file}: ${errorMessage(err)}`, { cause: err });
   }
 }
