@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ExitCode, GeobundleError } from '../errors.ts';
 import { READ_ONLY } from './compress.ts';
+import { VERSION_PATTERN } from './version.ts';
 
 /**
  * Builds become visible in one step: everything is written into a
@@ -12,7 +13,8 @@ import { READ_ONLY } from './compress.ts';
  * against a concurrent build of the same version.
  */
 
-const BUILD_DIR = /^\.build-(v\d+\.\d+\.\d+)-(\d+)-[0-9a-f]+$/;
+/** `.build-<version>-<pid>-<random>`, as createBuildDir names them. */
+const BUILD_DIR = new RegExp(String.raw`^\.build-${VERSION_PATTERN}-(?<pid>\d+)-[0-9a-f]+$`);
 
 export function alreadyExists(version: string, dir: string): GeobundleError {
   return new GeobundleError(
@@ -60,7 +62,7 @@ export function removeStaleBuildDirs(releasesDir: string): string[] {
   const removed: string[] = [];
   for (const name of fs.readdirSync(releasesDir)) {
     const m = BUILD_DIR.exec(name);
-    if (!m || processAlive(Number(m[2]))) continue;
+    if (!m || processAlive(Number(m.groups!.pid))) continue;
     fs.rmSync(path.join(releasesDir, name), { recursive: true, force: true });
     removed.push(name);
   }
