@@ -3,11 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { nextPatchVersion } from '../deploy/next-version.ts';
 import { projectRoot } from '../pipeline/paths.ts';
-import { CLASS, seedDatabase } from './helpers/wikipedia-fixtures.ts';
-import { startSummaryServer, type SummaryServer } from './helpers/wikipedia-server.ts';
+import { CLASS, useWikipediaFixture } from './helpers/wikipedia-fixtures.ts';
 
 describe('next patch version', () => {
   it('follows the newest release, or starts at v1.0.0', () => {
@@ -37,12 +36,11 @@ describe.skipIf(!systemdAnalyze)(`systemd units${systemdAnalyze ? '' : ' (SKIPPE
 });
 
 describe('deploy/refresh-and-release.sh', () => {
-  let dir: string;
-  let server: SummaryServer;
+  const wiki = useWikipediaFixture('refresh-job');
   let env: Record<string, string>;
-  const releases = () => path.join(dir, 'releases');
+  const releases = () => path.join(wiki.dir, 'releases');
   const job = (...args: string[]) =>
-    execa(path.join(projectRoot, 'deploy', 'refresh-and-release.sh'), ['--api-base', server.apiBase, '--rate', '200', '--retries', '0', ...args], {
+    execa(path.join(projectRoot, 'deploy', 'refresh-and-release.sh'), ['--api-base', wiki.server.apiBase, '--rate', '200', '--retries', '0', ...args], {
       env,
       reject: false,
     });
@@ -50,21 +48,13 @@ describe('deploy/refresh-and-release.sh', () => {
     JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(releases(), version, CLASS, 'wikipedia.json.gz'))).toString('utf8'));
   const current = () => JSON.parse(fs.readFileSync(path.join(releases(), 'current.json'), 'utf8')).version;
 
-  beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-refresh-job-'));
+  beforeAll(() => {
     env = {
-      GEOBUNDLE_DB: path.join(dir, 'geobundle.duckdb'),
+      GEOBUNDLE_DB: wiki.dbPath,
       GEOBUNDLE_RELEASES: releases(),
-      GEOBUNDLE_CACHE: path.join(dir, 'cache'),
+      GEOBUNDLE_CACHE: wiki.cacheDir,
       GEOBUNDLE_CONTACT: 'tests@geobundle.invalid',
     };
-    await seedDatabase(env.GEOBUNDLE_DB!);
-    server = await startSummaryServer();
-  });
-
-  afterAll(async () => {
-    await server?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('refreshes, builds the next patch release carrying the facts, and makes it current', async () => {
@@ -89,7 +79,7 @@ describe('deploy/refresh-and-release.sh', () => {
   });
 
   it('after a total outage still releases the next patch, with every fact as before, and exits 1', async () => {
-    server.setDefault({ kind: 'status', status: 503 });
+    wiki.server.setDefault({ kind: 'status', status: 503 });
     const run = await job('--force');
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/some pages failed \(exit 1\); releasing with their last good data/);
@@ -99,7 +89,7 @@ describe('deploy/refresh-and-release.sh', () => {
 
   it('releases nothing when the refresh cannot run at all', async () => {
     const run = await execa(path.join(projectRoot, 'deploy', 'refresh-and-release.sh'), [], {
-      env: { ...env, GEOBUNDLE_DB: path.join(dir, 'missing.duckdb') },
+      env: { ...env, GEOBUNDLE_DB: path.join(wiki.dir, 'missing.duckdb') },
       reject: false,
     });
     expect(run.exitCode).toBe(1);

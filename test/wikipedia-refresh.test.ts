@@ -1,30 +1,26 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { withDatabase } from '../pipeline/db.ts';
 import { cacheFile, type CacheEntry } from '../pipeline/wikipedia/cache.ts';
 import { refreshWikipedia, type RefreshOptions, type RefreshSummary } from '../pipeline/wikipedia/refresh.ts';
-import { CLASS, DISTRICTS, seedDatabase as seedFixtureDatabase, wikipediaRows } from './helpers/wikipedia-fixtures.ts';
+import { CLASS, DISTRICTS, seedDatabase as seedFixtureDatabase, useWikipediaFixture, wikipediaRows } from './helpers/wikipedia-fixtures.ts';
 import { geobundle } from './helpers/release.ts';
-import { startSummaryServer, type SummaryServer } from './helpers/wikipedia-server.ts';
+import { startSummaryServer } from './helpers/wikipedia-server.ts';
 
 const PAGES = DISTRICTS.length * 2;
 const CA39 = "California's 39th congressional district";
 
-let dir: string;
-let dbPath: string;
-let cacheDir: string;
-let server: SummaryServer;
+const wiki = useWikipediaFixture('wikipedia', { each: true, server: { latencyMs: 20 } });
 
-const seedDatabase = (withLegislators = true) => seedFixtureDatabase(dbPath, { withLegislators });
-const dbRows = () => wikipediaRows(dbPath);
+const seedDatabase = (withLegislators = true) => seedFixtureDatabase(wiki.dbPath, { withLegislators });
+const dbRows = () => wikipediaRows(wiki.dbPath);
 const row = async (id: string) => (await dbRows()).find((r) => r.id === id)!;
-const readEntry = (id: string): CacheEntry => JSON.parse(fs.readFileSync(cacheFile(cacheDir, CLASS, id), 'utf8'));
+const readEntry = (id: string): CacheEntry => JSON.parse(fs.readFileSync(cacheFile(wiki.cacheDir, CLASS, id), 'utf8'));
 
 /** The cache directory's files and their bytes. */
 function cacheSnapshot(): Record<string, string> {
-  const classDir = path.join(cacheDir, CLASS);
+  const classDir = path.join(wiki.cacheDir, CLASS);
   return Object.fromEntries(fs.readdirSync(classDir).sort().map((f) => [f, fs.readFileSync(path.join(classDir, f), 'utf8')]));
 }
 
@@ -34,33 +30,20 @@ const FAST_ARGS = ['--timeout', '1', '--retries', '2', '--backoff', '0.02', '--m
 
 function refresh(extra: Partial<RefreshOptions> & { client?: RefreshOptions['client'] } = {}): Promise<RefreshSummary> {
   return refreshWikipedia({
-    dbPath,
-    cacheDir,
+    dbPath: wiki.dbPath,
+    cacheDir: wiki.cacheDir,
     dataClass: CLASS,
     ...extra,
-    client: { apiBase: server.apiBase, ...FAST, ...extra.client },
+    client: { apiBase: wiki.server.apiBase, ...FAST, ...extra.client },
   });
 }
 
-function cli(args: string[], apiBase = server.apiBase) {
+function cli(args: string[], apiBase = wiki.server.apiBase) {
   return geobundle(
-    ['refresh-wikipedia', '--class', CLASS, '--db', dbPath, '--cache', cacheDir, '--api-base', apiBase, ...FAST_ARGS, ...args],
+    ['refresh-wikipedia', '--class', CLASS, '--db', wiki.dbPath, '--cache', wiki.cacheDir, '--api-base', apiBase, ...FAST_ARGS, ...args],
     { env: { GEOBUNDLE_CONTACT: 'tests@geobundle.invalid' } },
   );
 }
-
-beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-wikipedia-'));
-  dbPath = path.join(dir, 'geobundle.duckdb');
-  cacheDir = path.join(dir, 'cache');
-  await seedDatabase();
-  server = await startSummaryServer({ latencyMs: 20 });
-});
-
-afterEach(async () => {
-  await server.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
 
 describe('refresh-wikipedia, first run', () => {
   it('fetches every district and representative page into the cache and DuckDB (CLI, --json)', async () => {
@@ -72,8 +55,8 @@ describe('refresh-wikipedia, first run', () => {
     expect(run.stderr).toMatch(/12 pages fetched, 0 not modified, 0 failed/);
 
     // Polite client: it names itself and its contact.
-    expect(server.requests).toHaveLength(PAGES);
-    for (const r of server.requests) expect(r.userAgent).toMatch(/^geobundle\/\d+\.\d+\.\d+ \(tests@geobundle\.invalid\)/);
+    expect(wiki.server.requests).toHaveLength(PAGES);
+    for (const r of wiki.server.requests) expect(r.userAgent).toMatch(/^geobundle\/\d+\.\d+\.\d+ \(tests@geobundle\.invalid\)/);
 
     const entry = readEntry('0639');
     expect(entry.article).toMatchObject({
@@ -132,7 +115,7 @@ describe('refresh-wikipedia, first run', () => {
   });
 
   it('fetches only the district page where the legislators data names no representative', async () => {
-    fs.rmSync(dbPath);
+    fs.rmSync(wiki.dbPath);
     await seedDatabase(false);
     const summary = await refresh();
     expect(summary.pages.fetched).toBe(DISTRICTS.length);
@@ -150,12 +133,12 @@ describe('refresh-wikipedia, freshness and conditional requests', () => {
 
     const second = await refresh();
     expect(second.pages).toEqual({ fetched: 0, not_modified: 0, failed: 0, skipped: PAGES });
-    expect(server.requests).toHaveLength(PAGES);
+    expect(wiki.server.requests).toHaveLength(PAGES);
 
     await new Promise((r) => setTimeout(r, 5));
     const forced = await refresh({ force: true });
     expect(forced.pages).toEqual({ fetched: 0, not_modified: PAGES, failed: 0, skipped: 0 });
-    const revalidation = server.requestsFor(CA39).at(-1)!;
+    const revalidation = wiki.server.requestsFor(CA39).at(-1)!;
     expect(revalidation.ifNoneMatch).toBe(before.article!.etag);
 
     const after = readEntry('0639');
@@ -173,7 +156,7 @@ describe('refresh-wikipedia, freshness and conditional requests', () => {
   it('refetches stale pages (--max-age) and stores an edited page with its new revision and ETag', async () => {
     await refresh();
     const before = readEntry('0639');
-    server.edit(CA39, { extract: 'Rewritten extract.' });
+    wiki.server.edit(CA39, { extract: 'Rewritten extract.' });
     await new Promise((r) => setTimeout(r, 30));
     const summary = await refresh({ maxAgeMs: 10 });
     expect(summary.pages).toEqual({ fetched: 1, not_modified: PAGES - 1, failed: 0, skipped: 0 });
@@ -185,19 +168,19 @@ describe('refresh-wikipedia, freshness and conditional requests', () => {
 
   it('fetches a new representative unconditionally, within the max age, without the old ETag', async () => {
     await refresh();
-    await withDatabase(dbPath, {}, (db) =>
+    await withDatabase(wiki.dbPath, {}, (db) =>
       db.connection.run(`UPDATE wikipedia SET representative = 'Zach Nunn', representative_title = 'Zach Nunn' WHERE id = '0639'`),
     );
     const summary = await refresh();
     expect(summary.pages).toEqual({ fetched: 1, not_modified: 0, failed: 0, skipped: PAGES - 1 });
-    expect(server.requests.at(-1)).toMatchObject({ title: 'Zach_Nunn', ifNoneMatch: null });
+    expect(wiki.server.requests.at(-1)).toMatchObject({ title: 'Zach_Nunn', ifNoneMatch: null });
     expect(readEntry('0639').representative).toMatchObject({ requested_title: 'Zach Nunn', title: 'Zach Nunn' });
     expect(await row('0639')).toMatchObject({ representative_url: 'https://en.wikipedia.org/wiki/Zach_Nunn' });
   });
 
   it('retires the former representative’s facts when the seat falls vacant, even if the new member’s page fails', async () => {
     await refresh();
-    await withDatabase(dbPath, {}, async (db) => {
+    await withDatabase(wiki.dbPath, {}, async (db) => {
       await db.connection.run(`UPDATE wikipedia SET representative = NULL, party = NULL, representative_title = NULL WHERE id = '1903'`);
       await db.connection.run(`UPDATE wikipedia SET representative_title = 'No Such Person' WHERE id = '0639'`);
     });
@@ -219,10 +202,10 @@ describe('refresh-wikipedia, freshness and conditional requests', () => {
   it('--only refreshes just the named districts and rejects unknown ids', async () => {
     const summary = await refresh({ only: ['0639', '1903'] });
     expect(summary.pages.fetched).toBe(4);
-    expect(new Set(server.requests.map((r) => r.title))).toEqual(
+    expect(new Set(wiki.server.requests.map((r) => r.title))).toEqual(
       new Set(["California's_39th_congressional_district", 'Mark_Takano', "Iowa's_3rd_congressional_district", 'Zach_Nunn']),
     );
-    expect(fs.existsSync(cacheFile(cacheDir, CLASS, '0200'))).toBe(false);
+    expect(fs.existsSync(cacheFile(wiki.cacheDir, CLASS, '0200'))).toBe(false);
     const run = await cli(['--only', '0639,9999']);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/--only: no congressional_districts district with id "9999"/);
@@ -231,34 +214,34 @@ describe('refresh-wikipedia, freshness and conditional requests', () => {
 
 describe('refresh-wikipedia under faults', () => {
   it('honours 429 Retry-After, then succeeds', async () => {
-    server.script(CA39, [{ kind: 'status', status: 429, retryAfter: '1' }]);
+    wiki.server.script(CA39, [{ kind: 'status', status: 429, retryAfter: '1' }]);
     const summary = await refresh();
     expect(summary.pages).toMatchObject({ fetched: PAGES, failed: 0 });
-    const [first, second] = server.requestsFor(CA39);
+    const [first, second] = wiki.server.requestsFor(CA39);
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(950);
     expect(readEntry('0639').article!.title).toBe(CA39);
   });
 
   it('retries transient 5xx and dropped connections, then succeeds', async () => {
-    server.script(CA39, [{ kind: 'status', status: 500 }, { kind: 'reset' }]);
-    server.script('Mark Takano', [{ kind: 'status', status: 503, retryAfter: 'Thu, 01 Jan 1970 00:00:00 GMT' }]);
+    wiki.server.script(CA39, [{ kind: 'status', status: 500 }, { kind: 'reset' }]);
+    wiki.server.script('Mark Takano', [{ kind: 'status', status: 503, retryAfter: 'Thu, 01 Jan 1970 00:00:00 GMT' }]);
     const summary = await refresh();
     expect(summary.pages).toMatchObject({ fetched: PAGES, failed: 0 });
-    expect(server.requestsFor(CA39)).toHaveLength(3);
-    expect(server.requestsFor('Mark Takano')).toHaveLength(2);
+    expect(wiki.server.requestsFor(CA39)).toHaveLength(3);
+    expect(wiki.server.requestsFor('Mark Takano')).toHaveLength(2);
   });
 
   it('a persistent 500 fails that page only, keeps its last good data, exits 1 (CLI)', async () => {
     await refresh();
     const goodEntry = cacheSnapshot()['0639.json'];
     const goodRow = await row('0639');
-    server.script(CA39, Array(10).fill({ kind: 'status', status: 500 }));
-    server.edit('Mark Takano', { extract: 'Newer extract.' });
+    wiki.server.script(CA39, Array(10).fill({ kind: 'status', status: 500 }));
+    wiki.server.edit('Mark Takano', { extract: 'Newer extract.' });
 
     const run = await cli(['--force', '--json']);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/1 page\(s\) failed, their last good data kept: 0639 article \(HTTP 500 \(after 3 attempts\)\)/);
-    expect(server.requestsFor(CA39).length).toBe(1 + 3); // first run + 1 try + 2 retries
+    expect(wiki.server.requestsFor(CA39).length).toBe(1 + 3); // first run + 1 try + 2 retries
     const summary = JSON.parse(run.stdout) as RefreshSummary;
     expect(summary.pages).toEqual({ fetched: 1, not_modified: PAGES - 2, failed: 1, skipped: 0 });
     expect(summary.failures).toEqual([{ id: '0639', page: 'article', title: CA39, error: 'HTTP 500 (after 3 attempts)' }]);
@@ -275,7 +258,7 @@ describe('refresh-wikipedia under faults', () => {
   });
 
   it('a timeout fails the page after its retries, and the others are stored', async () => {
-    server.script(CA39, Array(3).fill({ kind: 'delay', ms: 1_500 }));
+    wiki.server.script(CA39, Array(3).fill({ kind: 'delay', ms: 1_500 }));
     const summary = await refresh({ client: { timeoutMs: 200 } });
     expect(summary.pages).toMatchObject({ fetched: PAGES - 1, failed: 1 });
     expect(summary.failures[0]).toMatchObject({ id: '0639', page: 'article', error: 'timed out (after 3 attempts)' });
@@ -287,39 +270,39 @@ describe('refresh-wikipedia under faults', () => {
     await refresh();
     const good = cacheSnapshot();
     const goodRow = await row('1903');
-    server.script("Iowa's 3rd congressional district", Array(3).fill({ kind: 'truncate' }));
+    wiki.server.script("Iowa's 3rd congressional district", Array(3).fill({ kind: 'truncate' }));
     const summary = await refresh({ force: true });
     expect(summary.pages).toMatchObject({ not_modified: PAGES - 1, failed: 1 });
     expect(summary.failures[0]!.error).toMatch(/terminated|closed|socket/i);
-    expect(server.requestsFor("Iowa's 3rd congressional district")).toHaveLength(1 + 3);
+    expect(wiki.server.requestsFor("Iowa's 3rd congressional district")).toHaveLength(1 + 3);
     expect(JSON.parse(cacheSnapshot()['1903.json']!).article).toEqual(JSON.parse(good['1903.json']!).article);
     expect((await row('1903')).extract).toBe(goodRow.extract);
   });
 
   it('a malformed body fails that page without retrying (it would come back the same)', async () => {
-    server.script('Zach Nunn', [{ kind: 'malformed' }]);
+    wiki.server.script('Zach Nunn', [{ kind: 'malformed' }]);
     const summary = await refresh();
     expect(summary.failures).toEqual([
       { id: '1903', page: 'representative', title: 'Zach Nunn', error: expect.stringMatching(/^malformed summary: body is not valid JSON/) },
     ]);
-    expect(server.requestsFor('Zach Nunn')).toHaveLength(1);
+    expect(wiki.server.requestsFor('Zach Nunn')).toHaveLength(1);
     expect(readEntry('1903')).toMatchObject({ article: { title: "Iowa's 3rd congressional district" }, representative: null });
   });
 
   it('a page that does not exist (404) fails without retrying', async () => {
-    await withDatabase(dbPath, {}, (db) =>
+    await withDatabase(wiki.dbPath, {}, (db) =>
       db.connection.run(`UPDATE wikipedia SET representative_title = 'No Such Person (politician)' WHERE id = '4807'`),
     );
     const run = await cli([]);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/failed: 4807 representative "No Such Person \(politician\)": no such page \(HTTP 404\)/);
-    expect(server.requestsFor('No Such Person (politician)')).toHaveLength(1);
+    expect(wiki.server.requestsFor('No Such Person (politician)')).toHaveLength(1);
     expect(readEntry('4807')).toMatchObject({ article: { title: "Texas's 7th congressional district" }, representative: null });
   });
 
   it('bodies over the size cap fail, whether announced by Content-Length or streamed', async () => {
-    server.script(CA39, [{ kind: 'huge', bytes: 50_000 }]);
-    server.script('Mark Takano', [{ kind: 'huge', bytes: 50_000, chunked: true }]);
+    wiki.server.script(CA39, [{ kind: 'huge', bytes: 50_000 }]);
+    wiki.server.script('Mark Takano', [{ kind: 'huge', bytes: 50_000, chunked: true }]);
     const summary = await refresh({ client: { maxBytes: 20_000 } });
     expect(summary.failures.map((f) => [f.page, f.error])).toEqual([
       ['article', expect.stringMatching(/^response of \d+ bytes exceeds the 20000-byte cap$/)],
@@ -336,15 +319,15 @@ describe('refresh-wikipedia after a total outage', () => {
     const rows = await dbRows();
     expect(rows.every((r) => r.article_title && r.representative_url)).toBe(true);
 
-    server.setDefault({ kind: 'status', status: 503, retryAfter: '0' });
+    wiki.server.setDefault({ kind: 'status', status: 503, retryAfter: '0' });
     const outage = await cli(['--force', '--json']);
     expect(outage.exitCode).toBe(1);
     expect(JSON.parse(outage.stdout).pages).toEqual({ fetched: 0, not_modified: 0, failed: PAGES, skipped: 0 });
     expect(cacheSnapshot()).toEqual(files);
     expect(await dbRows()).toEqual(rows);
 
-    const apiBase = server.apiBase;
-    await server.close();
+    const apiBase = wiki.server.apiBase;
+    await wiki.server.close();
     const refused = await cli(['--force'], apiBase);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toMatch(/ECONNREFUSED/);
@@ -352,26 +335,25 @@ describe('refresh-wikipedia after a total outage', () => {
     expect(await dbRows()).toEqual(rows);
 
     // Even with the file cache lost, failed pages never blank what DuckDB holds.
-    fs.rmSync(cacheDir, { recursive: true });
+    fs.rmSync(wiki.cacheDir, { recursive: true });
     const lostCache = await refresh({ client: { apiBase, retries: 0 } });
     expect(lostCache.pages.failed).toBe(PAGES);
     expect(await dbRows()).toEqual(rows);
-    server = await startSummaryServer(); // for afterEach
   });
 
   it('gives up on an API that fails every request instead of retrying each page against it', async () => {
-    server.setDefault({ kind: 'status', status: 503 });
+    wiki.server.setDefault({ kind: 'status', status: 503 });
     const summary = await refresh({ client: { concurrency: 1, giveUpAfter: 5 } });
     expect(summary.pages.failed).toBe(PAGES);
-    expect(server.requests).toHaveLength(5);
+    expect(wiki.server.requests).toHaveLength(5);
     expect(summary.failures.filter((f) => /^not attempted: 5 requests in a row failed/.test(f.error)).length).toBe(PAGES - 5 + 5);
   });
 
   it('computes the partisan lean even when every fetch fails, and writes nothing else', async () => {
-    server.setDefault({ kind: 'status', status: 503 });
+    wiki.server.setDefault({ kind: 'status', status: 503 });
     const summary = await refresh();
     expect(summary.pages.failed).toBe(PAGES);
-    expect(fs.existsSync(path.join(cacheDir, CLASS))).toBe(false);
+    expect(fs.existsSync(path.join(wiki.cacheDir, CLASS))).toBe(false);
     const rows = await dbRows();
     expect(rows.map((r) => [r.id, r.partisan_lean_label, r.article_title, r.representative])).toEqual([
       ['0200', 'R+10', null, 'Nick Begich III'],

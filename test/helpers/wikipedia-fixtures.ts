@@ -1,4 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { openDatabase, withDatabase } from '../../pipeline/db.ts';
+import { tempDir } from './release.ts';
+import { startSummaryServer, type SummaryServer, type SummaryServerOptions } from './wikipedia-server.ts';
 
 export const CLASS = 'congressional_districts';
 
@@ -41,6 +46,45 @@ export async function seedDatabase(dbPath: string, { withLegislators = true } = 
   } finally {
     db.close();
   }
+}
+
+/**
+ * For the tests of the calling file (or describe block), each test afresh with
+ * `each`: a temp dir with the seeded fixture database (`dbPath`), room for the
+ * article cache (`cacheDir`) and a running summary server; afterwards the
+ * server is closed (a test may already have closed it) and the dir removed.
+ */
+export function useWikipediaFixture(
+  prefix: string,
+  { each = false, server: serverOptions = {} }: { each?: boolean; server?: SummaryServerOptions } = {},
+) {
+  let dir = '';
+  let server: SummaryServer | undefined;
+  (each ? beforeEach : beforeAll)(async () => {
+    dir = tempDir(prefix);
+    await seedDatabase(path.join(dir, 'geobundle.duckdb'));
+    server = await startSummaryServer(serverOptions);
+  });
+  (each ? afterEach : afterAll)(async () => {
+    await server?.close();
+    server = undefined;
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get dir(): string {
+      return dir;
+    },
+    get dbPath(): string {
+      return path.join(dir, 'geobundle.duckdb');
+    },
+    get cacheDir(): string {
+      return path.join(dir, 'cache');
+    },
+    get server(): SummaryServer {
+      if (!server) throw new Error('useWikipediaFixture: no summary server outside a test');
+      return server;
+    },
+  };
 }
 
 /** Every wikipedia row, timestamps as ISO strings, ordered by id. */
