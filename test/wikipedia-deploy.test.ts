@@ -6,12 +6,28 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nextPatchVersion } from '../deploy/next-version.ts';
 import { projectRoot } from '../pipeline/paths.ts';
+import { tempDir } from './helpers/temp.ts';
 import { CLASS, useWikipediaFixture } from './helpers/wikipedia-fixtures.ts';
 
 describe('next patch version', () => {
   it('follows the newest release, or starts at v1.0.0', () => {
     expect(nextPatchVersion([])).toBe('v1.0.0');
     expect(nextPatchVersion(['v1.0.0', 'v1.2.9'])).toBe('v1.2.10');
+  });
+
+  it('reads only directory names: a damaged current.json or manifest does not stop the daily job', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-next-version-'));
+    try {
+      for (const name of ['v1.0.0', 'v1.2.9', 'v1.10.0-rc', '.build-v9.0.0-1-ab']) fs.mkdirSync(path.join(dir, name));
+      fs.writeFileSync(path.join(dir, 'v1.2.9', 'manifest.json'), '{"version": "v1.2');
+      fs.writeFileSync(path.join(dir, 'current.json'), '{"version": "v1.2');
+      const run = await execa('node', ['--import', 'tsx', path.join(projectRoot, 'deploy', 'next-version.ts'), '--releases', dir], { reject: false, cwd: projectRoot });
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toBe('v1.2.10');
+      expect(run.exitCode).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -20,7 +36,7 @@ const systemdAnalyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find
 describe.skipIf(!systemdAnalyze)(`systemd units${systemdAnalyze ? '' : ' (SKIPPED: systemd-analyze is not installed)'}`, () => {
   it('pass systemd-analyze verify', async () => {
     // The units name /opt/geobundle; point them at this checkout so ExecStart exists.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-units-'));
+    const dir = tempDir('units');
     try {
       for (const unit of ['geobundle-refresh.service', 'geobundle-refresh.timer']) {
         const text = fs.readFileSync(path.join(projectRoot, 'deploy', unit), 'utf8').replaceAll('/opt/geobundle', projectRoot);

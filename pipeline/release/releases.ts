@@ -48,16 +48,25 @@ export function readCurrent(releasesDir: string): CurrentRelease | null {
   return parsed;
 }
 
-/** Published versions, oldest first. Build directories (dot-prefixed) and other names are not releases. */
-export function listReleases(releasesDir: string): ReleaseListing[] {
+/**
+ * Published versions, oldest first, from directory names alone (no manifest
+ * or current.json is read). Build directories (dot-prefixed) and other names
+ * are not releases.
+ */
+export function listVersions(releasesDir: string): ReleaseVersion[] {
   if (!fs.existsSync(releasesDir)) return [];
-  const current = readCurrent(releasesDir)?.version;
-  const versions = fs
+  return fs
     .readdirSync(releasesDir, { withFileTypes: true })
     .filter((e) => e.isDirectory() && isReleaseVersion(e.name))
     .map((e) => e.name as ReleaseVersion)
     .sort(compareVersions);
-  return versions.map((version) => {
+}
+
+/** Published versions, oldest first, each with its manifest's summary. */
+export function listReleases(releasesDir: string): ReleaseListing[] {
+  if (!fs.existsSync(releasesDir)) return [];
+  const current = readCurrent(releasesDir)?.version;
+  return listVersions(releasesDir).map((version) => {
     try {
       const manifest = readManifest(path.join(releasesDir, version));
       return {
