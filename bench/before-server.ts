@@ -3,8 +3,10 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import pLimit from 'p-limit';
+import { isDataClassName } from '../pipeline/data-class.ts';
 import { openDatabase } from '../pipeline/db.ts';
 import { closeServer, listen } from '../pipeline/http-server.ts';
+import { bundleText } from '../pipeline/release/bundle-file.ts';
 import { planClass, readClassRows } from '../pipeline/release/source.ts';
 import { serializeFeature } from '../pipeline/release/feature.ts';
 
@@ -44,12 +46,12 @@ export async function startBeforeServer({ dbPath, port = 0, precision = 6 }: { d
       return out;
     });
     if (features === null) return null;
-    return Buffer.from(`{"type":"FeatureCollection","features":[\n${features.join(',\n')}\n]}\n`);
+    return Buffer.from(bundleText('feature-collection', features));
   }
 
   const server = http.createServer((req, res) => {
-    const m = req.method === 'GET' ? req.url?.match(/^\/bundles\/([a-z][a-z0-9_]*)\/all\.geojson$/) : null;
-    if (!m) {
+    const m = req.method === 'GET' ? req.url?.match(/^\/bundles\/([^/]+)\/all\.geojson$/) : null;
+    if (!m || !isDataClassName(m[1]!)) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
       return;
     }

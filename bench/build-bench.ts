@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { projectRoot } from '../pipeline/paths.ts';
-import { readManifest, type ReleaseManifest } from '../pipeline/release/manifest.ts';
+import { manifestFiles, manifestTotals, readManifest, type ReleaseManifest } from '../pipeline/release/manifest.ts';
 import { measureCompressionFloor } from './compression-floor.ts';
 import { unpack, type Dataset } from './datasets.ts';
 import { bytesUnder, measureCommand, round, sumCosts } from './measure.ts';
@@ -31,7 +31,7 @@ async function geobundle(label: string, args: string[], logFile: string): Promis
 }
 
 export function outputBytes(manifest: ReleaseManifest) {
-  const files = Object.values(manifest.classes).flatMap((c) => c.files);
+  const files = manifestFiles(manifest);
   const sum = (encoding: string) => files.filter((f) => f.encoding === encoding).reduce((s, f) => s + f.bytes, 0);
   return {
     files: files.length,
@@ -82,7 +82,7 @@ export async function benchBuild(
     name: `build-${dataset.name}`,
     title: dataset.title,
     environment: finish(env),
-    features: Object.values(manifest.classes).reduce((s, c) => s + c.feature_count, 0),
+    features: manifestTotals(manifest).features,
     classes: Object.keys(manifest.classes),
     input_bytes: inputBytes,
     unpack_s: unpackS,

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import pLimit from 'p-limit';
+import { compressorOptions, type CompressionTier } from '../pipeline/release/compress.ts';
 import type { ManifestFile, ReleaseManifest } from '../pipeline/release/manifest.ts';
 import { measureInProcess, round } from './measure.ts';
 import type { CompressionFloor } from './results.ts';
@@ -27,19 +28,16 @@ interface Job {
   buildBytes: number;
 }
 
-/** zlib options for one manifest file entry: its recorded level, and the brotli window of the tier with that quality. */
+/**
+ * zlib options for one manifest file entry: the build's options for the tier
+ * of the manifest's policy with the level the file records (for brotli, that
+ * tier also gives the window).
+ */
 export function compressionOptions(manifest: ReleaseManifest, file: ManifestFile, rawBytes: number): zlib.ZlibOptions | zlib.BrotliOptions {
-  if (file.encoding === 'gzip') return { level: file.compression_level };
-  const tier = manifest.compression.tiers.find((t) => t.brotli_quality === file.compression_level);
-  if (!tier) throw new Error(`${file.path}: brotli quality ${file.compression_level} matches no tier of the manifest's compression policy`);
-  return {
-    params: {
-      [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
-      [zlib.constants.BROTLI_PARAM_QUALITY]: tier.brotli_quality,
-      [zlib.constants.BROTLI_PARAM_LGWIN]: tier.brotli_lgwin,
-      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: Math.min(rawBytes, 2 ** 30),
-    },
-  };
+  const level = (t: CompressionTier) => (file.encoding === 'gzip' ? t.gzip_level : t.brotli_quality);
+  const tier = manifest.compression.tiers.find((t) => level(t) === file.compression_level);
+  if (!tier) throw new Error(`${file.path}: ${file.encoding} level ${file.compression_level} matches no tier of the manifest's compression policy`);
+  return compressorOptions(file.encoding, tier, rawBytes);
 }
 
 /** The decompressed content of every file (read from its .gz) paired with both of its encodings. */

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { startServing } from '../pipeline/serve.ts';
+import { request } from '../test/helpers/nginx.ts';
 import { startBeforeServer } from './before-server.ts';
-import { probe } from './http-probe.ts';
 import { environment, finish, type ServeResult, type ServeRun, type ServeScenario } from './results.ts';
 import { runWrk, totalErrors } from './wrk.ts';
 
@@ -77,6 +77,11 @@ export interface ServeBenchOptions {
   log: (m: string) => void;
 }
 
+/** One raw GET (no decompression, unlike fetch): the check of a scenario before wrk runs it. */
+function preflight(url: string, headers: Record<string, string>) {
+  return request(url, { headers, timeoutMs: 60_000 });
+}
+
 export async function benchServe(o: ServeBenchOptions): Promise<ServeResult> {
   const env = environment(o.quick);
   const cores = os.availableParallelism();
@@ -85,7 +90,7 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeResult> {
   const bases = { nginx: serving.urls.site.replace(/\/$/, ''), api: serving.urls.apiDirect, before: before.url };
   try {
     const bundleUrl = `${bases.nginx}/bundles/${o.version}/${o.dataClass}/all.geojson`;
-    const first = await probe(bundleUrl, { 'Accept-Encoding': 'gzip' });
+    const first = await preflight(bundleUrl, { 'Accept-Encoding': 'gzip' });
     const etag = first.headers.etag;
     if (first.status !== 200 || !etag) throw new Error(`GET ${bundleUrl} gave ${first.status} without an ETag; is the release served?`);
 
@@ -94,14 +99,14 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeResult> {
     const runs: ServeRun[] = [];
     for (const spec of specs) {
       const url = bases[spec.base] + spec.path;
-      const seen = await probe(url, spec.headers);
+      const seen = await preflight(url, spec.headers);
       const encoding = (seen.headers['content-encoding'] as string | undefined) ?? null;
       if (seen.status !== spec.expect.status || (spec.expect.encoding && encoding !== spec.expect.encoding)) {
         throw new Error(
           `scenario ${spec.name}: GET ${url} gave ${seen.status} ${encoding ?? 'identity'}, expected ${spec.expect.status} ${spec.expect.encoding ?? ''}`,
         );
       }
-      checked.push({ name: spec.name, title: spec.title, url_path: spec.path, headers: spec.headers, preflight: { status: seen.status, content_encoding: encoding, body_bytes: seen.bodyBytes } });
+      checked.push({ name: spec.name, title: spec.title, url_path: spec.path, headers: spec.headers, preflight: { status: seen.status, content_encoding: encoding, body_bytes: seen.body.length } });
       for (const connections of o.connections) {
         const figures = await runWrk({ url, connections, durationS: o.durationS, headers: spec.headers }, cores);
         runs.push({ scenario: spec.name, connections, ...figures });

@@ -1,5 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { compareResults } from '../bench/compare.ts';
+import { BundleFileWriter, bundleText } from '../pipeline/release/bundle-file.ts';
 import { parseTimeOutput } from '../bench/measure.ts';
 import type { BuildResult, Environment, PeerResult, ServeResult } from '../bench/results.ts';
 import { renderSummary } from '../bench/summary.ts';
@@ -148,5 +153,20 @@ describe('compare', () => {
     const rps = rows.find((r) => r.figure === 'runs[bundle-gzip@64].requests_per_s');
     expect(rps).toMatchObject({ a: 9000, b: 18000, ratio: 2 });
     expect(rows.some((r) => r.figure.startsWith('environment'))).toBe(false);
+  });
+});
+
+describe('the before-server body', () => {
+  it.each([[[]], [['{"a":1}']], [['{"a":1}', '{"b":2}']]])('is what build-release writes for items %j', async (items: string[]) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-bundle-text-'));
+    try {
+      const writer = new BundleFileWriter(path.join(dir, 'all.geojson'), 'feature-collection', 100);
+      for (const item of items) await writer.add(item);
+      await writer.end();
+      const built = zlib.gunzipSync(fs.readFileSync(path.join(dir, 'all.geojson.gz'))).toString('utf8');
+      expect(bundleText('feature-collection', items)).toBe(built);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -13,6 +13,15 @@ const SHAPES = {
 
 export type BundleShape = keyof typeof SHAPES;
 
+/**
+ * The text BundleFileWriter writes for these items, built in memory: what
+ * bench/before-server.ts generates per request, byte for byte as built.
+ */
+export function bundleText(shape: BundleShape, items: readonly string[]): string {
+  const { open, close } = SHAPES[shape];
+  return items.length === 0 ? open + close : `${open}\n${items.join(',\n')}\n${close}`;
+}
+
 export interface BundleFileResult extends CompressedOutput {
   feature_count: number;
   bbox: Bbox | null;

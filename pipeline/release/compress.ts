@@ -65,11 +65,12 @@ export interface CompressedOutput {
   files: EncodedFile[];
 }
 
-function createCompressor(encoding: Encoding, tier: CompressionTier, estimatedBytes: number): zlib.Gzip | zlib.BrotliCompress {
+/** The zlib options of one encoding of a file in `tier` (bench/compression-floor.ts compresses with them too). */
+export function compressorOptions(encoding: Encoding, tier: CompressionTier, estimatedBytes: number): zlib.ZlibOptions | zlib.BrotliOptions {
   // 64 KiB output chunks: fewer round trips to the thread pool than the 16 KiB default.
   const chunkSize = 64 * 1024;
-  if (encoding === 'gzip') return zlib.createGzip({ level: tier.gzip_level, chunkSize });
-  return zlib.createBrotliCompress({
+  if (encoding === 'gzip') return { level: tier.gzip_level, chunkSize };
+  return {
     chunkSize,
     params: {
       [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
@@ -79,7 +80,12 @@ function createCompressor(encoding: Encoding, tier: CompressionTier, estimatedBy
       // database, so builds stay reproducible.
       [zlib.constants.BROTLI_PARAM_SIZE_HINT]: Math.min(estimatedBytes, 2 ** 30),
     },
-  });
+  };
+}
+
+function createCompressor(encoding: Encoding, tier: CompressionTier, estimatedBytes: number): zlib.Gzip | zlib.BrotliCompress {
+  const options = compressorOptions(encoding, tier, estimatedBytes);
+  return encoding === 'gzip' ? zlib.createGzip(options as zlib.ZlibOptions) : zlib.createBrotliCompress(options as zlib.BrotliOptions);
 }
 
 interface Sink {

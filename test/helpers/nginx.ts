@@ -19,7 +19,7 @@ export interface RawResponse {
 /** One request with the path sent exactly as given (no normalisation, no decompression). */
 export function request(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; path?: string } = {},
+  options: { method?: string; headers?: Record<string, string>; path?: string; timeoutMs?: number } = {},
 ): Promise<RawResponse> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
@@ -41,6 +41,7 @@ export function request(
       },
     );
     req.on('error', reject);
+    if (options.timeoutMs) req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`${req.method} ${url} timed out`)));
     req.end();
   });
 }
