@@ -111,13 +111,20 @@ export class ReleaseIndex {
     const problems: string[] = [];
     // Messages name files by their place in the releases directory, never by a server path.
     const problem = (message: string) => problems.push(message.split(this.releasesDir).join('releases'));
+    // current.json is read once: the list's `current` flags and the pointer come from the same read.
+    let pointer: CurrentRelease | null = null;
+    try {
+      pointer = readCurrent(this.releasesDir);
+    } catch (err) {
+      problem(`releases/current.json: ${errorMessage(err)}`);
+    }
     let listings: ReleaseListing[];
     try {
-      listings = listReleases(this.releasesDir);
+      listings = listReleases(this.releasesDir, pointer?.version ?? null);
     } catch (err) {
-      // E.g. a hand-edited current.json that is not JSON: keep serving what was known.
+      // E.g. an unreadable releases directory: keep serving what was known.
       problem(`cannot list releases: ${errorMessage(err)}`);
-      listings = [...(this.snapshot?.releases.values() ?? [])];
+      listings = [...(this.snapshot?.releases.values() ?? [])].map((r) => ({ ...r, current: r.version === pointer?.version }));
     }
     for (const listing of listings) {
       if (listing.error) {
@@ -132,12 +139,6 @@ export class ReleaseIndex {
     }
     for (const version of this.manifests.keys()) if (!releases.has(version)) this.manifests.delete(version);
 
-    let pointer: CurrentRelease | null = null;
-    try {
-      pointer = readCurrent(this.releasesDir);
-    } catch (err) {
-      problem(`releases/current.json: ${errorMessage(err)}`);
-    }
     const target = pointer ? releases.get(pointer.version) : undefined;
     if (pointer && !target) problem(`current.json names ${pointer.version}, which is not a published release`);
     const current = pointer && target ? { ...target, ...pointer } : null;

@@ -62,10 +62,13 @@ export function listVersions(releasesDir: string): ReleaseVersion[] {
     .sort(compareVersions);
 }
 
-/** Published versions, oldest first, each with its manifest's summary. */
-export function listReleases(releasesDir: string): ReleaseListing[] {
+/**
+ * Published versions, oldest first, each with its manifest's summary.
+ * `current` is the version current.json names; a caller that has read it
+ * already passes it, so the flags agree with what it holds.
+ */
+export function listReleases(releasesDir: string, current: ReleaseVersion | null = readCurrent(releasesDir)?.version ?? null): ReleaseListing[] {
   if (!fs.existsSync(releasesDir)) return [];
-  const current = readCurrent(releasesDir)?.version;
   return listVersions(releasesDir).map((version) => {
     try {
       const manifest = readManifest(path.join(releasesDir, version));
