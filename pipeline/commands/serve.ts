@@ -2,17 +2,12 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULT_API_PORT, startApi } from '../../api/server.ts';
 import { DEFAULTS } from '../../nginx/render-config.ts';
 import { DEFAULT_PORT, DEFAULT_SITE_ROOT, startServing } from '../serve.ts';
-import { releasesOption } from './options.ts';
+import { releasesOption, wholeNumber } from './options.ts';
 
 function portNumber(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port < 1 || port > 65535) throw new InvalidArgumentError('expected a TCP port, 1–65535');
   return port;
-}
-
-function seconds(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number of seconds');
-  return Number(value);
 }
 
 /** `geobundle serve`: nginx + the API in the foreground until SIGINT/SIGTERM. */
@@ -31,7 +26,7 @@ export function register(program: Command): void {
     .addOption(new Option('--api-only', 'run only the API (production: behind the system nginx, see nginx/sites/)'))
     .addOption(
       new Option('--current-max-age <seconds>', 'how long caches may keep /bundles/current/… and the release list')
-        .argParser(seconds)
+        .argParser(wholeNumber)
         .default(DEFAULTS.currentMaxAge),
     )
     .addHelpText(
