@@ -25,7 +25,7 @@ export interface DataClassSpec {
   files?: string;
 }
 
-export const CLASSES_DIR = path.join(projectRoot, 'manifests', 'classes');
+const CLASSES_DIR = path.join(projectRoot, 'manifests', 'classes');
 const SCHEMA_PATH = path.join(projectRoot, 'manifests', 'data-class.schema.json');
 
 let validateSpec: ReturnType<Ajv2020['compile']> | undefined;
@@ -52,7 +52,7 @@ function readSpec(file: string): DataClassSpec {
 }
 
 /** Every declared class, in name order. */
-export function listDataClasses(dir = CLASSES_DIR): DataClassSpec[] {
+function listDataClasses(dir = CLASSES_DIR): DataClassSpec[] {
   return fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.json'))

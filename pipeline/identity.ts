@@ -99,13 +99,13 @@ function ocdStateSegment(state: UsState): string {
 }
 
 /** `states/MA/sldu/Cape-and-Islands` → `ocd-division/country:us/state:ma/sldu:cape_and_islands`. */
-export function ocdDivisionId(state: UsState, chamber: string, district: string): FeatureId {
+function ocdDivisionId(state: UsState, chamber: string, district: string): FeatureId {
   const slug = district.trim().toLowerCase().replace(/[\s-]+/g, '_');
   return `ocd-division/country:us/${ocdStateSegment(state)}/${chamber}:${slug}`;
 }
 
 /** The state FIPS of an OCD id, from its `state:xx`, `territory:xx` or `district:dc` segment. */
-export function stateFipsOfOcdId(id: string): StateFips | null {
+function stateFipsOfOcdId(id: string): StateFips | null {
   const m = OCD_ID.exec(id);
   return (m && stateByPostal(m[1]!)?.fips) ?? null;
 }

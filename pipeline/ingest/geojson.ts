@@ -38,7 +38,7 @@ interface SourceFeature {
 const GEOMETRY_TYPES = new Set(['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon', 'GeometryCollection']);
 
 /** The features of one parsed file, whatever its shape: a FeatureCollection, a Feature or a bare geometry. */
-export function featuresOf(json: unknown, label: string): SourceFeature[] {
+function featuresOf(json: unknown, label: string): SourceFeature[] {
   const obj = json as { type?: unknown; features?: unknown; properties?: unknown; geometry?: unknown } | null;
   const type = obj !== null && typeof obj === 'object' ? obj.type : undefined;
   if (type === 'FeatureCollection') {

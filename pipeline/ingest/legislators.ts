@@ -46,10 +46,10 @@ const text = (value: unknown): string | null => (typeof value === 'string' && va
 /**
  * The current House members of a unitedstates/congress-legislators file: every
  * entry whose last term is `type: rep`, keyed by the GEOID of that term's
- * district (0 is at-large → 00; DC and the territories → 98). Pure, so tests
- * feed it parsed YAML directly.
+ * district (0 is at-large → 00; DC and the territories → 98). Pure: it
+ * checks the parsed YAML before ingestLegislators touches the database.
  */
-export function currentRepresentatives(legislators: unknown, file: string): Representative[] {
+function currentRepresentatives(legislators: unknown, file: string): Representative[] {
   if (!Array.isArray(legislators)) throw new GeobundleError(`${file}: expected a YAML list of legislators at the top level`);
   const byId = new Map<Geoid, { rep: Representative; where: string }>();
   for (const [index, entry] of (legislators as Legislator[]).entries()) {

@@ -35,7 +35,7 @@ export interface BuildSummary {
 }
 
 /** SOURCE_DATE_EPOCH (reproducible-builds.org) fixes built_at so two builds are byte-identical. */
-export function buildTime(env = process.env): Date {
+function buildTime(env = process.env): Date {
   const epoch = env.SOURCE_DATE_EPOCH;
   if (epoch === undefined || epoch === '') return new Date();
   if (!/^\d+$/.test(epoch)) throw new GeobundleError(`SOURCE_DATE_EPOCH must be a whole number of seconds, got ${JSON.stringify(epoch)}`);

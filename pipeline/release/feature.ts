@@ -33,7 +33,7 @@ export interface SerializedFeature {
  * published outlines carry them (22 rings of us-atlas's counties are spikes
  * like [a, b, a, a]). Null when nothing is left.
  */
-export function dropCollapsedRings(geometry: ArealGeometry): ArealGeometry | null {
+function dropCollapsedRings(geometry: ArealGeometry): ArealGeometry | null {
   const keep = (polygon: Position[][]): Position[][] | null =>
     (polygon[0]?.length ?? 0) < 4 ? null : polygon.filter((ring) => ring.length >= 4);
   if (geometry.type === 'Polygon') {

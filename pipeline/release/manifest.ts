@@ -42,7 +42,7 @@ export interface ManifestFile {
 }
 
 export const MANIFEST_FILE = 'manifest.json';
-export const MANIFEST_SCHEMA_PATH = path.join(projectRoot, 'manifests', 'release-manifest.schema.json');
+const MANIFEST_SCHEMA_PATH = path.join(projectRoot, 'manifests', 'release-manifest.schema.json');
 
 let validator: ReturnType<Ajv2020['compile']> | undefined;
 

@@ -14,8 +14,8 @@ import type { ReleaseVersion } from '../types.ts';
  * — each replaced by an atomic rename, never edited in place.
  */
 
-export const CURRENT_JSON = 'current.json';
-export const CURRENT_LINK = 'current';
+const CURRENT_JSON = 'current.json';
+const CURRENT_LINK = 'current';
 
 export interface CurrentRelease {
   version: ReleaseVersion;

@@ -149,7 +149,7 @@ function idRanges(features: PlannedFeature[], batchBytes: number): Array<[Featur
   return ranges;
 }
 
-export const DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
+const DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
 
 /** Every row of the class joined with its census and wikipedia rows, in id order. */
 export async function* readClassRows(
