@@ -11,7 +11,7 @@ import { byteOrder } from '../byte-order.ts';
 /** Representatives sit in House districts; the class's ids are Census GEOIDs. */
 const DATA_CLASS = 'congressional_districts';
 
-/** What `ingest legislators` owns in the wikipedia table (CONTRACTS.md): nothing else is written. */
+/** What `ingest legislators` owns in the wikipedia table (docs/database.md, "wikipedia"): nothing else is written. */
 export interface Representative {
   id: Geoid;
   representative: string;
