@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { setCurrent } from '../pipeline/release/releases.ts';
 import { startServing } from '../pipeline/serve.ts';
 import { ARTIFACTS, hasChromium, keptBundles, launchBrowser, lookUp, paintedShare, recordNetwork, serveDemoInBrowser, settled, transferLog } from './helpers/browser.ts';
 import { buildUsAtlasRelease } from './helpers/release.ts';
+import { tempDir } from './helpers/temp.ts';
 
 /**
  * The demo page and client library in real headless Chromium, against real
@@ -37,7 +37,7 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
   const COUNTY = 'county/all.geojson.gz';
 
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-client-'));
+    tmp = tempDir('client');
     releasesDir = path.join(tmp, 'releases');
     siteRoot = path.join(tmp, 'site');
     await buildUsAtlasRelease(releasesDir, 'v1.0.0');

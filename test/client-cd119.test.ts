@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { setCurrent } from '../pipeline/release/releases.ts';
 import { refreshWikipedia } from '../pipeline/wikipedia/refresh.ts';
 import { ARTIFACTS, hasChromium, lookUp, paintedShare, recordNetwork, serveDemoInBrowser, settled, transferLog } from './helpers/browser.ts';
 import { cd119Sources, missingSources } from './helpers/cd119.ts';
+import { tempDir } from './helpers/temp.ts';
 import { startSummaryServer } from './helpers/wikipedia-server.ts';
 
 /**
@@ -34,7 +34,7 @@ describe.skipIf(!hasChromium || missing.length > 0)('demo page on the 119th Cong
   const transfer = transferLog('client-transfer-cd119.json');
 
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-client-cd119-'));
+    tmp = tempDir('client-cd119');
     const dbPath = path.join(tmp, 'geobundle.duckdb');
     const releasesDir = path.join(tmp, 'releases');
     await withDatabase(dbPath, {}, async (db) => {

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { openDatabase, type Database } from '../pipeline/db.ts';
 import { sharedDataDir } from '../pipeline/paths.ts';
 import { cd119IngestArgs, cd119Sources, missingSources } from './helpers/cd119.ts';
 import { geobundle } from './helpers/release.ts';
+import { tempDir } from './helpers/temp.ts';
 
 /**
  * End-to-end ingest of the real data in ../shared/data (README there), through
@@ -50,7 +50,7 @@ async function column(db: Database, sql: string, ...params: string[]): Promise<u
 let tmp: string;
 
 beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-ingest-real-'));
+  tmp = tempDir('ingest-real');
 });
 
 afterAll(() => {

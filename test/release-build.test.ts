@@ -17,9 +17,9 @@ import {
   RELEASE_FIXTURES,
   releaseFixtureSource,
   snapshotTree,
-  tempDir,
   type FixtureSource,
 } from './helpers/release.ts';
+import { tempDir } from './helpers/temp.ts';
 
 const CLASS = 'congressional_districts';
 const EXPECTED = path.join(RELEASE_FIXTURES, 'expected');

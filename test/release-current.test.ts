@@ -3,7 +3,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listReleases, readCurrent, setCurrent } from '../pipeline/release/releases.ts';
 import { compareVersions, parseVersion } from '../pipeline/release/version.ts';
-import { buildFixtureReleases, geobundle, snapshotTree, tempDir } from './helpers/release.ts';
+import { buildFixtureReleases, geobundle, snapshotTree } from './helpers/release.ts';
+import { tempDir } from './helpers/temp.ts';
 
 describe('release versions', () => {
   it('accepts vMAJOR.MINOR.PATCH only', () => {

@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { manifestProblems, readManifest, type ReleaseManifest } from '../pipeline/release/manifest.ts';
 import { stateByPostal } from '../pipeline/states.ts';
 import { cd119IngestArgs, cd119Sources, missingSources } from './helpers/cd119.ts';
-import { geobundle, readBundle, tempDir } from './helpers/release.ts';
+import { geobundle, readBundle } from './helpers/release.ts';
+import { tempDir } from './helpers/temp.ts';
 
 /**
  * End to end on the real 119th-Congress data, through the CLI a release

@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { manifestProblems, readManifest } from '../pipeline/release/manifest.ts';
 import { verifyRelease } from '../pipeline/release/verify-release.ts';
 import { US_STATES } from '../pipeline/states.ts';
-import { buildDirs, geobundle, readBundle, snapshotTree, tempDir, usAtlasDatabase } from './helpers/release.ts';
+import { buildDirs, geobundle, readBundle, snapshotTree, usAtlasDatabase } from './helpers/release.ts';
+import { tempDir } from './helpers/temp.ts';
 
 /**
  * The embedded default (us-atlas states + counties) built through the real

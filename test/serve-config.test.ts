@@ -13,6 +13,7 @@ import { findNginx } from '../nginx/nginx-binary.ts';
 import { PRODUCTION_EXAMPLE, SNIPPETS_DIR, productionExample, renderNginxConf } from '../nginx/render-config.ts';
 import { projectRoot } from '../pipeline/paths.ts';
 import { nginxMissingReason } from './helpers/nginx.ts';
+import { tempDir } from './helpers/temp.ts';
 
 const skipNginx = await nginxMissingReason();
 
@@ -118,7 +119,7 @@ describe.skipIf(skipNginx)(`nginx -t${skipNginx ? ` — SKIPPED: ${skipNginx}` :
   it('accepts the production site file inside a Debian-like nginx.conf (with the brotli module and TLS)', async () => {
     const nginx = (await findNginx())!;
     const openssl = await execa('openssl', ['version'], { reject: false });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-site-'));
+    const dir = tempDir('site');
     try {
       let site = productionExample();
       if (openssl.exitCode === 0) {

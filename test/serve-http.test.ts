@@ -6,7 +6,6 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import { setCurrent } from '../pipeline/release/releases.ts';
 import { startServing, type Serving } from '../pipeline/serve.ts';
 import { nginxMissingReason, request, startEdgeCache, type RawResponse } from './helpers/nginx.ts';
 import { buildUsAtlasRelease, geobundle } from './helpers/release.ts';
+import { tempDir } from './helpers/temp.ts';
 
 const skipNginx = await nginxMissingReason();
 // Short enough to wait out, long enough that a MISS then HIT pair cannot straddle it under load.
@@ -37,7 +37,7 @@ function json(res: RawResponse): any {
 }
 
 beforeAll(async () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-serve-'));
+  const root = tempDir('serve');
   releasesDir = path.join(root, 'releases');
   siteRoot = path.join(root, 'site');
   fs.mkdirSync(siteRoot);

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withDatabase } from '../pipeline/db.ts';
 import { refreshWikipedia } from '../pipeline/wikipedia/refresh.ts';
 import { cd119IngestArgs, cd119Sources, missingSources } from './helpers/cd119.ts';
 import { geobundle } from './helpers/release.ts';
+import { tempDir } from './helpers/temp.ts';
 import { CLASS, wikipediaRows } from './helpers/wikipedia-fixtures.ts';
 import { startSummaryServer, type SummaryServer } from './helpers/wikipedia-server.ts';
 
@@ -25,7 +25,7 @@ describe.skipIf(missing.length > 0)('refresh-wikipedia on the 119th Congress (re
   let server: SummaryServer;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-wikipedia-cd119-'));
+    dir = tempDir('wikipedia-cd119');
     dbPath = path.join(dir, 'geobundle.duckdb');
     for (const args of cd119IngestArgs(sources)) {
       const result = await geobundle([...args, '--db', dbPath, '--quiet']);

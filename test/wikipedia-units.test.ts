@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseDuration } from '../pipeline/commands/refresh-wikipedia.ts';
@@ -10,6 +9,7 @@ import { backoffDelay, isRetryableStatus, parseRetryAfter, retryDelay } from '..
 import { parseSummary } from '../pipeline/wikipedia/summary.ts';
 import { ordinal } from '../pipeline/identity.ts';
 import { districtArticleTitle, summaryUrl } from '../pipeline/wikipedia/titles.ts';
+import { tempDir } from './helpers/temp.ts';
 
 describe('district article titles', () => {
   it.each([
@@ -174,7 +174,7 @@ describe('durations', () => {
 });
 
 describe('file cache', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-wikipedia-cache-'));
+  const dir = tempDir('wikipedia-cache');
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
   const entry: CacheEntry = { data_class: 'congressional_districts', id: '0639', article: null, representative: null };
 

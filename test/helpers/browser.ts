@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildClient } from '../../client/build.ts';
 import { projectRoot } from '../../pipeline/paths.ts';
 import { startServing, type Serving } from '../../pipeline/serve.ts';
+import { tempDir } from './temp.ts';
 
 /**
  * Driving the demo page in Debian's headless Chromium (never a downloaded
@@ -21,7 +21,7 @@ export const ARTIFACTS = path.join(projectRoot, 'test-artifacts');
 
 /** A browser with its own profile on disk, so IndexedDB survives reloads as it does for a user. */
 export async function launchBrowser(options: { noDecompressionStream?: boolean } = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-chromium-'));
+  const profile = tempDir('chromium');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterEach, beforeEach } from 'vitest';
 import { openDatabase, type Database } from '../../pipeline/db.ts';
+import { tempDir } from './temp.ts';
 
 /**
  * Every table of a DuckDB database, its columns and all its rows, as one
@@ -37,7 +37,7 @@ export function useTempDatabase(prefix: string) {
   let db: Database | undefined;
   const dbPath = () => path.join(dir, 'test.duckdb');
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), `geobundle-${prefix}-`));
+    dir = tempDir(prefix);
     db = await openDatabase(dbPath());
   });
   afterEach(() => {

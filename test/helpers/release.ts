@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { execa } from 'execa';
@@ -7,12 +6,9 @@ import type { Feature } from 'geojson';
 import { censusTable, withDatabase } from '../../pipeline/db.ts';
 import { ingestUsAtlas } from '../../pipeline/ingest/us-atlas.ts';
 import { buildRelease, type BuildSummary } from '../../pipeline/release/build-release.ts';
+import { tempDir } from './temp.ts';
 
 export const RELEASE_FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures', 'release');
-
-export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `geobundle-${prefix}-`));
-}
 
 /** A DuckDB file in a fresh temp dir holding the embedded default (us-atlas states + counties). */
 export async function usAtlasDatabase(): Promise<string> {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { openDatabase, withDatabase } from '../../pipeline/db.ts';
-import { tempDir } from './release.ts';
+import { tempDir } from './temp.ts';
 import { startSummaryServer, type SummaryServer, type SummaryServerOptions } from './wikipedia-server.ts';
 
 export const CLASS = 'congressional_districts';
