@@ -118,8 +118,6 @@ export async function planClass(connection: DuckDBConnection, dataClass: DataCla
   }
   const censusColumns = await valueColumns(connection, censusTable(dataClass), ['id']);
   const wikipediaColumns = await valueColumns(connection, 'wikipedia', ['data_class', 'id']);
-  const hasCensus = censusColumns !== null;
-  const hasWikipedia = wikipediaColumns !== null;
   return {
     dataClass,
     features,
@@ -128,8 +126,8 @@ export async function planClass(connection: DuckDBConnection, dataClass: DataCla
     geometryBytes,
     stateGeometryBytes,
     stateFeatureCounts,
-    censusBytes: hasCensus ? await jsonBytes(connection, `${quoteIdent(censusTable(dataClass))} t`, 'TRUE', []) : 0,
-    wikipediaBytes: hasWikipedia ? await jsonBytes(connection, 'wikipedia t', 't.data_class = $1', [dataClass]) : 0,
+    censusBytes: censusColumns ? await jsonBytes(connection, `${quoteIdent(censusTable(dataClass))} t`, 'TRUE', []) : 0,
+    wikipediaBytes: wikipediaColumns ? await jsonBytes(connection, 'wikipedia t', 't.data_class = $1', [dataClass]) : 0,
   };
 }
 

@@ -22,6 +22,7 @@ import { byteOrder } from '../byte-order.ts';
 
 interface OpenFile {
   kind: FileKind;
+  shape: BundleShape;
   stateFips?: StateFips;
   base: string;
   writer: BundleFileWriter;
@@ -80,14 +81,14 @@ export async function writeClass({ connection, plan, buildDir, precision, finger
 
   const openFile = (kind: FileKind, shape: BundleShape, estimatedBytes: number, stateFips?: StateFips): OpenFile => {
     const name = fileName(kind, stateFips);
-    const file: OpenFile = { kind, stateFips, base: name, writer: new BundleFileWriter(path.join(classDir, name), shape, estimatedBytes) };
+    const file: OpenFile = { kind, shape, stateFips, base: name, writer: new BundleFileWriter(path.join(classDir, name), shape, estimatedBytes) };
     open.add(file);
     return file;
   };
-  const closeFile = async (file: OpenFile, shape: BundleShape): Promise<void> => {
+  const closeFile = async (file: OpenFile): Promise<void> => {
     open.delete(file);
     const result = await file.writer.end();
-    entries.push(...manifestEntries(`${dataClass}/${file.base}`, file.kind, shape, result, file.stateFips));
+    entries.push(...manifestEntries(`${dataClass}/${file.base}`, file.kind, file.shape, result, file.stateFips));
     const br = result.files.find((f) => f.encoding === 'br')!;
     const gz = result.files.find((f) => f.encoding === 'gzip')!;
     progress.info(`  ${dataClass}/${file.base}: ${result.feature_count} entries, ${formatBytes(result.uncompressed_bytes)} → gz ${formatBytes(gz.bytes)}, br ${formatBytes(br.bytes)}`);
@@ -124,7 +125,7 @@ export async function writeClass({ connection, plan, buildDir, precision, finger
       }
       await Promise.all(writes);
       if (state && state.writer.featureCount === plan.stateFeatureCounts.get(feature.stateFips!)) {
-        await closeFile(state, 'feature-collection');
+        await closeFile(state);
       }
       done += 1;
       if (Date.now() - lastReport > 5000) {
@@ -132,12 +133,7 @@ export async function writeClass({ connection, plan, buildDir, precision, finger
         progress.info(`  ${dataClass}: ${done}/${plan.features.length} features`);
       }
     }
-    await Promise.all([
-      closeFile(all, 'feature-collection'),
-      closeFile(polygons, 'feature-collection'),
-      closeFile(census, 'keyed-object'),
-      closeFile(wikipedia, 'keyed-object'),
-    ]);
+    await Promise.all([all, polygons, census, wikipedia].map(closeFile));
     if (done !== plan.features.length || open.size > 0) {
       throw new GeobundleError(`${dataClass}: read ${done} features but planned ${plan.features.length}; did the database change during the build?`);
     }
