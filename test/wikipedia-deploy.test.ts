@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nextPatchVersion } from '../deploy/next-version.ts';
 import { projectRoot } from '../pipeline/paths.ts';
+import { readBundle } from './helpers/release.ts';
 import { tempDir } from './helpers/temp.ts';
 import { CLASS, useWikipediaFixture } from './helpers/wikipedia-fixtures.ts';
 
@@ -61,7 +61,7 @@ describe('deploy/refresh-and-release.sh', () => {
       reject: false,
     });
   const wikipediaJson = (version: string) =>
-    JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(releases(), version, CLASS, 'wikipedia.json.gz'))).toString('utf8'));
+    JSON.parse(readBundle(path.join(releases(), version, CLASS, 'wikipedia.json.gz')));
   const current = () => JSON.parse(fs.readFileSync(path.join(releases(), 'current.json'), 'utf8')).version;
 
   beforeAll(() => {
@@ -89,7 +89,7 @@ describe('deploy/refresh-and-release.sh', () => {
       partisan_lean_label: 'D+22',
     });
     expect(facts['0639'].extract).toMatch(/^California's 39th congressional district is/);
-    const all = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(releases(), 'v1.0.0', CLASS, 'all.geojson.gz'))).toString('utf8'));
+    const all = JSON.parse(readBundle(path.join(releases(), 'v1.0.0', CLASS, 'all.geojson.gz')));
     const ca39 = all.features.find((f: { id: string }) => f.id === '0639');
     expect(ca39.properties.wikipedia).toEqual(facts['0639']);
   });
