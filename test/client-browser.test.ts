@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRelease } from '../client/geobundle-client.ts';
+import { manifestFiles, readManifest } from '../pipeline/release/manifest.ts';
 import { setCurrent } from '../pipeline/release/releases.ts';
 import { startServing } from '../pipeline/serve.ts';
 import { ARTIFACTS, hasChromium, keptBundles, launchBrowser, lookUp, paintedShare, recordNetwork, serveDemoInBrowser, settled, transferLog } from './helpers/browser.ts';
@@ -15,10 +16,7 @@ import { tempDir } from './helpers/temp.ts';
  */
 
 function manifestSha(releasesDir: string, version: string, file: string): string {
-  const manifest = JSON.parse(fs.readFileSync(path.join(releasesDir, version, 'manifest.json'), 'utf8')) as {
-    classes: Record<string, { files: Array<{ path: string; sha256: string }> }>;
-  };
-  const entry = Object.values(manifest.classes).flatMap((c) => c.files).find((f) => f.path === file);
+  const entry = manifestFiles(readManifest(path.join(releasesDir, version))).find((f) => f.path === file);
   if (!entry) throw new Error(`${file} is not in the manifest of ${version}`);
   return entry.sha256;
 }

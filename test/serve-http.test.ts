@@ -13,6 +13,7 @@ import { freePort } from '../nginx/run-nginx.ts';
 import { startApi, type RunningApi } from '../api/server.ts';
 import { withDatabase } from '../pipeline/db.ts';
 import { buildRelease } from '../pipeline/release/build-release.ts';
+import { readManifest } from '../pipeline/release/manifest.ts';
 import { setCurrent } from '../pipeline/release/releases.ts';
 import { startServing, type Serving } from '../pipeline/serve.ts';
 import { nginxMissingReason, request, startEdgeCache, type RawResponse } from './helpers/nginx.ts';
@@ -269,8 +270,8 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
     });
 
     it('downloads a stored .gz as is: application/gzip, no Content-Encoding, sha256 as in the manifest', async () => {
-      const manifest = JSON.parse(fs.readFileSync(path.join(releasesDir, 'v1.0.0', 'manifest.json'), 'utf8'));
-      const listed = manifest.classes.county.files.find((f: any) => f.path === 'county/all.geojson.gz');
+      const manifest = readManifest(path.join(releasesDir, 'v1.0.0'));
+      const listed = manifest.classes.county!.files.find((f) => f.path === 'county/all.geojson.gz')!;
       const res = await request(`${base}/bundles/v1.0.0/county/all.geojson.gz`, { headers: { 'Accept-Encoding': 'gzip, br' } });
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('application/gzip');
