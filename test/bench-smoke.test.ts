@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { parseTimeOutput } from '../bench/measure.ts';
 import type { BuildResult, Environment, PeerResult, ServeResult } from '../bench/results.ts';
 import { renderSummary } from '../bench/summary.ts';
 import { parseWrkOutput, totalErrors, wrkArgs } from '../bench/wrk.ts';
+import { tempDir } from './helpers/temp.ts';
 
 // The pure parts of bench/ only: no timing is measured or asserted here.
 
@@ -158,7 +158,7 @@ describe('compare', () => {
 
 describe('the before-server body', () => {
   it.each([[[]], [['{"a":1}']], [['{"a":1}', '{"b":2}']]])('is what build-release writes for items %j', async (items: string[]) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-bundle-text-'));
+    const dir = tempDir('bundle-text');
     try {
       const writer = new BundleFileWriter(path.join(dir, 'all.geojson'), 'feature-collection', 100);
       for (const item of items) await writer.add(item);

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +15,7 @@ describe('next patch version', () => {
   });
 
   it('reads only directory names: a damaged current.json or manifest does not stop the daily job', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-next-version-'));
+    const dir = tempDir('next-version');
     try {
       for (const name of ['v1.0.0', 'v1.2.9', 'v1.10.0-rc', '.build-v9.0.0-1-ab']) fs.mkdirSync(path.join(dir, name));
       fs.writeFileSync(path.join(dir, 'v1.2.9', 'manifest.json'), '{"version": "v1.2');
