@@ -30,8 +30,8 @@ test: deps system-deps typecheck ## type-check and run the whole test suite (uni
 	npx vitest run
 
 .PHONY: client
-client: deps ## build the browser client library and demo page into client/dist/
-	npm run build:client
+client: deps ## build the demo site (browser client library + demo page) into dist/site/
+	npm run build:site
 
 refresh-wikipedia: deps ## fetch fresh Wikipedia facts + partisan lean into DuckDB (CLASS=congressional_districts; docs/wikipedia-refresh.md)
 	$(GEOBUNDLE) refresh-wikipedia --class $(or $(CLASS),congressional_districts)
@@ -62,6 +62,12 @@ demo: deps client ## build the client and the embedded default (us-atlas) as rel
 	$(GEOBUNDLE) serve --port $(PORT) --api-port $(API_PORT)
 
 # --- benchmarks; see bench/README.md -----------------------------------------
-bench: deps ## run the benchmarks (~15 min; BENCH_QUICK=1 for a <1 min pass) into bench/results/ + SUMMARY.md
+# The peers the benchmarks race against (mapshaper) are bench/package.json's, so
+# `make test` and CI never install them.
+bench/node_modules/.package-lock.json: bench/package.json bench/package-lock.json
+	npm install --prefix bench --no-save --no-audit --no-fund
+	@touch $@
+
+bench: deps bench/node_modules/.package-lock.json ## run the benchmarks (~15 min; BENCH_QUICK=1 for a <1 min pass) into bench/results/ + SUMMARY.md
 	scripts/install-system-deps.sh bench
 	npx tsx bench/run.ts

@@ -14,10 +14,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { errorMessage } from '../pipeline/errors.ts';
-import { listReleases, readCurrent, type CurrentRelease, type ReleaseListing } from '../pipeline/release/releases.ts';
-import { MANIFEST_FILE, type ReleaseManifest } from '../pipeline/release/manifest.ts';
+import { errorMessage } from '../core/errors.ts';
+import { listReleases, readCurrent, type ReleaseListing } from '../pipeline/release/releases.ts';
+import { MANIFEST_FILE } from '../pipeline/release/manifest.ts';
 import { jsonRepresentation, representation, type Representation } from './representation.ts';
+import type { ReleaseManifest } from '../core/manifest.ts';
+import type { CurrentRelease } from '../core/manifest.ts';
 
 export interface ReleaseIndexOptions {
   releasesDir: string;

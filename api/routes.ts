@@ -9,7 +9,7 @@
  * a file outside releases/.
  */
 import { isDataClassName } from '../pipeline/data-class.ts';
-import { isReleaseVersion } from '../pipeline/release/version.ts';
+import { isReleaseVersion } from '../core/version.ts';
 
 export type Route =
   | { kind: 'healthz' }

@@ -5,20 +5,18 @@
  * strong ETag and 304s; errors are JSON and never carry a stack trace.
  */
 import http from 'node:http';
-import { DEFAULTS } from '../nginx/render-config.ts';
-import { closeServer, listen, urlHost } from '../pipeline/http-server.ts';
+import { closeServer, listen, urlHost } from './http-server.ts';
 import { IMMUTABLE, ReleaseIndex } from './release-index.ts';
 import { acceptsGzip, ifNoneMatchHits, jsonRepresentation, type Representation } from './representation.ts';
 import { route, type Route } from './routes.ts';
 
-export const DEFAULT_API_PORT = 32406;
-
 export interface ApiOptions {
   releasesDir: string;
-  port?: number;
-  host?: string;
-  /** Cache-Control max-age of the release list and current release (default 60 s). */
-  listMaxAge?: number;
+  /** 0 picks a free port (see `port` of the result). */
+  port: number;
+  host: string;
+  /** Cache-Control max-age of the release list and current release, in seconds. */
+  listMaxAge: number;
   /** Base URL the bundle redirects point at (default `/bundles`, same origin). */
   bundlesBaseUrl?: string;
   /** Where unexpected errors are logged (never sent to clients). */
@@ -123,7 +121,7 @@ function handle(index: ReleaseIndex, bundlesBaseUrl: string, req: http.IncomingM
 export function createApiServer(options: ApiOptions): { server: http.Server; index: ReleaseIndex } {
   const bundlesBaseUrl = (options.bundlesBaseUrl ?? '/bundles').replace(/\/+$/, '');
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
-  const index = new ReleaseIndex({ releasesDir: options.releasesDir, listMaxAge: options.listMaxAge ?? DEFAULTS.currentMaxAge, bundlesBaseUrl });
+  const index = new ReleaseIndex({ releasesDir: options.releasesDir, listMaxAge: options.listMaxAge, bundlesBaseUrl });
   const server = http.createServer((req, res) => {
     try {
       handle(index, bundlesBaseUrl, req, res);
@@ -145,8 +143,8 @@ export function createApiServer(options: ApiOptions): { server: http.Server; ind
 /** Starts the API; port 0 picks a free port (see `port` of the result). */
 export async function startApi(options: ApiOptions): Promise<RunningApi> {
   const { server } = createApiServer(options);
-  const host = options.host ?? '127.0.0.1';
-  const port = await listen(server, { port: options.port ?? DEFAULT_API_PORT, host, name: 'the API' });
+  const { host } = options;
+  const port = await listen(server, { port: options.port, host, name: 'the API' });
   return {
     url: `http://${urlHost(host)}:${port}`,
     port,

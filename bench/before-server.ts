@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 import pLimit from 'p-limit';
 import { isDataClassName } from '../pipeline/data-class.ts';
 import { openDatabase } from '../pipeline/db.ts';
-import { closeServer, listen } from '../pipeline/http-server.ts';
+import { closeServer, listen } from '../api/http-server.ts';
 import { bundleText } from '../pipeline/release/bundle-file.ts';
 import { planClass, readClassRows } from '../pipeline/release/source.ts';
 import { serializeFeature } from '../pipeline/release/feature.ts';

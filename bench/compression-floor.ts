@@ -5,10 +5,11 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import pLimit from 'p-limit';
-import { compressorOptions, type CompressionTier } from '../pipeline/release/compress.ts';
-import type { ManifestFile, ReleaseManifest } from '../pipeline/release/manifest.ts';
+import { compressorOptions } from '../pipeline/release/compress.ts';
 import { measureInProcess, round } from './measure.ts';
 import type { CompressionFloor } from './results.ts';
+import type { ManifestFile, ReleaseManifest } from '../core/manifest.ts';
+import type { CompressionTier } from '../core/manifest.ts';
 
 /**
  * The compression floor of a build: the time to compress exactly the bytes

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { sharedDataDir } from '../pipeline/paths.ts';
-import { CD119_CLASS, cd119Sources } from '../test/helpers/cd119.ts';
+import { CD119_CLASS, cd119Sources } from './shared-data.ts';
 
 /**
  * The three build workloads of issue 5, all from ../shared/data (env

@@ -20,7 +20,8 @@ import type { PeerRun, ProcessCost } from './results.ts';
  */
 
 const gzip = promisify(zlib.gzip);
-const MAPSHAPER = path.join(projectRoot, 'node_modules', '.bin', 'mapshaper');
+/** Installed by `make bench` from bench/package.json, not by `make test`. */
+export const MAPSHAPER = path.join(projectRoot, 'bench', 'node_modules', '.bin', 'mapshaper');
 
 export interface PeerInput {
   dataClass: string;

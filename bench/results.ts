@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execaSync } from 'execa';
 import { projectRoot } from '../pipeline/paths.ts';
+import { MAPSHAPER } from './peer-split.ts';
 
 /**
  * Result files: one JSON document per benchmark in bench/results/<name>.json.
@@ -183,7 +184,7 @@ export function environment(quick: boolean): Environment {
       nginx: commandVersion('nginx', ['-v'], (o) => o.match(/nginx\/(\S+)/)?.[1]),
       wrk: commandVersion('wrk', ['-v'], (o) => o.match(/wrk (\S+)/)?.[1]),
       gdal: commandVersion('ogr2ogr', ['--version'], (o) => o.match(/GDAL ([^,]+)/)?.[1]),
-      mapshaper: commandVersion(path.join(projectRoot, 'node_modules', '.bin', 'mapshaper'), ['-v'], (o) => o.split('\n')[0]),
+      mapshaper: commandVersion(MAPSHAPER, ['-v'], (o) => o.split('\n')[0]),
     },
   };
 }

@@ -17,8 +17,8 @@ import { execa } from 'execa';
 import { projectRoot } from '../pipeline/paths.ts';
 import { DEFAULT_CLIENT_OPTIONS } from '../pipeline/wikipedia/http-client.ts';
 import type { RefreshSummary } from '../pipeline/wikipedia/refresh.ts';
-import { cd119IngestArgs, cd119Sources, missingSources } from '../test/helpers/cd119.ts';
-import { startSummaryServer } from '../test/helpers/wikipedia-server.ts';
+import { cd119IngestArgs, cd119Sources, missingSources } from './shared-data.ts';
+import { startSummaryServer } from './wikipedia-stand-in.ts';
 import { environment, finish, writeResult } from './results.ts';
 
 const arg = (name: string) => {

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// The CLI is TypeScript run through tsx so a checkout needs no build step;
-// `npx geobundle` and `make` targets both come through here.
+// The CLI is TypeScript run through tsx, so a checkout needs no build step;
+// `npx geobundle` and the make targets both come through here.
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../pipeline/cli.ts');
+const { runCli } = await import('../cli/run-cli.ts');
+const { processIo } = await import('../cli/io.ts');
+process.exitCode = await runCli(process.argv.slice(2), processIo());

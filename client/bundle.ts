@@ -1,4 +1,4 @@
-import { GeobundleError, errorMessage } from '../pipeline/errors.ts';
+import { GeobundleError, errorMessage } from '../core/errors.ts';
 import type { BundleCache } from './cache.ts';
 import { sha256Hex } from './checksum.ts';
 import { buildDistrictIndex } from './district-index.ts';

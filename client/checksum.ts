@@ -1,4 +1,4 @@
-import { GeobundleError } from '../pipeline/errors.ts';
+import { GeobundleError } from '../core/errors.ts';
 
 /**
  * Hex SHA-256 of some bytes with the platform's SubtleCrypto. Browsers only

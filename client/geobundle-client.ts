@@ -11,5 +11,5 @@ export { openRelease, type OpenReleaseOptions, type Release } from './release.ts
 export type { Bundle, LoadBundleOptions } from './bundle.ts';
 export { openBundleCache, CACHE_DB_NAME, type BundleCache, type CachedBundle } from './cache.ts';
 export { buildDistrictIndex, polygonsOf, type DistrictIndex } from './district-index.ts';
-export { GeobundleError } from '../pipeline/errors.ts';
+export { GeobundleError } from '../core/errors.ts';
 export type * from './types.ts';

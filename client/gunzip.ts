@@ -1,12 +1,12 @@
-import { ungzip } from 'pako';
-import { GeobundleError, errorMessage } from '../pipeline/errors.ts';
+import { GeobundleError, errorMessage } from '../core/errors.ts';
 
 type DecompressionStreamConstructor = typeof DecompressionStream;
 
 /**
  * Decompresses a .gz file to text. The platform's DecompressionStream is used
- * where it exists (native, off the main thread's JS); older browsers fall back
- * to pako. `native: null` forces the fallback, so it is testable anywhere.
+ * where it exists (native, off the main thread's JS); only older browsers
+ * fetch pako, a chunk of its own that the others never load. `native: null`
+ * forces the fallback, so it is testable anywhere.
  */
 export async function gunzipToText(
   bytes: Uint8Array,
@@ -19,6 +19,7 @@ export async function gunzipToText(
       const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new native('gzip'));
       return await new Response(stream).text();
     }
+    const { ungzip } = await import('pako');
     return new TextDecoder().decode(ungzip(bytes));
   } catch (err) {
     throw new GeobundleError(`cannot decompress ${label}: ${errorMessage(err)}`, { cause: err });

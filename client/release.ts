@@ -1,5 +1,5 @@
-import { GeobundleError, errorMessage } from '../pipeline/errors.ts';
-import { parseVersion } from '../pipeline/release/version.ts';
+import { GeobundleError, errorMessage } from '../core/errors.ts';
+import { parseVersion } from '../core/version.ts';
 import { loadBundle, type Bundle, type LoadBundleOptions } from './bundle.ts';
 import { openBundleCache, type BundleCache } from './cache.ts';
 import type { CurrentRelease, ManifestFile, ReleaseManifest } from './types.ts';

@@ -2,11 +2,10 @@ import type { Feature, FeatureCollection, MultiPolygon, Polygon } from 'geojson'
 
 /**
  * What the browser reads from a release. The manifest and current-pointer
- * types are the pipeline's own (type-only imports: nothing of the Node code
- * reaches the browser bundle), so client and build cannot drift apart.
+ * types are core's, shared with the pipeline, so client and build cannot
+ * drift apart.
  */
-export type { ManifestFile, ReleaseManifest } from '../pipeline/release/manifest.ts';
-export type { CurrentRelease } from '../pipeline/release/releases.ts';
+export type { CurrentRelease, ManifestFile, ReleaseManifest } from '../core/manifest.ts';
 
 /** Census columns of one district as in the source CSV (e.g. TOTPOP20, Median_HH_Income_Est). */
 export type CensusFacts = Record<string, string | number | null>;

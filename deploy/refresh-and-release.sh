@@ -36,7 +36,7 @@ if [[ ! -s "$summary" ]]; then
 fi
 (( refresh_status == 0 )) || log "refresh-wikipedia: some pages failed (exit $refresh_status); releasing with their last good data"
 
-version="$(node --import tsx deploy/next-version.ts --releases "$releases")" || exit 1
+version="$(geobundle next-version --releases "$releases")" || exit 1
 log "building $version"
 geobundle build-release "$version" --releases "$releases" || exit $?
 if [[ "${GEOBUNDLE_SET_CURRENT:-1}" != 0 ]]; then

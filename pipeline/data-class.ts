@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { GeobundleError, errorMessage } from './errors.ts';
+import { GeobundleError, errorMessage } from '../core/errors.ts';
 import { projectRoot } from './paths.ts';
-import type { DataClassName } from './types.ts';
+import type { DataClassName } from '../core/types.ts';
 
 /** A data-class spec, as declared in manifests/classes/<class>.json (see manifests/data-class.schema.json). */
 export interface DataClassSpec {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { GeobundleError, errorMessage } from './errors.ts';
+import { GeobundleError, errorMessage } from '../core/errors.ts';
 import { isDataClassName } from './data-class.ts';
 
 /**

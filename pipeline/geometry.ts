@@ -1,6 +1,5 @@
-import { rewind } from '@turf/turf';
+import rewind from '@turf/rewind';
 import type { Geometry, Position } from 'geojson';
-import GJV from 'geojson-validation';
 
 /**
  * Geometry checks and normalisation shared by ingest (reject bad input before
@@ -26,8 +25,9 @@ function ringProblem(ring: Position[], where: string): string | null {
 
 /**
  * Returns the first problem with a geometry as a short phrase, or null when it
- * is a valid Polygon/MultiPolygon. The explicit checks come first because they
- * give the clearest messages; geojson-validation then checks the structure.
+ * is a valid Polygon/MultiPolygon: every ring an array of at least 4
+ * [lon, lat] positions of finite, in-range numbers, first equal to last
+ * (RFC 7946 §3.1.6). Each check names where the problem is.
  *
  * Self-intersection is deliberately not checked: turf's booleanValid rejects
  * rings that touch themselves at a vertex, which published Census outlines do
@@ -47,8 +47,6 @@ export function geometryProblem(geometry: unknown): string | null {
       if (problem) return problem;
     }
   }
-  const gjvErrors = GJV.valid(geometry, true) as string[] | boolean;
-  if (Array.isArray(gjvErrors) && gjvErrors.length > 0) return `invalid GeoJSON: ${gjvErrors[0]}`;
   return null;
 }
 

@@ -1,6 +1,6 @@
 import type { DataClassSpec } from './data-class.ts';
 import { stateByFips, stateByPostal, type UsState } from './states.ts';
-import type { FeatureId, Geoid, StateFips } from './types.ts';
+import type { FeatureId, Geoid, StateFips } from '../core/types.ts';
 
 /**
  * How a source feature becomes a row of its class: id, state FIPS and name,

@@ -6,10 +6,10 @@ export interface Progress {
   info(message: string): void;
 }
 
-export function stderrProgress(quiet: boolean): Progress {
+export function stderrProgress(stderr: { write(text: string): unknown }, quiet: boolean): Progress {
   return {
     info(message) {
-      if (!quiet) process.stderr.write(`${message}\n`);
+      if (!quiet) stderr.write(`${message}\n`);
     },
   };
 }

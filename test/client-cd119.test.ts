@@ -10,9 +10,9 @@ import { buildRelease } from '../pipeline/release/build-release.ts';
 import { setCurrent } from '../pipeline/release/releases.ts';
 import { refreshWikipedia } from '../pipeline/wikipedia/refresh.ts';
 import { ARTIFACTS, hasChromium, lookUp, paintedShare, recordNetwork, serveDemoInBrowser, settled, transferLog } from './helpers/browser.ts';
-import { cd119Sources, missingSources } from './helpers/cd119.ts';
+import { cd119Sources, missingSources } from '../bench/shared-data.ts';
 import { tempDir } from './helpers/temp.ts';
-import { startSummaryServer } from './helpers/wikipedia-server.ts';
+import { startSummaryServer } from '../bench/wikipedia-stand-in.ts';
 
 /**
  * The demo page on the real 119th-Congress data: shapes, census and

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Feature, MultiPolygon, Polygon } from 'geojson';
-import { booleanPointInPolygon } from '@turf/turf';
+import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
 import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import { describe, expect, it } from 'vitest';

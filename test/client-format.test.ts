@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatCount, formatIncome, formatRepresentative, leanColor, safeHttpUrl } from '../client/format.ts';
-import { fitUsProjection } from '../client/projection.ts';
+import { formatBytes, formatCount, formatIncome, formatRepresentative, leanColor, safeHttpUrl } from '../demo/format.ts';
+import { fitUsProjection } from '../demo/projection.ts';
 
 describe('district card formatting', () => {
   it.each([

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GeobundleError } from '../pipeline/errors.ts';
+import { GeobundleError } from '../core/errors.ts';
 import { ingestGeojson } from '../pipeline/ingest/geojson.ts';
 import { snapshotDatabase, useTempDatabase } from './helpers/database.ts';
-import { geobundle } from './helpers/release.ts';
+import { geobundle } from './helpers/cli.ts';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'ingest');
 const DISTRICTS = path.join(FIXTURES, 'districts');

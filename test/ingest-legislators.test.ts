@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { GeobundleError } from '../pipeline/errors.ts';
+import { GeobundleError } from '../core/errors.ts';
 import { ingestLegislators } from '../pipeline/ingest/legislators.ts';
 import { snapshotDatabase, useTempDatabase } from './helpers/database.ts';
-import { geobundle } from './helpers/release.ts';
+import { geobundle } from './helpers/cli.ts';
 
 const yaml = (name: string) => path.join(import.meta.dirname, 'fixtures', 'ingest', 'legislators', `${name}.yaml`);
 

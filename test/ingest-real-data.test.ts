@@ -4,8 +4,8 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../pipeline/db.ts';
 import { sharedDataDir } from '../pipeline/paths.ts';
-import { cd119IngestArgs, cd119Sources, missingSources } from './helpers/cd119.ts';
-import { geobundle } from './helpers/release.ts';
+import { cd119IngestArgs, cd119Sources, missingSources } from '../bench/shared-data.ts';
+import { geobundle } from './helpers/cli.ts';
 import { tempDir } from './helpers/temp.ts';
 
 /**

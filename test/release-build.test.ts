@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { booleanClockwise } from '@turf/turf';
+import booleanClockwise from '@turf/boolean-clockwise';
 import type { FeatureCollection, Polygon, Position } from 'geojson';
 import GJV from 'geojson-validation';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GeobundleError } from '../pipeline/errors.ts';
+import { GeobundleError } from '../core/errors.ts';
 import { buildRelease } from '../pipeline/release/build-release.ts';
 import { sha256File } from '../pipeline/release/checksums.ts';
-import { manifestProblems, readManifest, type ReleaseManifest } from '../pipeline/release/manifest.ts';
+import { manifestProblems, readManifest } from '../pipeline/release/manifest.ts';
 import { verifyRelease } from '../pipeline/release/verify-release.ts';
 import {
   buildDirs,
@@ -20,6 +20,7 @@ import {
   type FixtureSource,
 } from './helpers/release.ts';
 import { tempDir } from './helpers/temp.ts';
+import type { ReleaseManifest } from '../core/manifest.ts';
 
 const CLASS = 'congressional_districts';
 const EXPECTED = path.join(RELEASE_FIXTURES, 'expected');

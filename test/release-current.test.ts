@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listReleases, readCurrent, setCurrent } from '../pipeline/release/releases.ts';
-import { compareVersions, parseVersion } from '../pipeline/release/version.ts';
-import { buildFixtureReleases, geobundle, snapshotTree } from './helpers/release.ts';
+import { compareVersions, parseVersion } from '../core/version.ts';
+import { buildFixtureReleases, snapshotTree } from './helpers/release.ts';
+import { geobundle } from './helpers/cli.ts';
 import { tempDir } from './helpers/temp.ts';
 
 describe('release versions', () => {

@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { manifestProblems, readManifest } from '../pipeline/release/manifest.ts';
 import { verifyRelease } from '../pipeline/release/verify-release.ts';
 import { US_STATES } from '../pipeline/states.ts';
-import { buildDirs, geobundle, readBundle, snapshotTree, usAtlasDatabase } from './helpers/release.ts';
+import { buildDirs, readBundle, snapshotTree, usAtlasDatabase } from './helpers/release.ts';
+import { geobundle, spawnGeobundle } from './helpers/cli.ts';
 import { tempDir } from './helpers/temp.ts';
 
 /**
@@ -21,14 +22,17 @@ describe('build-release of the embedded default through the CLI', () => {
   let releases: string;
   const reproducible = { SOURCE_DATE_EPOCH: '1767225600' };
 
-  const build = (version: string, dir = releases, env: Record<string, string> = {}) =>
-    geobundle(['build-release', version, '--db', dbPath, '--releases', dir, '--json'], { env: { ...reproducible, ...env } });
+  const args = (version: string, dir = releases) => ['build-release', version, '--db', dbPath, '--releases', dir, '--json'];
+  const build = (version: string, dir = releases) => geobundle(args(version, dir), { env: reproducible });
+  /** The same build as its own process: where the process is the point (its time zone, racing another, signals). */
+  const buildProcess = (version: string, dir = releases, env: Record<string, string> = {}) =>
+    spawnGeobundle(args(version, dir), { env: { ...reproducible, ...env } });
 
   beforeAll(async () => {
     dbPath = await usAtlasDatabase();
     work = tempDir('release-usatlas');
     releases = path.join(work, 'releases');
-    const first = await build('v1.0.0', releases, { TZ: 'UTC' });
+    const first = await build('v1.0.0');
     expect(first.stderr).toMatch(/county: 3231 features/);
     expect(first.exitCode, first.stderr).toBe(0);
   });
@@ -59,7 +63,7 @@ describe('build-release of the embedded default through the CLI', () => {
 
   it('is reproducible: a second build with SOURCE_DATE_EPOCH, in another time zone, is byte-identical', async () => {
     const other = path.join(work, 'again');
-    const result = await build('v1.0.0', other, { TZ: 'Asia/Tokyo' });
+    const result = await buildProcess('v1.0.0', other, { TZ: 'Asia/Tokyo' });
     expect(result.exitCode, result.stderr).toBe(0);
     const a = snapshotTree(path.join(releases, 'v1.0.0'));
     const b = snapshotTree(path.join(other, 'v1.0.0'));
@@ -94,7 +98,7 @@ describe('build-release of the embedded default through the CLI', () => {
   });
 
   it('lets exactly one of two concurrent build processes publish; the other exits 3 and leaves no temp dir', async () => {
-    const [a, b] = await Promise.all([build('v2.0.0'), build('v2.0.0')]);
+    const [a, b] = await Promise.all([buildProcess('v2.0.0'), buildProcess('v2.0.0')]);
     expect([a.exitCode, b.exitCode].sort()).toEqual([0, 3]);
     const loser = a.exitCode === 3 ? a : b;
     expect(loser.stderr).toMatch(/release v2\.0\.0 already exists/);
@@ -104,7 +108,7 @@ describe('build-release of the embedded default through the CLI', () => {
 
   /** Starts a CLI build of `version` and resolves once it has written part of the county bundles. */
   async function buildUnderWay(version: string) {
-    const child = geobundle(['build-release', version, '--db', dbPath, '--releases', releases]);
+    const child = spawnGeobundle(['build-release', version, '--db', dbPath, '--releases', releases]);
     const started = Date.now();
     while (Date.now() - started < 60_000) {
       const dir = buildDirs(releases).find((d) => d.startsWith(`.build-${version}-`));

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyRelease } from '../pipeline/release/verify-release.ts';
-import { buildFixtureReleases, geobundle } from './helpers/release.ts';
+import { buildFixtureReleases } from './helpers/release.ts';
+import { geobundle } from './helpers/cli.ts';
 import { tempDir } from './helpers/temp.ts';
 
 const CLASS = 'congressional_districts';

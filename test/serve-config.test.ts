@@ -9,8 +9,10 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { route } from '../api/routes.ts';
 import { acceptsGzip, ifNoneMatchHits } from '../api/representation.ts';
-import { findNginx } from '../nginx/nginx-binary.ts';
-import { PRODUCTION_EXAMPLE, SNIPPETS_DIR, productionExample, renderNginxConf } from '../nginx/render-config.ts';
+import { renderNginxConf, SNIPPETS_DIR } from '../nginx/render-config.ts';
+import { findNginx } from '../serve/nginx-binary.ts';
+import { productionSite } from '../serve/production-site.ts';
+import { geobundle } from './helpers/cli.ts';
 import { projectRoot } from '../pipeline/paths.ts';
 import { nginxMissingReason } from './helpers/nginx.ts';
 import { tempDir } from './helpers/temp.ts';
@@ -92,8 +94,11 @@ describe('nginx include files', () => {
     expect(header).toMatch(/https:\/\/(www\.rfc-editor\.org|nginx\.org|fetch\.spec\.whatwg\.org|github\.com|owasp\.org)\//);
   });
 
-  it('the production site file is what the renderer produces', () => {
-    expect(fs.readFileSync(PRODUCTION_EXAMPLE, 'utf8')).toBe(productionExample());
+  it('the production site file is what geobundle nginx-config prints', async () => {
+    const printed = await geobundle(['nginx-config']);
+    expect(printed.exitCode).toBe(0);
+    expect(printed.stdout).toBe(productionSite());
+    expect(fs.readFileSync(path.join(projectRoot, 'nginx', 'sites', 'geobundle.conf.example'), 'utf8')).toBe(printed.stdout);
   });
 
   it('bakes in no machine paths: only the directories it is given', () => {
@@ -102,8 +107,14 @@ describe('nginx include files', () => {
       releasesDir: '/r',
       siteRoot: '/s',
       listen: 8080,
+      serverName: '_',
       apiUpstream: '127.0.0.1:1',
       brotliModule: null,
+      currentMaxAge: 60,
+      currentStaleWhileRevalidate: 300,
+      apiRatePerSecond: 50,
+      workerProcesses: 1,
+      accessLog: true,
     });
     expect(conf).not.toContain(projectRoot);
     expect(conf).not.toContain(os.tmpdir() + '/');
@@ -121,7 +132,7 @@ describe.skipIf(skipNginx)(`nginx -t${skipNginx ? ` — SKIPPED: ${skipNginx}` :
     const openssl = await execa('openssl', ['version'], { reject: false });
     const dir = tempDir('site');
     try {
-      let site = productionExample();
+      let site = productionSite();
       if (openssl.exitCode === 0) {
         await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
           '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')]);

@@ -9,15 +9,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../nginx/run-nginx.ts';
+import { freePort } from '../serve/run-nginx.ts';
 import { startApi, type RunningApi } from '../api/server.ts';
 import { withDatabase } from '../pipeline/db.ts';
 import { buildRelease } from '../pipeline/release/build-release.ts';
 import { readManifest } from '../pipeline/release/manifest.ts';
 import { setCurrent } from '../pipeline/release/releases.ts';
-import { startServing, type Serving } from '../pipeline/serve.ts';
-import { nginxMissingReason, request, startEdgeCache, type RawResponse } from './helpers/nginx.ts';
-import { buildUsAtlasRelease, geobundle } from './helpers/release.ts';
+import { startServing, type Serving } from '../serve/serve.ts';
+import { request, type RawResponse } from '../bench/http-request.ts';
+import { nginxMissingReason, startEdgeCache } from './helpers/nginx.ts';
+import { buildUsAtlasRelease } from './helpers/release.ts';
+import { geobundle, spawnGeobundle } from './helpers/cli.ts';
 import { tempDir } from './helpers/temp.ts';
 
 const skipNginx = await nginxMissingReason();
@@ -61,7 +63,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(building, 'state', 'all.geojson.gz'), zlib.gzipSync('{"half":"written"}'));
   fs.writeFileSync(path.join(releasesDir, '.secret'), 'secret');
 
-  api = await startApi({ releasesDir, port: 0, listMaxAge: CURRENT_TTL });
+  api = await startApi({ releasesDir, host: '127.0.0.1', port: 0, listMaxAge: CURRENT_TTL });
 }, 300_000);
 
 afterAll(async () => {
@@ -442,10 +444,13 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
       expect((await request(`${base}/api/v1/releases/v3.0.0/manifest`)).status).toBe(404);
     });
 
+    // Beyond the rate, each client address may send a burst of 100 (geobundle/location/api.conf).
+    const BURST = 100;
+
     it('rate-limits the API per client with 429', async () => {
-      const limited = await startServing({ releasesDir, siteRoot, port: 0, apiPort: 0, apiRatePerSecond: 1, apiBurst: 2 });
+      const limited = await startServing({ releasesDir, siteRoot, port: 0, apiPort: 0, apiRate: 1 });
       try {
-        const answers = await Promise.all(Array.from({ length: 12 }, () => request(`${limited.urls.api}`)));
+        const answers = await Promise.all(Array.from({ length: BURST + 12 }, () => request(`${limited.urls.api}`)));
         const statuses = answers.map((r) => r.status);
         // nginx's own 429 carries nosniff too, once, like the API's answers.
         for (const r of answers) {
@@ -461,6 +466,16 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
         expect(bundles.every((s) => s === 200)).toBe(true);
       } finally {
         await limited.stop();
+      }
+    });
+
+    it('lets an API rate of 0 turn the limit off', async () => {
+      const unlimited = await startServing({ releasesDir, siteRoot, port: 0, apiPort: 0, apiRate: 0 });
+      try {
+        const statuses = await Promise.all(Array.from({ length: BURST + 12 }, () => request(`${unlimited.urls.api}`).then((r) => r.status)));
+        expect(statuses.every((s) => s === 200)).toBe(true);
+      } finally {
+        await unlimited.stop();
       }
     });
   });
@@ -528,7 +543,7 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
   describe('geobundle serve', () => {
     it('prints working URLs and stops nginx and the API on SIGTERM, exiting 0', async () => {
       const [port, apiPort] = [await freePort(), await freePort()];
-      const cli = geobundle(['serve', '--releases', releasesDir,
+      const cli = spawnGeobundle(['serve', '--releases', releasesDir,
         '--port', String(port), '--api-port', String(apiPort), '--site', siteRoot]);
       let out = '';
       await new Promise<void>((resolve, reject) => {

@@ -2,27 +2,33 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { nextPatchVersion } from '../deploy/next-version.ts';
 import { projectRoot } from '../pipeline/paths.ts';
+import { geobundle } from './helpers/cli.ts';
 import { readBundle } from './helpers/release.ts';
 import { tempDir } from './helpers/temp.ts';
 import { CLASS, useWikipediaFixture } from './helpers/wikipedia-fixtures.ts';
 
-describe('next patch version', () => {
-  it('follows the newest release, or starts at v1.0.0', () => {
-    expect(nextPatchVersion([])).toBe('v1.0.0');
-    expect(nextPatchVersion(['v1.0.0', 'v1.2.9'])).toBe('v1.2.10');
+describe('geobundle next-version', () => {
+  it('follows the newest release, or starts at v1.0.0', async () => {
+    const dir = tempDir('next-version');
+    try {
+      expect((await geobundle(['next-version', '--releases', dir])).stdout).toBe('v1.0.0\n');
+      for (const name of ['v1.0.0', 'v1.2.9', 'v1.10.0-rc', '.build-v9.0.0-1-ab']) fs.mkdirSync(path.join(dir, name));
+      expect((await geobundle(['next-version', '--releases', dir])).stdout).toBe('v1.2.10\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads only directory names: a damaged current.json or manifest does not stop the daily job', async () => {
     const dir = tempDir('next-version');
     try {
-      for (const name of ['v1.0.0', 'v1.2.9', 'v1.10.0-rc', '.build-v9.0.0-1-ab']) fs.mkdirSync(path.join(dir, name));
+      for (const name of ['v1.0.0', 'v1.2.9']) fs.mkdirSync(path.join(dir, name));
       fs.writeFileSync(path.join(dir, 'v1.2.9', 'manifest.json'), '{"version": "v1.2');
       fs.writeFileSync(path.join(dir, 'current.json'), '{"version": "v1.2');
-      const run = await execa('node', ['--import', 'tsx', path.join(projectRoot, 'deploy', 'next-version.ts'), '--releases', dir], { reject: false, cwd: projectRoot });
+      const run = await geobundle(['next-version', '--releases', dir]);
       expect(run.stderr).toBe('');
-      expect(run.stdout).toBe('v1.2.10');
+      expect(run.stdout).toBe('v1.2.10\n');
       expect(run.exitCode).toBe(0);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { withDatabase } from '../pipeline/db.ts';
 import { cacheFile, type CacheEntry } from '../pipeline/wikipedia/cache.ts';
 import { refreshWikipedia, type RefreshOptions, type RefreshSummary } from '../pipeline/wikipedia/refresh.ts';
-import { CLASS, DISTRICTS, seedDatabase as seedFixtureDatabase, useWikipediaFixture, wikipediaRows } from './helpers/wikipedia-fixtures.ts';
-import { geobundle } from './helpers/release.ts';
-import { startSummaryServer } from './helpers/wikipedia-server.ts';
+import { CLASS, DISTRICTS, SUMMARIES, seedDatabase as seedFixtureDatabase, useWikipediaFixture, wikipediaRows } from './helpers/wikipedia-fixtures.ts';
+import { geobundle } from './helpers/cli.ts';
+import { startSummaryServer } from '../bench/wikipedia-stand-in.ts';
 
 const PAGES = DISTRICTS.length * 2;
 const CA39 = "California's 39th congressional district";
@@ -104,7 +104,7 @@ describe('refresh-wikipedia, first run', () => {
   });
 
   it('bounds concurrency and sends every request through the rate limiter', async () => {
-    const slow = await startSummaryServer({ latencyMs: 100 });
+    const slow = await startSummaryServer({ fixturesDir: SUMMARIES, latencyMs: 100 });
     try {
       const summary = await refresh({ client: { apiBase: slow.apiBase, concurrency: 2 } });
       expect(summary.pages.fetched).toBe(PAGES);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseDuration } from '../pipeline/commands/refresh-wikipedia.ts';
+import { parseDuration } from '../cli/commands/refresh-wikipedia.ts';
 import { cacheFile, readCacheEntry, writeCacheEntry, type CacheEntry } from '../pipeline/wikipedia/cache.ts';
 import { partisanLean } from '../pipeline/wikipedia/partisan-lean.ts';
 import { createRateLimiter } from '../pipeline/wikipedia/rate-limiter.ts';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { loadDataClass } from '../data-class.ts';
 import { censusTable, inTransaction, quoteIdent, quoteString } from '../db.ts';
-import { GeobundleError, errorMessage } from '../errors.ts';
+import { GeobundleError, errorMessage } from '../../core/errors.ts';
 import { parseIdValue } from '../identity.ts';
 
 export interface CensusIngestOptions {

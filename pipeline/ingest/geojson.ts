@@ -4,13 +4,13 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Geometry } from 'geojson';
 import { loadDataClass, type DataClassSpec } from '../data-class.ts';
 import { inTransaction } from '../db.ts';
-import { GeobundleError, errorMessage } from '../errors.ts';
+import { GeobundleError, errorMessage } from '../../core/errors.ts';
 import { resolveIdentity } from '../identity.ts';
 import { toPosix } from '../paths.ts';
 import { silentProgress, type Progress } from '../progress.ts';
-import type { PolygonRecord } from '../types.ts';
 import { replaceClassPolygons, type StoreSummary } from './store-polygons.ts';
-import { byteOrder } from '../byte-order.ts';
+import { byteOrder } from '../../core/byte-order.ts';
+import type { PolygonRecord } from './store-polygons.ts';
 
 export interface GeojsonIngestOptions {
   /** A GeoJSON file, or a directory tree of one-district files (unitedstates/districts layout). */

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { load } from 'js-yaml';
 import { appendNullable, inTransaction } from '../db.ts';
-import { GeobundleError, errorMessage } from '../errors.ts';
+import { GeobundleError, errorMessage } from '../../core/errors.ts';
 import { congressionalGeoid } from '../identity.ts';
 import { stateByPostal } from '../states.ts';
-import type { Geoid } from '../types.ts';
-import { byteOrder } from '../byte-order.ts';
+import type { Geoid } from '../../core/types.ts';
+import { byteOrder } from '../../core/byte-order.ts';
 
 /** Representatives sit in House districts; the class's ids are Census GEOIDs. */
 const DATA_CLASS = 'congressional_districts';

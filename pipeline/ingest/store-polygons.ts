@@ -1,8 +1,22 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { appendNullable } from '../db.ts';
-import { GeobundleError } from '../errors.ts';
+import { GeobundleError } from '../../core/errors.ts';
 import { geometryProblem } from '../geometry.ts';
-import type { DataClassName, PolygonRecord } from '../types.ts';
+import type { Geometry } from 'geojson';
+import type { DataClassName, FeatureId, StateFips } from '../../core/types.ts';
+
+/** One boundary as stored in DuckDB's `polygons` table. */
+export interface PolygonRecord {
+  dataClass: DataClassName;
+  id: FeatureId;
+  name: string;
+  stateFips: StateFips | null;
+  geometry: Geometry;
+  /** Where the shape came from: a file path relative to the ingested root, or a package name. */
+  source: string;
+  /** Which edition of the boundaries (e.g. `2024`, `cd119`, `2016`). */
+  vintage: string | null;
+}
 
 export interface StoreSummary {
   dataClass: DataClassName;

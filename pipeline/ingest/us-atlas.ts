@@ -5,10 +5,10 @@ import { feature } from 'topojson-client';
 import type { Feature, Geometry } from 'geojson';
 import { loadDataClass } from '../data-class.ts';
 import { inTransaction } from '../db.ts';
-import { GeobundleError } from '../errors.ts';
+import { GeobundleError } from '../../core/errors.ts';
 import { resolveIdentity } from '../identity.ts';
-import type { PolygonRecord } from '../types.ts';
 import { replaceClassPolygons, type StoreSummary } from './store-polygons.ts';
+import type { PolygonRecord } from './store-polygons.ts';
 
 const require = createRequire(import.meta.url);
 

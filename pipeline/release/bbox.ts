@@ -1,8 +1,6 @@
 import type { Position } from 'geojson';
+import type { Bbox } from '../../core/manifest.ts';
 import type { ArealGeometry } from '../geometry.ts';
-
-/** [west, south, east, north] in degrees, as in RFC 7946 §5. */
-export type Bbox = [number, number, number, number];
 
 export interface MutableBbox {
   empty: boolean;

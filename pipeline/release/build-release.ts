@@ -2,16 +2,17 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { withDatabase } from '../db.ts';
-import { GeobundleError } from '../errors.ts';
+import { GeobundleError } from '../../core/errors.ts';
 import { projectRoot } from '../paths.ts';
 import { silentProgress, type Progress } from '../progress.ts';
 import { formatSha256Sums, SHA256SUMS_FILE } from './checksums.ts';
 import { COMPRESSION_TIERS } from './compress.ts';
-import { assertValidManifest, MANIFEST_FILE, manifestFiles, serializeManifest, type ClassManifest, type ReleaseManifest } from './manifest.ts';
+import { assertValidManifest, MANIFEST_FILE, manifestFiles, serializeManifest } from './manifest.ts';
 import { alreadyExists, createBuildDir, fsyncTree, publishBuildDir, removeBuildDir, removeStaleBuildDirs, writeFileSynced } from './publish.ts';
 import { classesWithData, planClass, SourceFingerprint } from './source.ts';
-import { parseVersion } from './version.ts';
+import { parseVersion } from '../../core/version.ts';
 import { writeClass } from './write-class.ts';
+import type { ClassManifest, ReleaseManifest } from '../../core/manifest.ts';
 
 export const DEFAULT_PRECISION = 6;
 const DUCKDB_MEMORY_LIMIT = '256MB';
@@ -25,6 +26,10 @@ export interface BuildOptions {
   progress?: Progress;
   /** Overrides the build time; by default SOURCE_DATE_EPOCH, else now. */
   builtAt?: Date;
+  /** Where SOURCE_DATE_EPOCH is read from (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** Aborting it stops the build before anything is published (Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 export interface BuildSummary {
@@ -35,7 +40,7 @@ export interface BuildSummary {
 }
 
 /** SOURCE_DATE_EPOCH (reproducible-builds.org) fixes built_at so two builds are byte-identical. */
-function buildTime(env = process.env): Date {
+function buildTime(env: Record<string, string | undefined>): Date {
   const epoch = env.SOURCE_DATE_EPOCH;
   if (epoch === undefined || epoch === '') return new Date();
   if (!/^\d+$/.test(epoch)) throw new GeobundleError(`SOURCE_DATE_EPOCH must be a whole number of seconds, got ${JSON.stringify(epoch)}`);
@@ -64,7 +69,7 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
   const version = parseVersion(options.version);
   const precision = checkPrecision(options.precision ?? DEFAULT_PRECISION);
   const progress = options.progress ?? silentProgress;
-  const builtAt = options.builtAt ?? buildTime();
+  const builtAt = options.builtAt ?? buildTime(options.env ?? process.env);
   const releasesDir = path.resolve(options.releasesDir);
   const target = path.join(releasesDir, version);
   if (fs.existsSync(target)) throw alreadyExists(version, target);
@@ -88,7 +93,7 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
       for (const dataClass of classes) {
         fingerprint.add(dataClass);
         const plan = await planClass(connection, dataClass);
-        classManifests[dataClass] = await writeClass({ connection, plan, buildDir, precision, fingerprint, progress });
+        classManifests[dataClass] = await writeClass({ connection, plan, buildDir, precision, fingerprint, progress, signal: options.signal });
       }
       const manifest: ReleaseManifest = {
         version,
@@ -110,6 +115,7 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
         ]),
       );
       fsyncTree(buildDir);
+      options.signal?.throwIfAborted();
       publishBuildDir(buildDir, target, version);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       progress.info(`published ${target} in ${seconds.toFixed(1)} s`);

@@ -1,5 +1,6 @@
 import { CompressedPairWriter, type CompressedOutput } from './compress.ts';
-import { emptyBbox, extendBbox, type Bbox, type MutableBbox } from './bbox.ts';
+import { emptyBbox, extendBbox, type MutableBbox } from './bbox.ts';
+import type { Bbox } from '../../core/manifest.ts';
 
 /**
  * The two shapes of bundle file, written item by item so a class never sits

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { byteOrder } from '../byte-order.ts';
+import { byteOrder } from '../../core/byte-order.ts';
 
 /** SHA256SUMS in the GNU coreutils format that `sha256sum -c` reads: `<hex>  <path>` per line. */
 export const SHA256SUMS_FILE = 'SHA256SUMS';

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
+import type { CompressionTier, Encoding } from '../../core/manifest.ts';
 
 /**
  * Every bundle is written twice, gzip and brotli, from one stream of text:
@@ -12,22 +13,12 @@ import zlib from 'node:zlib';
  * the main thread turns rows into JSON.
  */
 
-export type Encoding = 'gzip' | 'br';
-
 /** Mode of every file of a release (r--r--r--). */
 export const READ_ONLY = 0o444;
 
 export const ENCODINGS: readonly Encoding[] = ['gzip', 'br'];
 
 export const EXTENSION: Record<Encoding, string> = { gzip: '.gz', br: '.br' };
-
-export interface CompressionTier {
-  /** The tier applies to files whose estimated uncompressed size is at most this many bytes (null: any size). */
-  max_uncompressed_bytes: number | null;
-  gzip_level: number;
-  brotli_quality: number;
-  brotli_lgwin: number;
-}
 
 /**
  * Chosen by measurement on district GeoJSON at 6 decimals (figures in

@@ -1,9 +1,10 @@
 import type { Position } from 'geojson';
-import { GeobundleError, errorMessage } from '../errors.ts';
+import { GeobundleError, errorMessage } from '../../core/errors.ts';
 import { geometryProblem, normalizeGeometry, type ArealGeometry } from '../geometry.ts';
-import type { DataClassName } from '../types.ts';
-import { geometryBbox, type Bbox } from './bbox.ts';
+import type { DataClassName } from '../../core/types.ts';
+import { geometryBbox } from './bbox.ts';
 import type { SourceRow } from './source.ts';
+import type { Bbox } from '../../core/manifest.ts';
 
 /**
  * Turns one source row into the JSON text of its bundle entries. The

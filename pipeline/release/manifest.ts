@@ -1,45 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { GeobundleError, errorMessage } from '../errors.ts';
+import { GeobundleError, errorMessage } from '../../core/errors.ts';
 import { projectRoot } from '../paths.ts';
-import type { DataClassName, ReleaseVersion, StateFips } from '../types.ts';
-import type { Bbox } from './bbox.ts';
-import type { CompressionTier, Encoding } from './compress.ts';
-
-/** manifest.json of a release; manifests/release-manifest.schema.json is the normative description. */
-export interface ReleaseManifest {
-  version: ReleaseVersion;
-  built_at: string;
-  generator: { name: 'geobundle'; version: string };
-  source_fingerprint: string;
-  coordinate_precision: number;
-  compression: { tiers: CompressionTier[] };
-  classes: Record<DataClassName, ClassManifest>;
-}
-
-export interface ClassManifest {
-  feature_count: number;
-  bbox: Bbox | null;
-  files: ManifestFile[];
-}
-
-export type FileKind = 'all' | 'polygons' | 'census' | 'wikipedia' | 'by_state';
-
-export interface ManifestFile {
-  path: string;
-  kind: FileKind;
-  state_fips?: StateFips;
-  media_type: string;
-  encoding: Encoding;
-  compression_level: number;
-  bytes: number;
-  sha256: string;
-  uncompressed_bytes: number;
-  uncompressed_sha256: string;
-  feature_count: number;
-  bbox: Bbox | null;
-}
+import type { ReleaseManifest, ManifestFile } from '../../core/manifest.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
 const MANIFEST_SCHEMA_PATH = path.join(projectRoot, 'manifests', 'release-manifest.schema.json');

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ExitCode, GeobundleError } from '../errors.ts';
+import { ExitCode, GeobundleError } from '../../core/errors.ts';
 import { READ_ONLY } from './compress.ts';
-import { VERSION_PATTERN } from './version.ts';
+import { VERSION_PATTERN } from '../../core/version.ts';
 
 /**
  * Builds become visible in one step: everything is written into a

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { GeobundleError, errorMessage } from '../errors.ts';
+import { GeobundleError, errorMessage } from '../../core/errors.ts';
 import { readManifest, manifestTotals } from './manifest.ts';
 import { fsyncDir, replaceAtomically, writeFileAtomic } from './publish.ts';
-import { compareVersions, isReleaseVersion, parseVersion } from './version.ts';
+import { compareVersions, isReleaseVersion, nextPatch, parseVersion } from '../../core/version.ts';
 import { verifyRelease } from './verify-release.ts';
-import type { ReleaseVersion } from '../types.ts';
+import type { CurrentRelease } from '../../core/manifest.ts';
+import type { ReleaseVersion } from '../../core/types.ts';
 
 /**
  * The releases directory as a whole: which versions exist and which one is
@@ -16,11 +17,6 @@ import type { ReleaseVersion } from '../types.ts';
 
 const CURRENT_JSON = 'current.json';
 const CURRENT_LINK = 'current';
-
-export interface CurrentRelease {
-  version: ReleaseVersion;
-  updated_at: string;
-}
 
 export interface ReleaseListing {
   version: ReleaseVersion;
@@ -60,6 +56,20 @@ export function listVersions(releasesDir: string): ReleaseVersion[] {
     .filter((e) => e.isDirectory() && isReleaseVersion(e.name))
     .map((e) => e.name as ReleaseVersion)
     .sort(compareVersions);
+}
+
+/** The first version of a releases directory. */
+export const FIRST_VERSION: ReleaseVersion = 'v1.0.0';
+
+/**
+ * The patch after the newest published version (v1.4.2 → v1.4.3), or
+ * FIRST_VERSION when there is none: what the daily job builds next. Only
+ * directory names are read, so a damaged manifest or current.json cannot
+ * stop the job after its refresh.
+ */
+export function nextVersion(releasesDir: string): ReleaseVersion {
+  const newest = listVersions(releasesDir).at(-1);
+  return newest ? nextPatch(newest) : FIRST_VERSION;
 }
 
 /**

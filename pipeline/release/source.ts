@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { censusTable, quoteIdent, quoteString } from '../db.ts';
-import type { DataClassName, FeatureId, StateFips } from '../types.ts';
+import type { DataClassName, FeatureId, StateFips } from '../../core/types.ts';
 
 /**
  * Reads a class out of DuckDB for a build, read-only and in id order.

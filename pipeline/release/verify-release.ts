@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { GeobundleError, errorMessage } from '../errors.ts';
+import { GeobundleError, errorMessage } from '../../core/errors.ts';
 import { toPosix } from '../paths.ts';
 import { parseSha256Sums, sha256File, SHA256SUMS_FILE } from './checksums.ts';
-import { MANIFEST_FILE, manifestFiles, manifestProblems, type ReleaseManifest } from './manifest.ts';
-import { parseVersion } from './version.ts';
-import { byteOrder } from '../byte-order.ts';
+import { MANIFEST_FILE, manifestFiles, manifestProblems } from './manifest.ts';
+import { parseVersion } from '../../core/version.ts';
+import { byteOrder } from '../../core/byte-order.ts';
+import type { ReleaseManifest } from '../../core/manifest.ts';
 
 /**
  * Checks a published release against its own manifest.json and SHA256SUMS:

@@ -1,16 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { GeobundleError } from '../errors.ts';
+import { GeobundleError } from '../../core/errors.ts';
 import type { Progress } from '../progress.ts';
-import type { DataClassName, StateFips } from '../types.ts';
+import type { DataClassName, StateFips } from '../../core/types.ts';
 import { BundleFileWriter, type BundleFileResult, type BundleShape } from './bundle-file.ts';
 import { EXTENSION } from './compress.ts';
-import type { ClassManifest, FileKind, ManifestFile } from './manifest.ts';
 import { readClassRows, type ClassPlan, type SourceFingerprint } from './source.ts';
 import { serializeFeature } from './feature.ts';
 import { formatBytes } from './format-bytes.ts';
-import { byteOrder } from '../byte-order.ts';
+import { byteOrder } from '../../core/byte-order.ts';
+import type { ClassManifest, FileKind, ManifestFile } from '../../core/manifest.ts';
 
 /**
  * Writes the bundles of one class into `<buildDir>/<class>/` in a single pass
@@ -70,9 +70,10 @@ export interface WriteClassOptions {
   precision: number;
   fingerprint: SourceFingerprint;
   progress: Progress;
+  signal?: AbortSignal;
 }
 
-export async function writeClass({ connection, plan, buildDir, precision, fingerprint, progress }: WriteClassOptions): Promise<ClassManifest> {
+export async function writeClass({ connection, plan, buildDir, precision, fingerprint, progress, signal }: WriteClassOptions): Promise<ClassManifest> {
   const dataClass: DataClassName = plan.dataClass;
   const classDir = path.join(buildDir, dataClass);
   fs.mkdirSync(path.join(classDir, 'by_state'), { recursive: true });
@@ -105,6 +106,7 @@ export async function writeClass({ connection, plan, buildDir, precision, finger
     let done = 0;
     let lastReport = Date.now();
     for await (const row of readClassRows(connection, plan)) {
+      signal?.throwIfAborted();
       fingerprint.add(row.id, row.name, row.stateFips, row.geometry, row.census, row.wikipedia);
       const feature = serializeFeature(dataClass, row, precision);
       const writes = [all.writer.add(feature.full, feature.bbox), polygons.writer.add(feature.polygon, feature.bbox)];

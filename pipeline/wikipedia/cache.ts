@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { GeobundleError, errorMessage } from '../errors.ts';
+import { GeobundleError, errorMessage } from '../../core/errors.ts';
 import { writeFileAtomic } from '../release/publish.ts';
-import type { DataClassName, FeatureId } from '../types.ts';
+import type { DataClassName, FeatureId } from '../../core/types.ts';
 import type { PageFacts } from './summary.ts';
 
 /**

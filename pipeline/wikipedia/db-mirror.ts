@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { censusTable } from '../db.ts';
-import type { DataClassName, FeatureId } from '../types.ts';
+import type { DataClassName, FeatureId } from '../../core/types.ts';
 import { DEM_SHARE_COLUMN, REP_SHARE_COLUMN, type PartisanLean } from './partisan-lean.ts';
 import type { PageFacts } from './summary.ts';
 

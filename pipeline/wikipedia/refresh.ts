@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import { GeobundleError, errorMessage } from '../errors.ts';
+import { GeobundleError, errorMessage } from '../../core/errors.ts';
 import { inTransaction, withDatabase } from '../db.ts';
 import { loadDataClass } from '../data-class.ts';
 import { silentProgress, type Progress } from '../progress.ts';
-import type { DataClassName, FeatureId } from '../types.ts';
+import type { DataClassName, FeatureId } from '../../core/types.ts';
 import { readCacheEntry, writeCacheEntry, type CacheEntry } from './cache.ts';
 import { readDistricts, readVoteShares, writeMirror, type DistrictRow, type MirrorRow } from './db-mirror.ts';
 import { createSummaryClient, DEFAULT_CLIENT_OPTIONS, defaultUserAgent, type ClientOptions, type SummaryClient } from './http-client.ts';

@@ -1,7 +1,7 @@
-import { GeobundleError } from '../errors.ts';
+import { GeobundleError } from '../../core/errors.ts';
 import { congressionalTitle } from '../identity.ts';
 import { stateByFips } from '../states.ts';
-import type { Geoid } from '../types.ts';
+import type { Geoid } from '../../core/types.ts';
 
 /**
  * The English Wikipedia article title of a congressional district, e.g.

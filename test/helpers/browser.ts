@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { buildClient } from '../../client/build.ts';
+import { buildSite } from '../../scripts/build-site.ts';
 import { projectRoot } from '../../pipeline/paths.ts';
-import { startServing, type Serving } from '../../pipeline/serve.ts';
+import { startServing, type Serving } from '../../serve/serve.ts';
 import { tempDir } from './temp.ts';
 
 /**
@@ -52,7 +52,7 @@ export async function launchBrowser(options: { noDecompressionStream?: boolean }
  * stop() closes the browser, then the servers (callers remove the directories).
  */
 export async function serveDemoInBrowser({ releasesDir, siteRoot }: { releasesDir: string; siteRoot: string }) {
-  await buildClient({ outDir: siteRoot });
+  await buildSite({ outDir: siteRoot });
   const serving: Serving = await startServing({ releasesDir, port: 0, apiPort: 0, siteRoot });
   let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
   const stop = async () => {

@@ -1,50 +1,10 @@
 /**
- * Helpers for the serving tests: raw HTTP (fetch would decompress bodies and
- * normalise paths, hiding exactly what these tests check) and a CDN-edge
- * nginx with proxy_cache in front of an origin.
+ * Helpers for the serving tests (raw HTTP is bench/http-request.ts): why
+ * they skip, and a CDN-edge nginx with proxy_cache in front of an origin.
  */
-import http from 'node:http';
-import { findNginx } from '../../nginx/nginx-binary.ts';
+import { findNginx } from '../../serve/nginx-binary.ts';
 import { PID_FILE } from '../../nginx/render-config.ts';
-import { freePort, runNginx, type RunningNginx } from '../../nginx/run-nginx.ts';
-
-export interface RawResponse {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  /** Name, value, name, value… as received: `headers` joins repeated fields into one. */
-  rawHeaders: string[];
-  body: Buffer;
-}
-
-/** One request with the path sent exactly as given (no normalisation, no decompression). */
-export function request(
-  url: string,
-  options: { method?: string; headers?: Record<string, string>; path?: string; timeoutMs?: number } = {},
-): Promise<RawResponse> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: u.hostname,
-        port: u.port,
-        method: options.method ?? 'GET',
-        path: options.path ?? `${u.pathname}${u.search}`,
-        // No Accept-Encoding unless a test sets one: identity is the default here.
-        headers: options.headers ?? {},
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    if (options.timeoutMs) req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`${req.method} ${url} timed out`)));
-    req.end();
-  });
-}
+import { freePort, runNginx, type RunningNginx } from '../../serve/run-nginx.ts';
 
 /** Why nginx tests skip, or null when nginx is installed. */
 export async function nginxMissingReason(): Promise<string | null> {

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { execa } from 'execa';
 import type { Feature } from 'geojson';
 import { censusTable, withDatabase } from '../../pipeline/db.ts';
 import { ingestUsAtlas } from '../../pipeline/ingest/us-atlas.ts';
@@ -111,13 +110,6 @@ export function snapshotTree(root: string): Map<string, Buffer> {
   };
   if (fs.existsSync(root)) walk(root);
   return out;
-}
-
-const GEOBUNDLE_BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'geobundle.js');
-
-/** Runs the real CLI as a child process (never rejects: tests look at exitCode, stdout and stderr). */
-export function geobundle(args: string[], options: { env?: Record<string, string> } = {}) {
-  return execa('node', [GEOBUNDLE_BIN, ...args], { reject: false, env: options.env });
 }
 
 /** Names of leftover build directories (`.build-*`) in a releases directory. */

@@ -3,9 +3,12 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { openDatabase, withDatabase } from '../../pipeline/db.ts';
 import { tempDir } from './temp.ts';
-import { startSummaryServer, type SummaryServer, type SummaryServerOptions } from './wikipedia-server.ts';
+import { startSummaryServer, type SummaryServer, type SummaryServerOptions } from '../../bench/wikipedia-stand-in.ts';
 
 export const CLASS = 'congressional_districts';
+
+/** A summary for each district and representative of DISTRICTS, as the REST API returns it. */
+export const SUMMARIES = path.join(import.meta.dirname, '..', 'fixtures', 'wikipedia', 'summaries');
 
 /**
  * Six districts with their representatives (titles as `ingest legislators`
@@ -63,7 +66,7 @@ export function useWikipediaFixture(
   (each ? beforeEach : beforeAll)(async () => {
     dir = tempDir(prefix);
     await seedDatabase(path.join(dir, 'geobundle.duckdb'));
-    server = await startSummaryServer(serverOptions);
+    server = await startSummaryServer({ fixturesDir: SUMMARIES, ...serverOptions });
   });
   (each ? afterEach : afterAll)(async () => {
     await server?.close();

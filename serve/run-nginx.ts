@@ -9,8 +9,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { GeobundleError } from '../pipeline/errors.ts';
-import { PID_FILE, SNIPPETS_DIR } from './render-config.ts';
+import { GeobundleError } from '../core/errors.ts';
+import { PID_FILE, SNIPPETS_DIR } from '../nginx/render-config.ts';
 
 export interface RunningNginx {
   prefix: string;

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { GeobundleError } from '../pipeline/errors.ts';
+import { GeobundleError } from '../core/errors.ts';
 
 export interface NginxBinary {
   path: string;

@@ -1,24 +1,24 @@
 import type { Command } from 'commander';
-import { withDatabase } from '../db.ts';
-import { ingestCensus } from '../ingest/census.ts';
-import { ingestGeojson } from '../ingest/geojson.ts';
-import { ingestLegislators } from '../ingest/legislators.ts';
-import { ingestUsAtlas } from '../ingest/us-atlas.ts';
-import { dbOption, jsonOption, quietOption } from './options.ts';
-import { stderrProgress } from '../progress.ts';
+import { withDatabase } from '../../pipeline/db.ts';
+import { ingestCensus } from '../../pipeline/ingest/census.ts';
+import { ingestGeojson } from '../../pipeline/ingest/geojson.ts';
+import { ingestLegislators } from '../../pipeline/ingest/legislators.ts';
+import { ingestUsAtlas } from '../../pipeline/ingest/us-atlas.ts';
+import { progressOf, type CliIo } from '../io.ts';
+import { dbOption, jsonOption, quietOption } from '../options.ts';
 
 /**
  * What `--json` prints: the ingest's own summary plus the process's peak memory
  * and CPU time (which, unlike wall time, a busy machine hardly changes), for benchmarks.
  */
-function printJson(summary: object): void {
+function printSummary(io: CliIo, summary: object): void {
   const usage = process.resourceUsage();
   const cpuSeconds = Math.round((usage.userCPUTime + usage.systemCPUTime) / 1e4) / 100;
-  process.stdout.write(`${JSON.stringify({ ...summary, cpu_seconds: cpuSeconds, peak_rss_mb: Math.round(usage.maxRSS / 1024) })}\n`);
+  io.stdout.write(`${JSON.stringify({ ...summary, cpu_seconds: cpuSeconds, peak_rss_mb: Math.round(usage.maxRSS / 1024) })}\n`);
 }
 
 /** `geobundle ingest <source>`: each source is a subcommand that loads one kind of input into DuckDB. */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   const ingest = program
     .command('ingest')
     .description('load source data into the DuckDB database (each run is one transaction: all or nothing)');
@@ -26,10 +26,10 @@ export function register(program: Command): void {
   ingest
     .command('us-atlas')
     .description('US states and counties from the bundled us-atlas package (Census 2017, 1:10M): the embedded default')
-    .addOption(dbOption())
+    .addOption(dbOption(io))
     .addOption(quietOption())
     .action(async (opts: { db: string; quiet?: boolean }) => {
-      const progress = stderrProgress(Boolean(opts.quiet));
+      const progress = progressOf(io, opts.quiet);
       const summaries = await withDatabase(opts.db, {}, (db) => ingestUsAtlas(db.connection));
       for (const s of summaries) progress.info(`ingested ${s.features} ${s.dataClass} features into ${opts.db}`);
     });
@@ -47,7 +47,7 @@ export function register(program: Command): void {
     .argument('<file-or-dir>', 'GeoJSON file, or directory of *.geojson files')
     .requiredOption('--class <class>', 'data class to replace (a spec in manifests/classes/)')
     .option('--vintage <vintage>', 'edition of the shapes, stored per polygon (default: from properties such as CDSESSN, else a year directory in the path)')
-    .addOption(dbOption())
+    .addOption(dbOption(io))
     .addOption(quietOption())
     .addOption(jsonOption())
     .addHelpText(
@@ -58,12 +58,12 @@ export function register(program: Command): void {
         '  $ geobundle ingest geojson /tmp/districts/states --class state_legislative_upper   # picks states/*/sldu/*\n',
     )
     .action(async (input: string, opts: { class: string; vintage?: string; db: string; quiet?: boolean; json?: boolean }) => {
-      const progress = stderrProgress(Boolean(opts.quiet));
+      const progress = progressOf(io, opts.quiet);
       const summary = await withDatabase(opts.db, {}, (db) =>
         ingestGeojson(db.connection, { input, dataClass: opts.class, vintage: opts.vintage, progress }),
       );
       progress.info(`ingested ${summary.features} ${summary.dataClass} features from ${summary.files} files into ${opts.db} in ${summary.seconds.toFixed(1)} s`);
-      if (opts.json) printJson(summary);
+      if (opts.json) printSummary(io, summary);
     });
 
   ingest
@@ -78,7 +78,7 @@ export function register(program: Command): void {
     .argument('<csv>', 'CSV file with a header row')
     .requiredOption('--class <class>', 'data class the rows describe (a spec in manifests/classes/)')
     .option('--key <column>', "column holding each row's district key (default: the class spec's census_key.column)")
-    .addOption(dbOption())
+    .addOption(dbOption(io))
     .addOption(quietOption())
     .addOption(jsonOption())
     .addHelpText(
@@ -87,12 +87,12 @@ export function register(program: Command): void {
         '  $ geobundle ingest census ../shared/data/cd119/rdh_cong119_district_data.csv --class congressional_districts\n',
     )
     .action(async (csv: string, opts: { class: string; key?: string; db: string; quiet?: boolean; json?: boolean }) => {
-      const progress = stderrProgress(Boolean(opts.quiet));
+      const progress = progressOf(io, opts.quiet);
       const summary = await withDatabase(opts.db, {}, (db) =>
         ingestCensus(db.connection, { csv, dataClass: opts.class, keyColumn: opts.key }),
       );
       progress.info(`ingested ${summary.rows} rows of ${summary.columns} columns into ${summary.table} of ${opts.db}`);
-      if (opts.json) printJson(summary);
+      if (opts.json) printSummary(io, summary);
     });
 
   ingest
@@ -105,17 +105,17 @@ export function register(program: Command): void {
         'are written (article facts from refresh-wikipedia are kept); districts without a member get NULLs.',
     )
     .argument('<yaml>', 'legislators-current.yaml')
-    .addOption(dbOption())
+    .addOption(dbOption(io))
     .addOption(quietOption())
     .addOption(jsonOption())
     .addHelpText('after', '\nExample:\n  $ geobundle ingest legislators ../shared/data/legislators/legislators-current.yaml\n')
     .action(async (file: string, opts: { db: string; quiet?: boolean; json?: boolean }) => {
-      const progress = stderrProgress(Boolean(opts.quiet));
+      const progress = progressOf(io, opts.quiet);
       const summary = await withDatabase(opts.db, {}, (db) => ingestLegislators(db.connection, file));
       progress.info(
         `set the representatives of ${summary.representatives} ${summary.dataClass} in ${opts.db}` +
           (summary.cleared ? ` (${summary.cleared} districts without a member now have none)` : ''),
       );
-      if (opts.json) printJson(summary);
+      if (opts.json) printSummary(io, summary);
     });
 }

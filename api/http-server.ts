@@ -4,7 +4,7 @@
  */
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GeobundleError } from './errors.ts';
+import { GeobundleError } from '../core/errors.ts';
 
 /** A host as it appears in a URL or an nginx `listen`: IPv6 addresses in brackets. */
 export function urlHost(host: string): string {

@@ -1,15 +1,16 @@
 import type { Command } from 'commander';
-import { ExitCode, GeobundleError } from '../errors.ts';
-import { verifyRelease } from '../release/verify-release.ts';
-import { jsonOption, quietOption, releasesOption } from './options.ts';
+import type { CliIo } from '../io.ts';
+import { ExitCode, GeobundleError } from '../../core/errors.ts';
+import { verifyRelease } from '../../pipeline/release/verify-release.ts';
+import { jsonOption, printJson, quietOption, releasesOption } from '../options.ts';
 
 /** `geobundle verify-release <version>`: recompute sizes and checksums of a published release. */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('verify-release')
     .description('check every file of a release against manifest.json and SHA256SUMS (sizes, sha256, missing and extra files)')
     .argument('<version>', 'the release to check, e.g. v1.0.0')
-    .addOption(releasesOption())
+    .addOption(releasesOption(io))
     .addOption(quietOption())
     .addOption(jsonOption())
     .addHelpText(
@@ -26,11 +27,11 @@ Exit codes: 0 intact, 1 no such release, 4 mismatches found.`,
     )
     .action(async (version: string, opts: { releases: string; quiet?: boolean; json?: boolean }) => {
       const result = await verifyRelease({ releasesDir: opts.releases, version });
-      if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else if (!opts.quiet) for (const p of result.problems) process.stderr.write(`${p.kind}: ${p.path} ${p.detail}\n`);
+      if (opts.json) printJson(io, result);
+      else if (!opts.quiet) for (const p of result.problems) io.stderr.write(`${p.kind}: ${p.path} ${p.detail}\n`);
       if (!result.ok) {
         throw new GeobundleError(`release ${version} does not verify: ${result.problems.length} problem(s) in ${result.dir}`, { exitCode: ExitCode.mismatch });
       }
-      if (!opts.json) process.stdout.write(`${version}: ${result.filesChecked} files verified\n`);
+      if (!opts.json) io.stdout.write(`${version}: ${result.filesChecked} files verified\n`);
     });
 }

@@ -1,10 +1,10 @@
 import { Option, InvalidArgumentError, type Command } from 'commander';
-import { GeobundleError } from '../errors.ts';
-import { defaultCacheDir } from '../paths.ts';
-import { stderrProgress } from '../progress.ts';
-import { DEFAULT_CLIENT_OPTIONS, defaultUserAgent } from '../wikipedia/http-client.ts';
-import { refreshWikipedia, type RefreshSummary } from '../wikipedia/refresh.ts';
-import { dbOption, jsonOption, quietOption, wholeNumber } from './options.ts';
+import { GeobundleError } from '../../core/errors.ts';
+import { defaultCacheDir } from '../../pipeline/paths.ts';
+import { DEFAULT_CLIENT_OPTIONS, defaultUserAgent } from '../../pipeline/wikipedia/http-client.ts';
+import { refreshWikipedia, type RefreshSummary } from '../../pipeline/wikipedia/refresh.ts';
+import { progressOf, type CliIo } from '../io.ts';
+import { dbOption, jsonOption, printJson, quietOption, wholeNumber } from '../options.ts';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -54,7 +54,7 @@ function describe(s: RefreshSummary, db: string): string {
 }
 
 /** `geobundle refresh-wikipedia`: the scheduled job that keeps district and representative facts fresh in DuckDB. */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   const d = DEFAULT_CLIENT_OPTIONS;
   program
     .command('refresh-wikipedia')
@@ -64,8 +64,8 @@ export function register(program: Command): void {
         'fetched, and a failed page keeps its last good data. Exits 1 when any page failed (docs/wikipedia-refresh.md).',
     )
     .addOption(new Option('--class <class>', 'data class to refresh').default('congressional_districts'))
-    .addOption(dbOption())
-    .addOption(new Option('--cache <dir>', 'file cache directory; <dir>/<class>/<id>.json (env GEOBUNDLE_CACHE)').default(defaultCacheDir()))
+    .addOption(dbOption(io))
+    .addOption(new Option('--cache <dir>', 'file cache directory; <dir>/<class>/<id>.json (env GEOBUNDLE_CACHE)').default(defaultCacheDir(io.env)))
     .addOption(new Option('--api-base <url>', 'Wikipedia REST API base').default(d.apiBase))
     .addOption(new Option('--max-age <duration>', 'refresh pages fetched longer ago than this (1d, 12h, 30m, 90s)').default(parseDuration('1d'), '1d').argParser(parseDuration))
     .addOption(new Option('--force', 'refresh every page whatever its age (still a conditional request when an ETag is cached)'))
@@ -78,11 +78,11 @@ export function register(program: Command): void {
     .addOption(new Option('--max-retry-after <seconds>', 'longest Retry-After honoured').default(d.maxRetryAfterMs, String(d.maxRetryAfterMs / 1000)).argParser(seconds))
     .addOption(new Option('--give-up-after <n>', 'after this many failed requests in a row (the API looks down), fail the remaining pages without requests (0: never)').default(d.giveUpAfter).argParser(wholeNumber))
     .addOption(new Option('--max-bytes <n>', 'largest response body accepted').default(d.maxBytes).argParser(wholeNumber))
-    .addOption(new Option('--user-agent <ua>', 'User-Agent sent to Wikipedia; by default names geobundle and the contact in env GEOBUNDLE_CONTACT').default(defaultUserAgent(), 'geobundle/<version> (<GEOBUNDLE_CONTACT>) …'))
+    .addOption(new Option('--user-agent <ua>', 'User-Agent sent to Wikipedia; by default names geobundle and the contact in env GEOBUNDLE_CONTACT').default(defaultUserAgent(io.env), 'geobundle/<version> (<GEOBUNDLE_CONTACT>) …'))
     .addOption(quietOption())
     .addOption(jsonOption())
     .action(async (opts: Opts) => {
-      const progress = stderrProgress(Boolean(opts.quiet));
+      const progress = progressOf(io, opts.quiet);
       const summary = await refreshWikipedia({
         dbPath: opts.db,
         cacheDir: opts.cache,
@@ -104,7 +104,7 @@ export function register(program: Command): void {
         },
         progress,
       });
-      if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      if (opts.json) printJson(io, summary);
       progress.info(describe(summary, opts.db));
       if (summary.pages.failed > 0) {
         const listed = summary.failures.slice(0, 5).map((f) => `${f.id} ${f.page} (${f.error})`).join('; ');

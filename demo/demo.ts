@@ -1,4 +1,4 @@
-import { openRelease, polygonsOf, type Bundle, type District, type Release } from './geobundle-client.js';
+import { openRelease, polygonsOf, type Bundle, type District, type Release } from '../client/geobundle-client.ts';
 import { LEAN_SATURATION, MISSING, formatBytes, formatCount, formatIncome, formatRepresentative, formatText, leanColor, safeHttpUrl } from './format.ts';
 import { fitUsProjection, unwrapLongitude, type Frame, type MapProjection } from './projection.ts';
 

@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
-import { setCurrent } from '../release/releases.ts';
-import { jsonOption, releasesOption } from './options.ts';
+import type { CliIo } from '../io.ts';
+import { setCurrent } from '../../pipeline/release/releases.ts';
+import { jsonOption, printJson, releasesOption } from '../options.ts';
 
 /** `geobundle set-current <version>`: move the current-release pointer. */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('set-current')
     .description('point releases/current (symlink) and releases/current.json at an existing release, atomically')
     .argument('<version>', 'a built release, e.g. v1.0.0')
-    .addOption(releasesOption())
+    .addOption(releasesOption(io))
     .addOption(jsonOption())
     .addHelpText(
       'after',
@@ -23,7 +24,7 @@ Examples:
     )
     .action(async (version: string, opts: { releases: string; json?: boolean }) => {
       const { current, previous } = await setCurrent(opts.releases, version);
-      if (opts.json) process.stdout.write(`${JSON.stringify({ ...current, previous }, null, 2)}\n`);
-      else process.stdout.write(`current release: ${current.version}${previous && previous !== current.version ? ` (was ${previous})` : ''}\n`);
+      if (opts.json) printJson(io, { ...current, previous });
+      else io.stdout.write(`current release: ${current.version}${previous && previous !== current.version ? ` (was ${previous})` : ''}\n`);
     });
 }

@@ -1,5 +1,5 @@
-import { GeobundleError } from '../errors.ts';
-import type { ReleaseVersion } from '../types.ts';
+import { GeobundleError } from './errors.ts';
+import type { ReleaseVersion } from './types.ts';
 
 /**
  * Release versions are plain semantic versions with a `v` prefix and nothing

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { sharedDataDir } from '../../pipeline/paths.ts';
+import { sharedDataDir } from '../pipeline/paths.ts';
 
 /**
  * The 119th-Congress sources in ../shared/data (env GEOBUNDLE_SHARED_DATA),

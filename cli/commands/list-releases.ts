@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
-import { listReleases } from '../release/releases.ts';
-import { formatBytes } from '../release/format-bytes.ts';
-import { jsonOption, releasesOption } from './options.ts';
+import type { CliIo } from '../io.ts';
+import { listReleases } from '../../pipeline/release/releases.ts';
+import { formatBytes } from '../../pipeline/release/format-bytes.ts';
+import { jsonOption, printJson, releasesOption } from '../options.ts';
 
 /** `geobundle list-releases`: the published versions, oldest first, with the current one marked. */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('list-releases')
     .description('list the published releases (oldest first); * marks the current one')
-    .addOption(releasesOption())
+    .addOption(releasesOption(io))
     .addOption(jsonOption())
     .addHelpText('after', `
 Examples:
@@ -17,11 +18,11 @@ Examples:
     .action((opts: { releases: string; json?: boolean }) => {
       const releases = listReleases(opts.releases);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(releases, null, 2)}\n`);
+        printJson(io, releases);
         return;
       }
       if (releases.length === 0) {
-        process.stdout.write(`no releases in ${opts.releases} (build one with "geobundle build-release v1.0.0")\n`);
+        io.stdout.write(`no releases in ${opts.releases} (build one with "geobundle build-release v1.0.0")\n`);
         return;
       }
       const rows = [
@@ -37,6 +38,6 @@ Examples:
         ]),
       ];
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-      for (const row of rows) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+      for (const row of rows) io.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
     });
 }

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { closeServer, listen } from '../../pipeline/http-server.ts';
+import { closeServer, listen } from '../api/http-server.ts';
 
 /**
  * A loopback stand-in for the Wikipedia REST API's `GET /page/summary/{title}`,
- * serving fixture JSON files (test/fixtures/wikipedia/summaries/<Title_with_underscores>.json)
+ * serving fixture JSON files (a directory of <Title_with_underscores>.json)
  * with ETags, honouring If-None-Match, and injecting the faults a real API
  * shows: latency, 429 with Retry-After, 5xx, hung responses, truncated and
  * malformed bodies, oversized bodies, dropped connections. Used by the tests
@@ -29,6 +29,7 @@ export interface RecordedRequest {
 }
 
 export interface SummaryServerOptions {
+  /** Summaries to serve, one `<Title_with_underscores>.json` each (the tests' test/fixtures/wikipedia/summaries/). */
   fixturesDir?: string;
   /** Answer any title not among the fixtures with a generated summary (benchmarks) instead of 404. */
   generate?: boolean;
@@ -52,7 +53,6 @@ export interface SummaryServer {
   close(): Promise<void>;
 }
 
-export const FIXTURES_DIR = path.join(import.meta.dirname, '..', 'fixtures', 'wikipedia', 'summaries');
 
 const key = (title: string) => title.replace(/ /g, '_');
 
@@ -71,10 +71,10 @@ function generated(title: string): Record<string, unknown> {
 }
 
 export async function startSummaryServer(options: SummaryServerOptions = {}): Promise<SummaryServer> {
-  const fixturesDir = options.fixturesDir ?? FIXTURES_DIR;
   const pages = new Map<string, Record<string, unknown>>();
-  for (const file of fs.readdirSync(fixturesDir).filter((f) => f.endsWith('.json'))) {
-    pages.set(file.slice(0, -'.json'.length).normalize('NFC'), JSON.parse(fs.readFileSync(path.join(fixturesDir, file), 'utf8')));
+  const dir = options.fixturesDir;
+  for (const file of dir ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : []) {
+    pages.set(file.slice(0, -'.json'.length).normalize('NFC'), JSON.parse(fs.readFileSync(path.join(dir!, file), 'utf8')));
   }
   const scripts = new Map<string, Fault[]>();
   let defaultFault: Fault | null = null;

@@ -1,4 +1,7 @@
-import type { Geometry } from 'geojson';
+/**
+ * What the data is, for every layer from ingest to the browser. Type-only
+ * and free of Node APIs: the browser client imports it too.
+ */
 
 /** Name of a data class, as declared by a spec in manifests/classes/ (e.g. `congressional_districts`). */
 export type DataClassName = string;
@@ -18,16 +21,3 @@ export type StateFips = string;
 
 /** A release version, always `vMAJOR.MINOR.PATCH`. */
 export type ReleaseVersion = `v${number}.${number}.${number}`;
-
-/** One boundary as stored in DuckDB's `polygons` table. */
-export interface PolygonRecord {
-  dataClass: DataClassName;
-  id: FeatureId;
-  name: string;
-  stateFips: StateFips | null;
-  geometry: Geometry;
-  /** Where the shape came from: a file path relative to the ingested root, or a package name. */
-  source: string;
-  /** Which edition of the boundaries (e.g. `2024`, `cd119`, `2016`). */
-  vintage: string | null;
-}

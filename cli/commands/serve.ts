@@ -1,0 +1,96 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { SERVE_DEFAULTS, startApiOnly, startServing } from '../../serve/serve.ts';
+import { onInterrupt, type CliIo } from '../io.ts';
+import { releasesOption, wholeNumber } from '../options.ts';
+
+function portNumber(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535) throw new InvalidArgumentError('expected a TCP port, 1–65535');
+  return port;
+}
+
+/** The flags, named as startServing's options (`--api-port` is `apiPort`), so they pass straight through. */
+interface ServeFlags {
+  releases: string;
+  port: number;
+  apiPort: number;
+  host: string;
+  site: string;
+  currentMaxAge: number;
+  apiRate: number;
+  apiOnly?: boolean;
+}
+
+/** `geobundle serve`: nginx + the API in the foreground until SIGINT/SIGTERM. */
+export function register(program: Command, io: CliIo): void {
+  const d = SERVE_DEFAULTS;
+  program
+    .command('serve')
+    .description(
+      'serve the releases with real nginx (demo site at /, pre-compressed immutable bundles at /bundles/) and the ' +
+        'read-only API (/api/v1/, /healthz), in the foreground; Ctrl-C stops both',
+    )
+    .addOption(releasesOption(io))
+    .addOption(new Option('--port <port>', 'port nginx listens on').argParser(portNumber).default(d.port))
+    .addOption(new Option('--api-port <port>', 'port the API listens on (behind nginx)').argParser(portNumber).default(d.apiPort))
+    .addOption(new Option('--host <address>', 'address both listen on').default(d.host))
+    .addOption(new Option('--site <dir>', 'demo site served at / (built by `make client`)').default(d.siteRoot, 'dist/site'))
+    .addOption(new Option('--api-only', 'run only the API (production: behind the system nginx, see nginx/sites/)'))
+    .addOption(
+      new Option('--current-max-age <seconds>', 'how long caches may keep /bundles/current/… and the release list')
+        .argParser(wholeNumber)
+        .default(d.currentMaxAge),
+    )
+    .addOption(
+      new Option('--api-rate <n>', "API requests per second nginx lets each client address send (429 beyond a burst of 100); 0 turns the limit off")
+        .argParser(wholeNumber)
+        .default(d.apiRate),
+    )
+    .addHelpText(
+      'after',
+      '\nNeeds nginx (Debian: nginx-light, and libnginx-mod-http-brotli-static for .br): scripts/install-system-deps.sh serve.\n' +
+        'Example: geobundle serve --releases releases --port 8080',
+    )
+    .action(async (flags: ServeFlags) => {
+      let stopRequested = () => {};
+      const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+      const stopListening = onInterrupt(io, (signal) => {
+        io.stderr.write(`\n${signal}: stopping\n`);
+        stopRequested();
+      });
+      try {
+        await serveUntil(stopped, flags, io);
+      } finally {
+        stopListening();
+      }
+    });
+}
+
+/** Starts nginx + the API (or the API alone), prints where, and stops them once `stopped` resolves. */
+async function serveUntil(stopped: Promise<void>, flags: ServeFlags, io: CliIo): Promise<void> {
+  const options = { ...flags, releasesDir: flags.releases, siteRoot: flags.site };
+  if (flags.apiOnly) {
+    const api = await startApiOnly(options);
+    io.stdout.write(`geobundle API serving ${flags.releases} at ${api.url}/api/v1/releases (Ctrl-C stops it)\n`);
+    await stopped;
+    await api.close();
+    return;
+  }
+  const serving = await startServing(options);
+  const { urls } = serving;
+  io.stdout.write(
+    [
+      `geobundle is serving ${flags.releases}:`,
+      `  demo site   ${urls.site}${serving.siteRootExists ? '' : `   (${flags.site} does not exist yet: run make client)`}`,
+      `  bundles     ${urls.bundles}<version>/<class>/all.geojson   (and ${urls.bundles}current/…)`,
+      `  releases    ${urls.api}`,
+      `  health      ${urls.healthz}`,
+      `  API direct  ${urls.apiDirect}`,
+      `nginx config and logs: ${serving.prefix}`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  await stopped;
+  await serving.stop();
+}

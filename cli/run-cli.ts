@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { ExitCode, GeobundleError, errorMessage } from '../core/errors.ts';
+import { projectRoot } from '../pipeline/paths.ts';
+import type { CliIo } from './io.ts';
+import * as buildRelease from './commands/build-release.ts';
+import * as ingest from './commands/ingest.ts';
+import * as listReleases from './commands/list-releases.ts';
+import * as nextVersion from './commands/next-version.ts';
+import * as nginxConfig from './commands/nginx-config.ts';
+import * as refreshWikipedia from './commands/refresh-wikipedia.ts';
+import * as serve from './commands/serve.ts';
+import * as setCurrent from './commands/set-current.ts';
+import * as verifyRelease from './commands/verify-release.ts';
+
+/** One module per command (mapshaper style): each declares its arguments and calls library functions. */
+const COMMANDS: Array<{ register(program: Command, io: CliIo): void }> = [
+  ingest,
+  buildRelease,
+  verifyRelease,
+  listReleases,
+  setCurrent,
+  nextVersion,
+  refreshWikipedia,
+  serve,
+  nginxConfig,
+];
+
+export function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function program(io: CliIo): Command {
+  const root = new Command('geobundle')
+    .description(
+      'Build static, versioned, checksummed, pre-compressed release bundles of US district boundaries, ' +
+        'census demographics and Wikipedia facts from a DuckDB source database.',
+    )
+    .version(packageVersion(), '-V, --version', 'print the version of geobundle')
+    .showHelpAfterError('(run with --help for usage)')
+    // Subcommands inherit these two, so every message and exit goes through `io`.
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+    .exitOverride();
+  for (const command of COMMANDS) command.register(root, io);
+  return root;
+}
+
+/**
+ * Runs one geobundle command line (`argv` without the `node geobundle`
+ * prefix) and resolves with its exit code; it never exits the process.
+ * bin/geobundle.js calls it with the process's own streams; tests call it
+ * in-process with in-memory ones.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    await program(io).parseAsync([...argv], { from: 'user' });
+    return ExitCode.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed the message (or the help/version text).
+      return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (err instanceof GeobundleError) {
+      io.stderr.write(`geobundle: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.stderr.write(`geobundle: unexpected error: ${(err as Error)?.stack ?? errorMessage(err)}\n`);
+    return ExitCode.failure;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The shape of a release as every reader sees it: manifest.json and the
+ * current pointer. Types only, so the browser client and the Node pipeline
+ * share them without the browser bundle pulling in any Node code;
+ * manifests/release-manifest.schema.json is the normative description.
+ */
+import type { DataClassName, ReleaseVersion, StateFips } from './types.ts';
+
+/** [west, south, east, north] in degrees, as in RFC 7946 §5. */
+export type Bbox = [number, number, number, number];
+
+/** The Content-Encoding a bundle file is stored in. */
+export type Encoding = 'gzip' | 'br';
+
+export interface CompressionTier {
+  /** The tier applies to files whose estimated uncompressed size is at most this many bytes (null: any size). */
+  max_uncompressed_bytes: number | null;
+  gzip_level: number;
+  brotli_quality: number;
+  brotli_lgwin: number;
+}
+
+export interface ReleaseManifest {
+  version: ReleaseVersion;
+  built_at: string;
+  generator: { name: 'geobundle'; version: string };
+  source_fingerprint: string;
+  coordinate_precision: number;
+  compression: { tiers: CompressionTier[] };
+  classes: Record<DataClassName, ClassManifest>;
+}
+
+export interface ClassManifest {
+  feature_count: number;
+  bbox: Bbox | null;
+  files: ManifestFile[];
+}
+
+export type FileKind = 'all' | 'polygons' | 'census' | 'wikipedia' | 'by_state';
+
+export interface ManifestFile {
+  path: string;
+  kind: FileKind;
+  state_fips?: StateFips;
+  media_type: string;
+  encoding: Encoding;
+  compression_level: number;
+  bytes: number;
+  sha256: string;
+  uncompressed_bytes: number;
+  uncompressed_sha256: string;
+  feature_count: number;
+  bbox: Bbox | null;
+}
+
+/** releases/current.json: which release `current` points at, and since when. */
+export interface CurrentRelease {
+  version: ReleaseVersion;
+  updated_at: string;
+}
