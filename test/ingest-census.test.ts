@@ -5,6 +5,7 @@ import { ingestCensus } from '../pipeline/ingest/census.ts';
 import { ingestGeojson } from '../pipeline/ingest/geojson.ts';
 import { snapshotDatabase, useTempDatabase } from './helpers/database.ts';
 import { geobundle } from './helpers/cli.ts';
+import { expectErrorFile, fixtureCases } from './helpers/fixtures.ts';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'ingest');
 const csv = (name: string) => path.join(FIXTURES, 'census', `${name}.csv`);
@@ -41,7 +42,7 @@ describe('ingest census', () => {
   });
 
   it('only parses keys when the class has no polygons yet', async () => {
-    await ingestCensus(temp.db.connection, { csv: csv('not-in-polygons'), dataClass: 'congressional_districts' });
+    await ingestCensus(temp.db.connection, { csv: csv('bad/not-in-polygons'), dataClass: 'congressional_districts' });
     const ids = await temp.db.connection.runAndReadAll('SELECT id FROM census_congressional_districts ORDER BY id');
     expect(ids.getRows().flat()).toEqual(['1903', '1904']);
   });
@@ -57,28 +58,20 @@ describe('ingest census', () => {
     expect(rows.getRowObjectsJson()).toEqual([{ id: '1903', CONG119: 'IA-3', STATE: 'IA', TOTPOP20: '800000' }]);
   });
 
-  it.each([
-    ['a row for an unknown state', 'unknown-state', /unknown-state\.csv: line 3: CONG119: "ZZ-01" names an unknown state "ZZ"/],
-    ['an unparsable key', 'unparsable', /unparsable\.csv: line 3: CONG119: "IA-third" is neither a GEOID/],
-    ['a row for a district without polygon', 'not-in-polygons', /not-in-polygons\.csv: line 3: CONG119 "IA-04" is district 1904, which is not among the 4 congressional_districts polygons/],
-    ['a duplicate key', 'duplicate', /duplicate\.csv: line 4: CONG119 "IA-3": duplicate district 1903 \(also on line 2\)/],
-    ['an empty key', 'empty-key', /empty-key\.csv: line 3: CONG119 is empty/],
-    ['a ragged row', 'ragged', /ragged\.csv: cannot read CSV: line 3 has 5 fields, the header has 3/],
-    ['an unterminated quote', 'unterminated-quote', /unterminated-quote\.csv: cannot read CSV: line 3/],
-    ['a missing key column', 'no-key-column', /no-key-column\.csv: no key column "CONG119" \(columns: DISTRICT, STATE, TOTPOP20\)/],
-    ['a column clashing with id', 'id-column', /id-column\.csv: column "Id" clashes with the id column/],
-    ['no data rows', 'header-only', /header-only\.csv: no data rows/],
-    ['a missing file', 'no-such-file', /cannot read .*no-such-file\.csv: ENOENT/],
-  ])('rejects %s and leaves the database unchanged', async (_what, name, message) => {
-    await ingestPolygons();
-    await ingestCensus(temp.db.connection, { csv: csv('districts'), dataClass: 'congressional_districts' });
-    const before = await snapshotDatabase(temp.db.connection);
-    const error = await ingestCensus(temp.db.connection, { csv: csv(name), dataClass: 'congressional_districts' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(GeobundleError);
-    expect((error as Error).message).toMatch(message);
-    expect((error as Error).message).not.toContain('\n');
-    expect(await snapshotDatabase(temp.db.connection)).toBe(before);
-  });
+  // census/bad/<case>.csv; the expected message is <case>.error.txt beside it.
+  const BAD = path.join(FIXTURES, 'census', 'bad');
+  it.each([...fixtureCases(BAD, '.csv'), { name: 'no-such-file', file: path.join(BAD, 'no-such-file.csv') }])(
+    'rejects $name and leaves the database unchanged',
+    async ({ name, file }) => {
+      await ingestPolygons();
+      await ingestCensus(temp.db.connection, { csv: csv('districts'), dataClass: 'congressional_districts' });
+      const before = await snapshotDatabase(temp.db.connection);
+      const error = await ingestCensus(temp.db.connection, { csv: file, dataClass: 'congressional_districts' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GeobundleError);
+      expectErrorFile((error as Error).message, BAD, path.join(BAD, `${name}.error.txt`));
+      expect(await snapshotDatabase(temp.db.connection)).toBe(before);
+    },
+  );
 
   it('rejects an unknown class and a class without census key, leaving the database unchanged', async () => {
     await ingestPolygons();
@@ -101,7 +94,7 @@ describe('geobundle ingest census (CLI)', () => {
     expect(JSON.parse(ok.stdout)).toMatchObject({ rows: 3, table: 'census_congressional_districts' });
     const before = await snapshotDatabase(temp.db.connection);
     const bad = await temp.whileClosed((dbPath) =>
-      geobundle(['ingest', 'census', csv('unknown-state'), '--class', 'congressional_districts', '--db', dbPath]),
+      geobundle(['ingest', 'census', csv('bad/unknown-state'), '--class', 'congressional_districts', '--db', dbPath]),
     );
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr.trim()).toMatch(/^geobundle: .*unknown-state\.csv: line 3: CONG119: "ZZ-01" names an unknown state "ZZ"[^\n]*$/);

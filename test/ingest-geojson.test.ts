@@ -1,9 +1,11 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GeobundleError } from '../core/errors.ts';
 import { ingestGeojson } from '../pipeline/ingest/geojson.ts';
 import { snapshotDatabase, useTempDatabase } from './helpers/database.ts';
 import { geobundle } from './helpers/cli.ts';
+import { expectErrorFile, fixtureCases } from './helpers/fixtures.ts';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'ingest');
 const DISTRICTS = path.join(FIXTURES, 'districts');
@@ -86,30 +88,31 @@ describe('ingest geojson: a FeatureCollection file', () => {
 });
 
 describe('ingest geojson: bad input is a clear error and leaves the database unchanged', () => {
-  const bad = (name: string) => path.join(FIXTURES, 'bad', `${name}.geojson`);
-  it.each([
-    ['malformed JSON', bad('malformed-json'), 'congressional_districts', /bad\/malformed-json\.geojson: malformed JSON: /],
-    ['a NaN/infinite coordinate', bad('nan-coordinate'), 'congressional_districts', /nan-coordinate\.geojson#1: congressional_districts feature "1902": geometry: polygon 0 ring 0 position 1 is not a finite number/],
-    ['an out-of-range coordinate', bad('out-of-range'), 'congressional_districts', /out-of-range\.geojson#1: congressional_districts feature "1902": geometry: polygon 0 ring 0 position 1 is out of range \(-91\.5, 95\)/],
-    ['an unclosed ring', bad('unclosed-ring'), 'congressional_districts', /unclosed-ring\.geojson#1: congressional_districts feature "1902": geometry: polygon 0 ring 0 is not closed/],
-    ['an empty geometry', bad('empty-geometry'), 'congressional_districts', /empty-geometry\.geojson#1: congressional_districts feature "1902": geometry: geometry is empty/],
-    ['a duplicate id', bad('duplicate-id'), 'congressional_districts', /duplicate-id\.geojson#1: duplicate congressional_districts id "1901" \(also in duplicate-id\.geojson#0\)/],
-    ['an unknown state', bad('unknown-state'), 'congressional_districts', /unknown-state\.geojson#1: congressional_districts feature: property "GEOID": "9902" starts with an unknown state FIPS code/],
-    ['a feature without id', bad('no-id'), 'congressional_districts', /no-id\.geojson#1: congressional_districts feature: no id: none of property "GEOID", property "Code", the file path gives one/],
-    ['not GeoJSON', bad('not-geojson'), 'congressional_districts', /not-geojson\.geojson: not GeoJSON: top-level "type" is "Topology"/],
-    ['an unknown class', path.join(FIXTURES, 'cd-collection.geojson'), 'school_districts', /unknown data class "school_districts" \(known: congressional_districts, county, state, state_legislative_lower, state_legislative_upper\)/],
-    ['a missing input', path.join(FIXTURES, 'no-such-file.geojson'), 'congressional_districts', /cannot read .*no-such-file\.geojson: ENOENT/],
-    ['a directory without files of the class', path.join(DISTRICTS, 'cds'), 'state', /districts\/cds: no \*\.geojson file of class state in this directory tree \(paths matching /],
-    ['an empty FeatureCollection', path.join(FIXTURES, 'bad', 'empty-collection.geojson'), 'state', /no state features found/],
-  ])('%s', async (_what, input, dataClass, message) => {
+  async function expectUnchanged(input: string, dataClass: string): Promise<string> {
     await ingestGeojson(temp.db.connection, { input: path.join(FIXTURES, 'cd-collection.geojson'), dataClass: 'congressional_districts' });
     await ingestGeojson(temp.db.connection, { input: DISTRICTS, dataClass: 'state' });
     const before = await snapshotDatabase(temp.db.connection);
     const error = await ingestGeojson(temp.db.connection, { input, dataClass }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(GeobundleError);
-    expect((error as Error).message).toMatch(message);
-    expect((error as Error).message).not.toContain('\n');
     expect(await snapshotDatabase(temp.db.connection)).toBe(before);
+    return (error as Error).message;
+  }
+
+  // bad/<class>/<case>.geojson, ingested as <class>; the expected message is <case>.error.txt beside it.
+  const BAD = path.join(FIXTURES, 'bad');
+  describe.each(fs.readdirSync(BAD).sort())('as %s', (dataClass) => {
+    const dir = path.join(BAD, dataClass);
+    it.each(fixtureCases(dir, '.geojson'))('$name', async ({ name, file }) => {
+      expectErrorFile(await expectUnchanged(file, dataClass), dir, path.join(dir, `${name}.error.txt`));
+    });
+  });
+
+  it.each([
+    ['an unknown class', path.join(FIXTURES, 'cd-collection.geojson'), 'school_districts', /unknown data class "school_districts" \(known: congressional_districts, county, state, state_legislative_lower, state_legislative_upper\)/],
+    ['a missing input', path.join(FIXTURES, 'no-such-file.geojson'), 'congressional_districts', /cannot read .*no-such-file\.geojson: ENOENT/],
+    ['a directory without files of the class', path.join(DISTRICTS, 'cds'), 'state', /districts\/cds: no \*\.geojson file of class state in this directory tree \(paths matching /],
+  ])('%s', async (_what, input, dataClass, message) => {
+    expect(await expectUnchanged(input, dataClass)).toMatch(message);
   });
 });
 
@@ -128,7 +131,7 @@ describe('geobundle ingest geojson (CLI)', () => {
     await ingestGeojson(temp.db.connection, { input: path.join(FIXTURES, 'cd-collection.geojson'), dataClass: 'congressional_districts' });
     const before = await snapshotDatabase(temp.db.connection);
     const result = await temp.whileClosed((dbPath) =>
-      geobundle(['ingest', 'geojson', path.join(FIXTURES, 'bad', 'unclosed-ring.geojson'), '--class', 'congressional_districts', '--db', dbPath, '--quiet']),
+      geobundle(['ingest', 'geojson', path.join(FIXTURES, 'bad', 'congressional_districts', 'unclosed-ring.geojson'), '--class', 'congressional_districts', '--db', dbPath, '--quiet']),
     );
     expect(result.exitCode).toBe(1);
     expect(result.stderr.trim()).toMatch(/^geobundle: .*unclosed-ring\.geojson#1: congressional_districts feature "1902": geometry: polygon 0 ring 0 is not closed/);

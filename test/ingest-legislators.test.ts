@@ -4,6 +4,7 @@ import { GeobundleError } from '../core/errors.ts';
 import { ingestLegislators } from '../pipeline/ingest/legislators.ts';
 import { snapshotDatabase, useTempDatabase } from './helpers/database.ts';
 import { geobundle } from './helpers/cli.ts';
+import { expectErrorFile, fixtureCases } from './helpers/fixtures.ts';
 
 const yaml = (name: string) => path.join(import.meta.dirname, 'fixtures', 'ingest', 'legislators', `${name}.yaml`);
 
@@ -58,22 +59,19 @@ describe('ingest legislators', () => {
     });
   });
 
-  it.each([
-    ['malformed YAML', 'malformed', /malformed\.yaml: malformed YAML: .*\(2:3\)/],
-    ['an unknown state', 'unknown-state', /unknown-state\.yaml: legislator 0 \(X000001\): last term's "state" "ZZ" is not a known state or territory/],
-    ['a district that is not a number', 'bad-district', /bad-district\.yaml: legislator 0 \(X000002\): last term's "district" "third" is not a district number/],
-    ['two members for one district', 'duplicate-district', /duplicate-district\.yaml: legislator 1 \(X000004\): district 1903 \(IA-3\) already has a representative \(legislator 0 \(X000003\)\)/],
-    ['a file that is not a list', 'not-a-list', /not-a-list\.yaml: expected a YAML list of legislators/],
-    ['a missing file', 'no-such-file', /no-such-file\.yaml: cannot read: ENOENT/],
-  ])('rejects %s and leaves the database unchanged', async (_what, name, message) => {
-    await ingestLegislators(temp.db.connection, yaml('current'));
-    const before = await snapshotDatabase(temp.db.connection);
-    const error = await ingestLegislators(temp.db.connection, yaml(name)).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(GeobundleError);
-    expect((error as Error).message).toMatch(message);
-    expect((error as Error).message).not.toContain('\n');
-    expect(await snapshotDatabase(temp.db.connection)).toBe(before);
-  });
+  // bad/<case>.yaml; the expected message is <case>.error.txt beside it.
+  const BAD = path.join(path.dirname(yaml('current')), 'bad');
+  it.each([...fixtureCases(BAD, '.yaml'), { name: 'no-such-file', file: path.join(BAD, 'no-such-file.yaml') }])(
+    'rejects $name and leaves the database unchanged',
+    async ({ name, file }) => {
+      await ingestLegislators(temp.db.connection, yaml('current'));
+      const before = await snapshotDatabase(temp.db.connection);
+      const error = await ingestLegislators(temp.db.connection, file).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GeobundleError);
+      expectErrorFile((error as Error).message, BAD, path.join(BAD, `${name}.error.txt`));
+      expect(await snapshotDatabase(temp.db.connection)).toBe(before);
+    },
+  );
 
   it('runs from the CLI', async () => {
     const result = await temp.whileClosed((dbPath) =>

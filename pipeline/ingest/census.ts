@@ -43,7 +43,10 @@ function csvErrorSummary(csv: string, err: unknown): string {
   const lines = text.split(/\r?\n/);
   const expected = fieldCount(lines[0] ?? '');
   const ragged = lines.findIndex((line, i) => i > 0 && line !== '' && fieldCount(line) !== expected);
-  if (ragged > 0) return `line ${ragged + 1} has ${fieldCount(lines[ragged]!)} fields, the header has ${expected}`;
+  if (ragged > 0) {
+    const fields = fieldCount(lines[ragged]!);
+    return `line ${ragged + 1} has ${fields} field${fields === 1 ? '' : 's'}, the header has ${expected}`;
+  }
   const message = errorMessage(err)
     .split('\n')
     .map((l) => l.trim())

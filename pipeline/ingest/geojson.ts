@@ -37,21 +37,24 @@ interface SourceFeature {
 
 const GEOMETRY_TYPES = new Set(['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon', 'GeometryCollection']);
 
-/** The features of one parsed file, whatever its shape: a FeatureCollection, a Feature or a bare geometry. */
-function featuresOf(json: unknown, label: string): SourceFeature[] {
+/**
+ * The features of one parsed file, whatever its shape: a FeatureCollection, a
+ * Feature or a bare geometry; `label` names them in the `source` column, `file` in errors.
+ */
+function featuresOf(json: unknown, label: string, file: string): SourceFeature[] {
   const obj = json as { type?: unknown; features?: unknown; properties?: unknown; geometry?: unknown } | null;
   const type = obj !== null && typeof obj === 'object' ? obj.type : undefined;
   if (type === 'FeatureCollection') {
-    if (!Array.isArray(obj!.features)) throw new GeobundleError(`${label}: FeatureCollection has no "features" array`);
+    if (!Array.isArray(obj!.features)) throw new GeobundleError(`${file}: FeatureCollection has no "features" array`);
     return obj!.features.map((f: unknown, i: number) => {
       const feature = f as { type?: unknown; properties?: unknown; geometry?: unknown } | null;
-      if (feature?.type !== 'Feature') throw new GeobundleError(`${label}: feature ${i}: "type" is ${JSON.stringify(feature?.type)}, not "Feature"`);
+      if (feature?.type !== 'Feature') throw new GeobundleError(`${file}: feature ${i}: "type" is ${JSON.stringify(feature?.type)}, not "Feature"`);
       return { properties: propertiesOf(feature.properties), geometry: feature.geometry, label: `${label}#${i}` };
     });
   }
   if (type === 'Feature') return [{ properties: propertiesOf(obj!.properties), geometry: obj!.geometry, label }];
   if (typeof type === 'string' && GEOMETRY_TYPES.has(type)) return [{ properties: null, geometry: obj, label }];
-  throw new GeobundleError(`${label}: not GeoJSON: top-level "type" is ${JSON.stringify(type)}, not a FeatureCollection, Feature or geometry`);
+  throw new GeobundleError(`${file}: not GeoJSON: top-level "type" is ${JSON.stringify(type)}, not a FeatureCollection, Feature or geometry`);
 }
 
 function propertiesOf(value: unknown): Record<string, unknown> | null {
@@ -120,7 +123,7 @@ async function* polygonRecords(
     } catch (err) {
       throw new GeobundleError(`${file}: malformed JSON: ${errorMessage(err)}`, { cause: err });
     }
-    for (const feature of featuresOf(json, relative)) {
+    for (const feature of featuresOf(json, relative, file)) {
       const resolved = resolveIdentity(spec, { properties: feature.properties, path: absolute });
       if (!resolved.ok) throw new GeobundleError(`${path.join(root, feature.label)}: ${spec.class} feature: ${resolved.problem}`);
       const { id, name, stateFips } = resolved.identity;
@@ -163,10 +166,13 @@ export async function ingestGeojson(connection: DuckDBConnection, options: Geojs
       connection,
       spec.class,
       polygonRecords(spec, options.input, { vintage: options.vintage, onFile }),
-      (n) => {
-        features = n;
+      {
+        input: options.input,
+        onProgress: (n) => {
+          features = n;
+        },
+        where: (r) => path.join(root, r.source),
       },
-      (r) => path.join(root, r.source),
     ),
   );
   return { ...summary, files, seconds: seconds() };

@@ -34,13 +34,19 @@ const FLUSH_BYTES = 32 * 1024 * 1024;
  * hundreds of MB never sits in memory, and written with DuckDB's appender
  * (one prepared INSERT per row took half of the 676 MB state-legislative ingest).
  */
+export interface ReplaceOptions {
+  /** What the records were read from (a file, a directory, a package), for the message when there are none. */
+  input: string;
+  onProgress?: (count: number) => void;
+  /** Where a record is, for error messages; its source by default. */
+  where?: (record: PolygonRecord) => string;
+}
+
 export async function replaceClassPolygons(
   connection: DuckDBConnection,
   dataClass: DataClassName,
   records: AsyncIterable<PolygonRecord> | Iterable<PolygonRecord>,
-  onProgress?: (count: number) => void,
-  /** Where a record is, for error messages; its source by default. */
-  where: (record: PolygonRecord) => string = (r) => r.source,
+  { input, onProgress, where = (r) => r.source }: ReplaceOptions,
 ): Promise<StoreSummary> {
   await connection.run('DELETE FROM polygons WHERE data_class = $1', [dataClass]);
   // Column order of the polygons table in db.ts.
@@ -80,6 +86,6 @@ export async function replaceClassPolygons(
   } finally {
     appender.closeSync();
   }
-  if (features === 0) throw new GeobundleError(`no ${dataClass} features found in the input`);
+  if (features === 0) throw new GeobundleError(`${input}: no ${dataClass} features in it`);
   return { dataClass, features };
 }

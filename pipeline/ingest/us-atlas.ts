@@ -36,7 +36,7 @@ function toRecords(file: string, object: 'states' | 'counties', dataClass: strin
  */
 export async function ingestUsAtlas(connection: DuckDBConnection): Promise<StoreSummary[]> {
   return inTransaction(connection, async () => [
-    await replaceClassPolygons(connection, 'state', toRecords('states-10m.json', 'states', 'state')),
-    await replaceClassPolygons(connection, 'county', toRecords('counties-10m.json', 'counties', 'county')),
+    await replaceClassPolygons(connection, 'state', toRecords('states-10m.json', 'states', 'state'), { input: 'us-atlas/states-10m.json' }),
+    await replaceClassPolygons(connection, 'county', toRecords('counties-10m.json', 'counties', 'county'), { input: 'us-atlas/counties-10m.json' }),
   ]);
 }
