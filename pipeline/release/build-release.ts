@@ -8,7 +8,9 @@ import { silentProgress, type Progress } from '../progress.ts';
 import { formatSha256Sums, SHA256SUMS_FILE } from './checksums.ts';
 import { COMPRESSION_TIERS } from './compress.ts';
 import { assertValidManifest, MANIFEST_FILE, manifestFiles, serializeManifest } from './manifest.ts';
-import { alreadyExists, createBuildDir, fsyncTree, publishBuildDir, removeBuildDir, removeStaleBuildDirs, writeFileSynced } from './publish.ts';
+import { writeFileSynced } from '../atomic-files.ts';
+import { READ_ONLY } from './compress.ts';
+import { alreadyExists, createBuildDir, fsyncTree, publishBuildDir, removeBuildDir, removeStaleBuildDirs } from './publish.ts';
 import { classesWithData, planClass, SourceFingerprint } from './source.ts';
 import { parseVersion } from '../../core/version.ts';
 import { writeClass } from './write-class.ts';
@@ -106,13 +108,14 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
       };
       assertValidManifest(manifest, `the manifest built for ${version}`);
       const manifestText = serializeManifest(manifest);
-      writeFileSynced(path.join(buildDir, MANIFEST_FILE), manifestText);
+      writeFileSynced(path.join(buildDir, MANIFEST_FILE), manifestText, READ_ONLY);
       writeFileSynced(
         path.join(buildDir, SHA256SUMS_FILE),
         formatSha256Sums([
           ...manifestFiles(manifest).map((f) => ({ path: f.path, sha256: f.sha256 })),
           { path: MANIFEST_FILE, sha256: crypto.createHash('sha256').update(manifestText).digest('hex') },
         ]),
+        READ_ONLY,
       );
       fsyncTree(buildDir);
       options.signal?.throwIfAborted();

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GeobundleError, errorMessage } from '../../core/errors.ts';
 import { readManifest, manifestTotals } from './manifest.ts';
-import { fsyncDir, replaceAtomically, writeFileAtomic } from './publish.ts';
+import { fsyncDir, replaceAtomically, writeFileAtomic } from '../atomic-files.ts';
 import { compareVersions, isReleaseVersion, nextPatch, parseVersion } from '../../core/version.ts';
 import { verifyRelease } from './verify-release.ts';
 import type { CurrentRelease } from '../../core/manifest.ts';

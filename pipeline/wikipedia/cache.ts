@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { GeobundleError, errorMessage } from '../../core/errors.ts';
-import { writeFileAtomic } from '../release/publish.ts';
+import { writeFileAtomic } from '../atomic-files.ts';
 import type { DataClassName, FeatureId } from '../../core/types.ts';
 import type { PageFacts } from './summary.ts';
 
