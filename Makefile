@@ -5,6 +5,11 @@ SHELL := /bin/bash
 VERSION ?=
 GEOBUNDLE := node bin/geobundle.js
 
+# Node.js 24 (LTS) from the npm registry's `node` package, a dev dependency:
+# once `make deps` has run, every `node`, `npx` and script here runs on it,
+# whatever Node the machine has (Debian 12's is 18, this image's 20).
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
 .PHONY: help deps system-deps test typecheck demo serve build-release refresh-wikipedia bench
 
 help: ## list the targets

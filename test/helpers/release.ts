@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -97,15 +98,19 @@ export function readBundle(file: string): string {
   throw new Error(`not a bundle: ${file}`);
 }
 
-/** Every file (and symlink, as its target) under a directory with its content, relative paths sorted: equal maps mean byte-identical trees. */
-export function snapshotTree(root: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
+/**
+ * Every file under a directory as its sha256 (a symlink as `-> target`),
+ * relative paths sorted: equal maps mean byte-identical trees, compared
+ * without walking every byte through the matcher.
+ */
+export function snapshotTree(root: string): Map<string, string> {
+  const out = new Map<string, string>();
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (entry.isSymbolicLink()) out.set(path.relative(root, full), Buffer.from(`-> ${fs.readlinkSync(full)}`));
-      else out.set(path.relative(root, full), fs.readFileSync(full));
+      else if (entry.isSymbolicLink()) out.set(path.relative(root, full), `-> ${fs.readlinkSync(full)}`);
+      else out.set(path.relative(root, full), crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex'));
     }
   };
   if (fs.existsSync(root)) walk(root);
