@@ -10,7 +10,7 @@ GEOBUNDLE := node bin/geobundle.js
 # whatever Node the machine has (Debian 12's is 18, this image's 20).
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help deps system-deps test typecheck demo serve build-release refresh-wikipedia bench
+.PHONY: help deps system-deps test typecheck lint format demo serve build-release refresh-wikipedia bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 22
@@ -31,7 +31,13 @@ system-deps: ## install Debian packages the tests need (nginx, brotli module, ch
 typecheck: deps ## type-check all TypeScript
 	npx tsc --noEmit
 
-test: deps system-deps typecheck ## type-check and run the whole test suite (unit, end-to-end, nginx, browser)
+lint: deps ## check formatting and lint rules (Biome; biome.json), changing nothing
+	npx biome ci .
+
+format: deps ## format every file in place (Biome), the way `make lint` checks it
+	npx biome check --write .
+
+test: deps system-deps typecheck lint ## type-check, lint and run the whole test suite (unit, end-to-end, nginx, browser)
 	npx vitest run
 
 .PHONY: client

@@ -24,7 +24,9 @@ function elementKey(item: unknown, index: number): string {
 /** Every numeric leaf of a result as "a.b.c" → value, environment excluded. */
 export function numericFigures(value: unknown, prefix = '', out = new Map<string, number>()): Map<string, number> {
   if (typeof value === 'number') out.set(prefix, value);
-  else if (Array.isArray(value)) value.forEach((v, i) => numericFigures(v, `${prefix}[${elementKey(v, i)}]`, out));
+  else if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) numericFigures(v, `${prefix}[${elementKey(v, i)}]`, out);
+  }
   else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       if (prefix === '' && k === 'environment') continue;

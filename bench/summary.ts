@@ -101,7 +101,7 @@ function peerSection(peers: PeerResult[]): string {
   const tools = [...new Set(peers.flatMap((p) => p.peers.map((r) => r.tool)))];
   const head = ['set', 'ours: build-release s (CPU s)'];
   for (const t of tools) head.push(`${t}: split+gzip s (CPU s)`, `ours/${t} wall`, `ours/${t} CPU`);
-  head.push('by_state .gz MB: ours / ' + tools.join(' / '));
+  head.push(`by_state .gz MB: ours / ${tools.join(' / ')}`);
   return [
     '## Peer: the per-state split + gzip scripted with other tools (same features, same run)',
     '',

@@ -71,7 +71,7 @@ function parseDistricts(text: string, what: string): DistrictCollection {
 
 /** Reads a verified entry from the cache; an entry whose bytes no longer match is dropped. */
 async function fromCache(cache: BundleCache, version: string, file: ManifestFile): Promise<Uint8Array | undefined> {
-  let entry;
+  let entry: Awaited<ReturnType<BundleCache['get']>>;
   try {
     entry = await cache.get(version, file.sha256);
   } catch {

@@ -47,7 +47,7 @@ export function buildDistrictIndex<F extends Feature<Polygon | MultiPolygon>>(fe
   });
   // The exterior ring bounds its holes, so its box is the polygon's box.
   const boxes = new Float64Array(polygons.length * 4);
-  polygons.forEach((p, i) => ringBox(p.polygon.coordinates[0]!, boxes, i * 4));
+  for (const [i, p] of polygons.entries()) ringBox(p.polygon.coordinates[0]!, boxes, i * 4);
 
   return {
     features,

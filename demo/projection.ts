@@ -42,7 +42,7 @@ const aspect = (bbox: Frame['bbox']): number => Math.cos((((bbox[1] + bbox[3]) /
 
 interface Fitted extends Frame { scale: number; k: number; ox: number; oy: number }
 
-function fit(frame: Frame, padding: number): Fitted {
+function fitFrame(frame: Frame, padding: number): Fitted {
   const [w, s, e, n] = frame.bbox;
   const k = aspect(frame.bbox);
   const gw = Math.max((e - w) * k, 1e-9);
@@ -80,11 +80,11 @@ export function fitUsProjection(boxes: Map<string | null, Frame['bbox']>, width:
     ? INSETS.flatMap(({ states, at }) => {
         const bbox = merge(states);
         const rect = { x: at[0] * width, y: at[1] * height, width: at[2] * width, height: at[3] * height };
-        return bbox ? [fit({ states, rect, bbox }, 4)] : [];
+        return bbox ? [fitFrame({ states, rect, bbox }, 4)] : [];
       })
     : [];
   const everything = merge([...boxes.keys()]) ?? [-180, -90, 180, 90];
-  const main = fit({ rect: { x: 0, y: 0, width, height }, bbox: mainBox ?? everything }, 8);
+  const main = fitFrame({ rect: { x: 0, y: 0, width, height }, bbox: mainBox ?? everything }, 8);
   const byState = new Map<string, Fitted>();
   for (const f of insets) for (const s of f.states ?? []) byState.set(s, f);
 

@@ -154,7 +154,10 @@ const pathPatterns = new Map<string, RegExp>();
 function pathGroups(spec: DataClassSpec, path: string): { state?: string; district?: string } | undefined {
   if (!spec.id.path) return undefined;
   let re = pathPatterns.get(spec.id.path);
-  if (!re) pathPatterns.set(spec.id.path, (re = new RegExp(spec.id.path)));
+  if (!re) {
+    re = new RegExp(spec.id.path);
+    pathPatterns.set(spec.id.path, re);
+  }
   return re.exec(path)?.groups;
 }
 

@@ -6,7 +6,7 @@ import { openRelease } from '../client/geobundle-client.ts';
 import { manifestFiles, readManifest } from '../pipeline/release/manifest.ts';
 import { setCurrent } from '../pipeline/release/releases.ts';
 import { startServing } from '../serve/serve.ts';
-import { ARTIFACTS, hasChromium, keptBundles, launchBrowser, lookUp, paintedShare, recordNetwork, serveDemoInBrowser, settled, transferLog } from './helpers/browser.ts';
+import { ARTIFACTS, hasChromium, keptBundles, launchBrowser, lookUp, paintedShare, type recordNetwork, serveDemoInBrowser, settled, transferLog } from './helpers/browser.ts';
 import { buildUsAtlasRelease } from './helpers/release.ts';
 import { tempDir } from './helpers/temp.ts';
 

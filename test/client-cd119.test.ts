@@ -9,7 +9,7 @@ import { ingestLegislators } from '../pipeline/ingest/legislators.ts';
 import { buildRelease } from '../pipeline/release/build-release.ts';
 import { setCurrent } from '../pipeline/release/releases.ts';
 import { refreshWikipedia } from '../pipeline/wikipedia/refresh.ts';
-import { ARTIFACTS, hasChromium, lookUp, paintedShare, recordNetwork, serveDemoInBrowser, settled, transferLog } from './helpers/browser.ts';
+import { ARTIFACTS, hasChromium, lookUp, paintedShare, type recordNetwork, serveDemoInBrowser, settled, transferLog } from './helpers/browser.ts';
 import { cd119Sources, missingSources } from '../bench/shared-data.ts';
 import { tempDir } from './helpers/temp.ts';
 import { startSummaryServer } from '../bench/wikipedia-stand-in.ts';

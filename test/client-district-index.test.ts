@@ -66,7 +66,10 @@ describe('buildDistrictIndex (us-atlas counties)', () => {
 
   it('agrees with testing every county for 300 points spread over the lower 48', () => {
     let seed = 7; // Park–Miller sequence: the same points every run, no flaky cases
-    const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const next = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
     for (let i = 0; i < 300; i++) {
       const [lon, lat] = [-124 + next() * 57, 25 + next() * 24];
       const containing = counties.filter((c) => booleanPointInPolygon([lon, lat], c)).map((c) => String(c.id));

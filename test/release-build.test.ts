@@ -68,7 +68,7 @@ describe('build-release on the fixture source', () => {
       expect(f.properties!.id).toBe(f.id);
       const polygons = f.geometry.type === 'Polygon' ? [(f.geometry as Polygon).coordinates] : (f.geometry as { coordinates: Position[][][] }).coordinates;
       for (const polygon of polygons) {
-        polygon.forEach((ring, i) => expect(booleanClockwise(ring), `${f.id} ring ${i}`).toBe(i > 0));
+        for (const [i, ring] of polygon.entries()) expect(booleanClockwise(ring), `${f.id} ring ${i}`).toBe(i > 0);
       }
     }
     // The collapsed spike hole of 0602 is gone; its real hole stays.

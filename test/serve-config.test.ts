@@ -117,7 +117,7 @@ describe('nginx include files', () => {
       accessLog: true,
     });
     expect(conf).not.toContain(projectRoot);
-    expect(conf).not.toContain(os.tmpdir() + '/');
+    expect(conf).not.toContain(`${os.tmpdir()}/`);
     expect(conf).not.toContain('brotli');
     const fileDirectives = /^\s*(?:root|alias|pid|error_log|access_log|load_module|include|\w+_temp_path)\s+"?([^\s";]+)/gm;
     const paths = [...conf.matchAll(fileDirectives)].map((m) => m[1]!);

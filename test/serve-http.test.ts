@@ -32,7 +32,7 @@ let api: RunningApi;
 
 /** The uncompressed bytes of a bundle, from the .gz the builder wrote. */
 function original(relative: string): Buffer {
-  return zlib.gunzipSync(fs.readFileSync(path.join(releasesDir, relative + '.gz')));
+  return zlib.gunzipSync(fs.readFileSync(path.join(releasesDir, `${relative}.gz`)));
 }
 
 function json(res: RawResponse): any {

@@ -49,14 +49,14 @@ export class BundleFileWriter {
 
   /** Adds one item: a serialised Feature, or a serialised `"<id>":{...}` member. */
   async add(json: string, bbox?: Bbox): Promise<void> {
-    const prefix = this.count === 0 ? this.shape.open + '\n' : ',\n';
+    const prefix = this.count === 0 ? `${this.shape.open}\n` : ',\n';
     this.count += 1;
     if (bbox) extendBbox(this.bbox, bbox);
     await this.writer.write(prefix + json);
   }
 
   async end(): Promise<BundleFileResult> {
-    await this.writer.write(this.count === 0 ? this.shape.open + this.shape.close : '\n' + this.shape.close);
+    await this.writer.write(this.count === 0 ? this.shape.open + this.shape.close : `\n${this.shape.close}`);
     const output = await this.writer.end();
     return { ...output, feature_count: this.count, bbox: this.bbox.empty ? null : this.bbox.value() };
   }

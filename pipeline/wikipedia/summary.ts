@@ -17,6 +17,19 @@ export interface PageFacts {
   fetched_at: string;
 }
 
+/** The members of a summary response parseSummary reads, none of them trusted yet. */
+interface RawSummary {
+  type?: unknown;
+  title?: unknown;
+  titles?: { normalized?: unknown } | null;
+  normalizedtitle?: unknown;
+  content_urls?: { desktop?: { page?: unknown } | null } | null;
+  description?: unknown;
+  extract?: unknown;
+  revision?: unknown;
+  timestamp?: unknown;
+}
+
 /** A body that is not a usable summary: the page fails, nothing is stored. */
 export class MalformedSummaryError extends Error {
   override name = 'MalformedSummaryError';
@@ -47,7 +60,7 @@ export function parseSummary(
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new MalformedSummaryError('body is not a JSON object');
   }
-  const s = json as Record<string, any>;
+  const s = json as RawSummary;
   if (typeof s.title !== 'string' || s.title === '') throw new MalformedSummaryError('field "title" is missing');
   // `title` is the underscored database key; people read the normalized form.
   const normalized = s.titles?.normalized ?? s.normalizedtitle;
