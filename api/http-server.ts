@@ -21,9 +21,13 @@ export interface ListenOptions {
 }
 
 /** Starts listening; resolves with the port bound, or rejects with one line naming the address. */
-export function listen(server: http.Server, { port, host, backlog, name = 'the server' }: ListenOptions): Promise<number> {
+export function listen(
+  server: http.Server,
+  { port, host, backlog, name = 'the server' }: ListenOptions,
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(new GeobundleError(`${name} cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
+    const onError = (err: Error) =>
+      reject(new GeobundleError(`${name} cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
     server.once('error', onError);
     server.listen({ port, host, backlog }, () => {
       server.off('error', onError);

@@ -126,7 +126,10 @@ export class ReleaseIndex {
     } catch (err) {
       // E.g. an unreadable releases directory: keep serving what was known.
       problem(`cannot list releases: ${errorMessage(err)}`);
-      listings = [...(this.snapshot?.releases.values() ?? [])].map((r) => ({ ...r, current: r.version === pointer?.version }));
+      listings = [...(this.snapshot?.releases.values() ?? [])].map((r) => ({
+        ...r,
+        current: r.version === pointer?.version,
+      }));
     }
     for (const listing of listings) {
       if (listing.error) {
@@ -160,7 +163,10 @@ export class ReleaseIndex {
     let cached = this.manifests.get(version);
     if (!cached) {
       const bytes = fs.readFileSync(path.join(this.releasesDir, version, MANIFEST_FILE));
-      cached = { body: representation(bytes, IMMUTABLE), manifest: JSON.parse(bytes.toString('utf8')) as ReleaseManifest };
+      cached = {
+        body: representation(bytes, IMMUTABLE),
+        manifest: JSON.parse(bytes.toString('utf8')) as ReleaseManifest,
+      };
       this.manifests.set(version, cached);
     }
     return cached;

@@ -53,7 +53,8 @@ export function route(target: string): Route {
   if (rest.length === 1 && rest[0] === 'manifest') return { kind: 'manifest', version };
   if (rest.length === 2 && rest[1] === 'bundle.geojson.gz') {
     const dataClass = rest[0]!;
-    if (!isDataClassName(dataClass)) return notFound(`release ${version} has no data class ${JSON.stringify(dataClass)}`);
+    if (!isDataClassName(dataClass))
+      return notFound(`release ${version} has no data class ${JSON.stringify(dataClass)}`);
     return { kind: 'bundle', version, dataClass };
   }
   return notFound();

@@ -56,15 +56,28 @@ function send(req: http.IncomingMessage, res: http.ServerResponse, status: numbe
   res.end(req.method === 'HEAD' ? undefined : bytes);
 }
 
-function sendError(req: http.IncomingMessage, res: http.ServerResponse, status: number, message: string, extra: http.OutgoingHttpHeaders = {}): void {
+function sendError(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  status: number,
+  message: string,
+  extra: http.OutgoingHttpHeaders = {},
+): void {
   for (const [name, value] of Object.entries(extra)) if (value !== undefined) res.setHeader(name, value);
   send(req, res, status, jsonRepresentation({ error: { status, message } }, 'no-store'));
 }
 
-function handle(index: ReleaseIndex, bundlesBaseUrl: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+function handle(
+  index: ReleaseIndex,
+  bundlesBaseUrl: string,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): void {
   const target: Route = route(req.url ?? '');
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    sendError(req, res, 405, `method ${req.method} not allowed: this API is read-only (GET, HEAD)`, { Allow: 'GET, HEAD' });
+    sendError(req, res, 405, `method ${req.method} not allowed: this API is read-only (GET, HEAD)`, {
+      Allow: 'GET, HEAD',
+    });
     return;
   }
   switch (target.kind) {
@@ -107,11 +120,21 @@ function handle(index: ReleaseIndex, bundlesBaseUrl: string, req: http.IncomingM
       const listed = cached.manifest.classes[target.dataClass]?.files.some((f) => f.path === file);
       if (!listed) {
         const known = Object.keys(cached.manifest.classes).join(', ');
-        sendError(req, res, 404, `release ${target.version} has no data class ${JSON.stringify(target.dataClass)} (it has: ${known})`);
+        sendError(
+          req,
+          res,
+          404,
+          `release ${target.version} has no data class ${JSON.stringify(target.dataClass)} (it has: ${known})`,
+        );
         return;
       }
       // The mapping of a published version to its file never changes.
-      res.writeHead(301, { ...COMMON_HEADERS, Location: `${bundlesBaseUrl}/${target.version}/${file}`, 'Cache-Control': IMMUTABLE, 'Content-Length': 0 });
+      res.writeHead(301, {
+        ...COMMON_HEADERS,
+        Location: `${bundlesBaseUrl}/${target.version}/${file}`,
+        'Cache-Control': IMMUTABLE,
+        'Content-Length': 0,
+      });
       res.end();
       return;
     }

@@ -28,7 +28,15 @@ export interface BeforeServer {
   stop(): Promise<void>;
 }
 
-export async function startBeforeServer({ dbPath, port = 0, precision = 6 }: { dbPath: string; port?: number; precision?: number }): Promise<BeforeServer> {
+export async function startBeforeServer({
+  dbPath,
+  port = 0,
+  precision = 6,
+}: {
+  dbPath: string;
+  port?: number;
+  precision?: number;
+}): Promise<BeforeServer> {
   const db = await openDatabase(dbPath, { readOnly: true });
   // One connection, one query at a time; JSON building is on the main thread
   // and gzip on libuv's pool either way.
@@ -42,7 +50,8 @@ export async function startBeforeServer({ dbPath, port = 0, precision = 6 }: { d
       const plan = await planClass(db.connection, dataClass);
       if (plan.features.length === 0) return null;
       const out: string[] = [];
-      for await (const row of readClassRows(db.connection, plan)) out.push(serializeFeature(dataClass, row, precision).full);
+      for await (const row of readClassRows(db.connection, plan))
+        out.push(serializeFeature(dataClass, row, precision).full);
       return out;
     });
     if (features === null) return null;

@@ -27,7 +27,10 @@ export interface BuiltDataset {
 }
 
 async function geobundle(label: string, args: string[], logFile: string): Promise<BuildStep> {
-  const { stdout: _stdout, ...cost } = await measureCommand(process.execPath, [CLI, ...args], { cwd: projectRoot, logFile });
+  const { stdout: _stdout, ...cost } = await measureCommand(process.execPath, [CLI, ...args], {
+    cwd: projectRoot,
+    logFile,
+  });
   return { label, command: `geobundle ${args.join(' ')}`, ...cost };
 }
 
@@ -67,13 +70,19 @@ export async function benchBuild(
     log(`  ${step.label}: ${cost.wall_s} s wall, ${cost.cpu_s} s CPU, ${cost.max_rss_mb} MB peak RSS`);
     ingest.push(cost);
   }
-  const build = await geobundle('build-release', ['build-release', BENCH_VERSION, '--db', dbPath, '--releases', releasesDir, '--quiet'], logFile);
+  const build = await geobundle(
+    'build-release',
+    ['build-release', BENCH_VERSION, '--db', dbPath, '--releases', releasesDir, '--quiet'],
+    logFile,
+  );
   log(`  build-release: ${build.wall_s} s wall, ${build.cpu_s} s CPU, ${build.max_rss_mb} MB peak RSS`);
 
   const releaseDir = path.join(releasesDir, BENCH_VERSION);
   const manifest = readManifest(releaseDir);
   const floor = await measureCompressionFloor(releaseDir, manifest);
-  log(`  compression floor: ${floor.wall_s} s wall (${floor.cpu_s} s CPU) for ${(floor.input_bytes / 2 ** 20).toFixed(1)} MB`);
+  log(
+    `  compression floor: ${floor.wall_s} s wall (${floor.cpu_s} s CPU) for ${(floor.input_bytes / 2 ** 20).toFixed(1)} MB`,
+  );
 
   const ingestTotal = sumCosts(ingest);
   const total = sumCosts([ingestTotal, build]);

@@ -26,8 +26,7 @@ export function numericFigures(value: unknown, prefix = '', out = new Map<string
   if (typeof value === 'number') out.set(prefix, value);
   else if (Array.isArray(value)) {
     for (const [i, v] of value.entries()) numericFigures(v, `${prefix}[${elementKey(v, i)}]`, out);
-  }
-  else if (value && typeof value === 'object') {
+  } else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       if (prefix === '' && k === 'environment') continue;
       numericFigures(v, prefix ? `${prefix}.${k}` : k, out);
@@ -67,8 +66,11 @@ function resultFiles(p: string): Map<string, string> {
 }
 
 function describe(r: AnyResult): string {
-  const env = (r as { environment?: { started_at?: string; commit?: string; load_start?: number[]; quick?: boolean } }).environment;
-  return env ? `${env.started_at} commit ${env.commit} load ${env.load_start?.join('/')}${env.quick ? ' QUICK' : ''}` : 'no environment recorded';
+  const env = (r as { environment?: { started_at?: string; commit?: string; load_start?: number[]; quick?: boolean } })
+    .environment;
+  return env
+    ? `${env.started_at} commit ${env.commit} load ${env.load_start?.join('/')}${env.quick ? ' QUICK' : ''}`
+    : 'no environment recorded';
 }
 
 function main(argv: string[]): number {

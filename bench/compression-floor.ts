@@ -34,10 +34,17 @@ interface Job {
  * of the manifest's policy with the level the file records (for brotli, that
  * tier also gives the window).
  */
-export function compressionOptions(manifest: ReleaseManifest, file: ManifestFile, rawBytes: number): zlib.ZlibOptions | zlib.BrotliOptions {
+export function compressionOptions(
+  manifest: ReleaseManifest,
+  file: ManifestFile,
+  rawBytes: number,
+): zlib.ZlibOptions | zlib.BrotliOptions {
   const level = (t: CompressionTier) => (file.encoding === 'gzip' ? t.gzip_level : t.brotli_quality);
   const tier = manifest.compression.tiers.find((t) => level(t) === file.compression_level);
-  if (!tier) throw new Error(`${file.path}: ${file.encoding} level ${file.compression_level} matches no tier of the manifest's compression policy`);
+  if (!tier)
+    throw new Error(
+      `${file.path}: ${file.encoding} level ${file.compression_level} matches no tier of the manifest's compression policy`,
+    );
   return compressorOptions(file.encoding, tier, rawBytes);
 }
 
@@ -46,13 +53,21 @@ function collectJobs(releaseDir: string, manifest: ReleaseManifest): Job[] {
   const jobs: Job[] = [];
   for (const cls of Object.values(manifest.classes)) {
     const byContent = new Map<string, ManifestFile[]>();
-    for (const f of cls.files) byContent.set(f.path.replace(/\.(gz|br)$/, ''), [...(byContent.get(f.path.replace(/\.(gz|br)$/, '')) ?? []), f]);
+    for (const f of cls.files)
+      byContent.set(f.path.replace(/\.(gz|br)$/, ''), [...(byContent.get(f.path.replace(/\.(gz|br)$/, '')) ?? []), f]);
     for (const [base, files] of byContent) {
       const gz = files.find((f) => f.encoding === 'gzip');
       if (!gz) throw new Error(`${base}: the manifest lists no .gz to decompress`);
       const raw = zlib.gunzipSync(fs.readFileSync(path.join(releaseDir, gz.path)));
-      if (raw.length !== gz.uncompressed_bytes) throw new Error(`${gz.path}: decompressed to ${raw.length} bytes, manifest says ${gz.uncompressed_bytes}`);
-      for (const f of files) jobs.push({ encoding: f.encoding, raw, params: compressionOptions(manifest, f, raw.length), buildBytes: f.bytes });
+      if (raw.length !== gz.uncompressed_bytes)
+        throw new Error(`${gz.path}: decompressed to ${raw.length} bytes, manifest says ${gz.uncompressed_bytes}`);
+      for (const f of files)
+        jobs.push({
+          encoding: f.encoding,
+          raw,
+          params: compressionOptions(manifest, f, raw.length),
+          buildBytes: f.bytes,
+        });
     }
   }
   // Largest first, so one big file does not start last and run alone (longest-processing-time scheduling).
@@ -74,7 +89,10 @@ export async function measureCompressionFloor(
       jobs.map((job) =>
         limit(async () => {
           const t0 = performance.now();
-          const out = job.encoding === 'gzip' ? await gzip(job.raw, job.params as zlib.ZlibOptions) : await brotli(job.raw, job.params as zlib.BrotliOptions);
+          const out =
+            job.encoding === 'gzip'
+              ? await gzip(job.raw, job.params as zlib.ZlibOptions)
+              : await brotli(job.raw, job.params as zlib.BrotliOptions);
           seconds[job.encoding] += (performance.now() - t0) / 1000;
           bytes[job.encoding] += out.length;
           buildBytes[job.encoding] += job.buildBytes;
@@ -83,7 +101,13 @@ export async function measureCompressionFloor(
     ),
   );
   const levels = (encoding: 'gzip' | 'br') =>
-    [...new Set(Object.values(manifest.classes).flatMap((c) => c.files.filter((f) => f.encoding === encoding).map((f) => f.compression_level)))].sort((a, b) => b - a);
+    [
+      ...new Set(
+        Object.values(manifest.classes).flatMap((c) =>
+          c.files.filter((f) => f.encoding === encoding).map((f) => f.compression_level),
+        ),
+      ),
+    ].sort((a, b) => b - a);
   const unique = new Set(jobs.map((j) => j.raw));
   return {
     input_bytes: [...unique].reduce((s, raw) => s + raw.length, 0),

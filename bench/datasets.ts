@@ -42,7 +42,11 @@ export const DATASETS: readonly Dataset[] = [
       const { shapes, census, legislators } = cd119Sources(shared);
       return [
         geojson(shapes, CD119_CLASS),
-        { label: `ingest census ${CD119_CLASS}`, args: ['ingest', 'census', census, '--class', CD119_CLASS], input: census },
+        {
+          label: `ingest census ${CD119_CLASS}`,
+          args: ['ingest', 'census', census, '--class', CD119_CLASS],
+          input: census,
+        },
         { label: 'ingest legislators', args: ['ingest', 'legislators', legislators], input: legislators },
       ];
     },

@@ -67,9 +67,18 @@ export async function measureCommand(cmd: string, args: string[], options: Measu
 export function sumCosts(costs: ProcessCost[]): ProcessCost {
   return {
     wall_s: round(costs.reduce((s, c) => s + c.wall_s, 0)),
-    user_s: round(costs.reduce((s, c) => s + c.user_s, 0), 2),
-    sys_s: round(costs.reduce((s, c) => s + c.sys_s, 0), 2),
-    cpu_s: round(costs.reduce((s, c) => s + c.cpu_s, 0), 2),
+    user_s: round(
+      costs.reduce((s, c) => s + c.user_s, 0),
+      2,
+    ),
+    sys_s: round(
+      costs.reduce((s, c) => s + c.sys_s, 0),
+      2,
+    ),
+    cpu_s: round(
+      costs.reduce((s, c) => s + c.cpu_s, 0),
+      2,
+    ),
     max_rss_mb: Math.max(0, ...costs.map((c) => c.max_rss_mb)),
   };
 }

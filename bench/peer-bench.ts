@@ -23,19 +23,27 @@ export async function benchPeers(
   fs.mkdirSync(peerDir, { recursive: true });
   const classes = Object.keys(built.manifest.classes);
   const inputs: PeerInput[] = [];
-  for (const dataClass of classes) inputs.push(await exportPeerInput(built.dbPath, dataClass, path.join(peerDir, `${dataClass}.geojson`)));
+  for (const dataClass of classes)
+    inputs.push(await exportPeerInput(built.dbPath, dataClass, path.join(peerDir, `${dataClass}.geojson`)));
   const inputBytes = inputs.reduce((s, i) => s + fs.statSync(i.file).size, 0);
 
-  const byState = Object.values(built.manifest.classes).flatMap((c) => c.files.filter((f) => f.kind === 'by_state' && f.encoding === 'gzip'));
+  const byState = Object.values(built.manifest.classes).flatMap((c) =>
+    c.files.filter((f) => f.kind === 'by_state' && f.encoding === 'gzip'),
+  );
   // The peers gzip each piece at the level our build gave that state's file (the build picks it by size).
   const levels = new Map(
     Object.entries(built.manifest.classes).flatMap(([dataClass, c]) =>
-      c.files.filter((f) => f.kind === 'by_state' && f.encoding === 'gzip').map((f) => [`${dataClass}/${f.state_fips}`, f.compression_level] as const),
+      c.files
+        .filter((f) => f.kind === 'by_state' && f.encoding === 'gzip')
+        .map((f) => [`${dataClass}/${f.state_fips}`, f.compression_level] as const),
     ),
   );
   const gzipLevel = (dataClass: string, fips: string): number => {
     const level = levels.get(`${dataClass}/${fips}`);
-    if (level === undefined) throw new Error(`a peer wrote a piece for ${dataClass} state ${fips}, for which our build wrote no by_state file`);
+    if (level === undefined)
+      throw new Error(
+        `a peer wrote a piece for ${dataClass} state ${fips}, for which our build wrote no by_state file`,
+      );
     return level;
   };
   const precision = built.manifest.coordinate_precision;
@@ -49,9 +57,13 @@ export async function benchPeers(
   const peers = [];
   for (const tool of TOOLS) {
     const run = await runPeer(tool, inputs, { workDir: peerDir, precision, gzipLevel });
-    log(`  ${tool}: ${run.wall_s} s wall (split ${run.split.wall_s} s + gzip ${run.gzip.wall_s} s), ${run.cpu_s} s CPU, ${run.pieces} pieces`);
+    log(
+      `  ${tool}: ${run.wall_s} s wall (split ${run.split.wall_s} s + gzip ${run.gzip.wall_s} s), ${run.cpu_s} s CPU, ${run.pieces} pieces`,
+    );
     if (run.pieces !== ours.by_state_files) {
-      throw new Error(`${tool} wrote ${run.pieces} per-state pieces, our build ${ours.by_state_files}: the comparison would not be like for like`);
+      throw new Error(
+        `${tool} wrote ${run.pieces} per-state pieces, our build ${ours.by_state_files}: the comparison would not be like for like`,
+      );
     }
     peers.push(run);
   }
@@ -68,7 +80,11 @@ export async function benchPeers(
     ratios: Object.fromEntries(
       peers.map((p) => [
         p.tool,
-        { wall: round(ours.build_wall_s / p.wall_s, 2), cpu: round(ours.build_cpu_s / p.cpu_s, 2), gz_bytes: round(ours.by_state_gz_bytes / p.gz_bytes, 3) },
+        {
+          wall: round(ours.build_wall_s / p.wall_s, 2),
+          cpu: round(ours.build_cpu_s / p.cpu_s, 2),
+          gz_bytes: round(ours.by_state_gz_bytes / p.gz_bytes, 3),
+        },
       ]),
     ),
   };

@@ -63,7 +63,9 @@ export async function exportPeerInput(dbPath: string, dataClass: string, file: s
         wikipedia: joined(row.wikipedia, ['data_class', 'id']),
       };
       if (row.stateFips !== null) states.add(row.stateFips);
-      await write(`${features ? ',\n' : ''}{"type":"Feature","properties":${JSON.stringify(props)},"geometry":${row.geometry}}`);
+      await write(
+        `${features ? ',\n' : ''}{"type":"Feature","properties":${JSON.stringify(props)},"geometry":${row.geometry}}`,
+      );
       features += 1;
     }
     await write('\n]}\n');
@@ -83,20 +85,33 @@ const mapshaperPrecision = (decimals: number) => (10 ** -decimals).toFixed(decim
  * a GeoPackage with an index on state_fips, then the per-state runs read
  * only their rows.
  */
-async function ogr2ogrSplit(input: PeerInput, outDir: string, precision: number, concurrency: number): Promise<ProcessCost> {
+async function ogr2ogrSplit(
+  input: PeerInput,
+  outDir: string,
+  precision: number,
+  concurrency: number,
+): Promise<ProcessCost> {
   const gpkg = path.join(outDir, `${input.dataClass}.gpkg`);
   const started = performance.now();
   const convert = await measureCommand('ogr2ogr', ['-f', 'GPKG', '-nln', 'districts', gpkg, input.file]);
-  const index = await measureCommand('ogrinfo', [gpkg, '-sql', 'CREATE INDEX districts_state_fips ON districts (state_fips)']);
+  const index = await measureCommand('ogrinfo', [
+    gpkg,
+    '-sql',
+    'CREATE INDEX districts_state_fips ON districts (state_fips)',
+  ]);
   const limit = pLimit(concurrency);
   const splits = await Promise.all(
     input.states.map((fips) =>
       limit(() =>
         measureCommand('ogr2ogr', [
-          '-f', 'GeoJSON',
-          '-lco', 'RFC7946=YES',
-          '-lco', `COORDINATE_PRECISION=${precision}`,
-          '-where', `state_fips = '${fips}'`,
+          '-f',
+          'GeoJSON',
+          '-lco',
+          'RFC7946=YES',
+          '-lco',
+          `COORDINATE_PRECISION=${precision}`,
+          '-where',
+          `state_fips = '${fips}'`,
           path.join(outDir, `${fips}.geojson`),
           gpkg,
         ]),
@@ -110,16 +125,19 @@ async function ogr2ogrSplit(input: PeerInput, outDir: string, precision: number,
 
 async function mapshaperSplit(input: PeerInput, outDir: string, precision: number): Promise<ProcessCost> {
   // mapshaper-xl would raise the heap limit; Node's default is enough for 400 MB of GeoJSON on 24 GiB.
-  const { stdout: _ignored, ...cost } = await measureCommand(
-    process.execPath,
-    [
-      '--max-old-space-size=8192',
-      MAPSHAPER,
-      '-i', input.file,
-      '-split', 'state_fips',
-      '-o', `${outDir}/`, 'format=geojson', `precision=${mapshaperPrecision(precision)}`, 'extension=.geojson',
-    ],
-  );
+  const { stdout: _ignored, ...cost } = await measureCommand(process.execPath, [
+    '--max-old-space-size=8192',
+    MAPSHAPER,
+    '-i',
+    input.file,
+    '-split',
+    'state_fips',
+    '-o',
+    `${outDir}/`,
+    'format=geojson',
+    `precision=${mapshaperPrecision(precision)}`,
+    'extension=.geojson',
+  ]);
   return cost;
 }
 
@@ -161,15 +179,21 @@ export type PeerTool = 'ogr2ogr' | 'mapshaper';
 export const PEER_COMMANDS: Record<PeerTool, string> = {
   ogr2ogr:
     "ogr2ogr -f GPKG -nln districts <class>.gpkg <class>.geojson; ogrinfo <class>.gpkg -sql 'CREATE INDEX … (state_fips)'; " +
-    "ogr2ogr -f GeoJSON -lco RFC7946=YES -lco COORDINATE_PRECISION=<p> -where \"state_fips = '<fips>'\" <fips>.geojson <class>.gpkg (one per state, <cores> at a time); then zlib gzip",
-  mapshaper: 'mapshaper -i <class>.geojson -split state_fips -o <dir>/ format=geojson precision=<10^-p> extension=.geojson, then zlib gzip',
+    'ogr2ogr -f GeoJSON -lco RFC7946=YES -lco COORDINATE_PRECISION=<p> -where "state_fips = \'<fips>\'" <fips>.geojson <class>.gpkg (one per state, <cores> at a time); then zlib gzip',
+  mapshaper:
+    'mapshaper -i <class>.geojson -split state_fips -o <dir>/ format=geojson precision=<10^-p> extension=.geojson, then zlib gzip',
 };
 
 /** Runs one peer over every input (one per class), adding the costs up as one run. */
 export async function runPeer(
   tool: PeerTool,
   inputs: PeerInput[],
-  { workDir, precision, gzipLevel, concurrency = os.availableParallelism() }: {
+  {
+    workDir,
+    precision,
+    gzipLevel,
+    concurrency = os.availableParallelism(),
+  }: {
     workDir: string;
     precision: number;
     gzipLevel: PieceLevel;
@@ -193,7 +217,9 @@ export async function runPeer(
     fs.rmSync(outDir, { recursive: true, force: true });
     fs.mkdirSync(outDir, { recursive: true });
     const split =
-      tool === 'ogr2ogr' ? await ogr2ogrSplit(input, outDir, precision, concurrency) : await mapshaperSplit(input, outDir, precision);
+      tool === 'ogr2ogr'
+        ? await ogr2ogrSplit(input, outDir, precision, concurrency)
+        : await mapshaperSplit(input, outDir, precision);
     const gz = await gzipPieces(outDir, input.dataClass, gzipLevel, concurrency);
     for (const k of ['wall_s', 'user_s', 'sys_s', 'cpu_s'] as const) run.split[k] = round(run.split[k] + split[k], 3);
     run.split.max_rss_mb = Math.max(run.split.max_rss_mb, split.max_rss_mb);

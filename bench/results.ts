@@ -167,7 +167,11 @@ function commandVersion(cmd: string, args: string[], pick: (out: string) => stri
 export function environment(quick: boolean): Environment {
   const cpus = os.cpus();
   const commit = commandVersion('git', ['-C', projectRoot, 'rev-parse', '--short', 'HEAD'], (o) => o);
-  const dirty = commandVersion('git', ['-C', projectRoot, 'status', '--porcelain', '--', 'pipeline', 'api', 'nginx', 'bench'], (o) => o);
+  const dirty = commandVersion(
+    'git',
+    ['-C', projectRoot, 'status', '--porcelain', '--', 'pipeline', 'api', 'nginx', 'bench'],
+    (o) => o,
+  );
   return {
     started_at: new Date().toISOString(),
     quick,
@@ -190,7 +194,11 @@ export function environment(quick: boolean): Environment {
 }
 
 export function finish(env: Environment): Environment {
-  return { ...env, finished_at: new Date().toISOString(), load_end: os.loadavg().map((l) => Math.round(l * 100) / 100) };
+  return {
+    ...env,
+    finished_at: new Date().toISOString(),
+    load_end: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
 }
 
 /** Writes a result atomically (temp file + rename) so a crashed run never leaves half a JSON file. */

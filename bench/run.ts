@@ -46,12 +46,19 @@ const datasets = DATASETS.filter((d) => wanted.includes(d.name));
 const serve = !skip.has('serve') && datasets.some((d) => d.name === 'cd119');
 
 const started = Date.now();
-const log = (m: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${m}\n`);
-const save = (result: Parameters<typeof writeResult>[0]) => log(`wrote ${path.relative(process.cwd(), writeResult(result, resultsDir))}`);
+const log = (m: string) =>
+  process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${m}\n`);
+const save = (result: Parameters<typeof writeResult>[0]) =>
+  log(`wrote ${path.relative(process.cwd(), writeResult(result, resultsDir))}`);
 
 const shared = requireSharedData(datasets);
 const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-bench-'));
-log(`${quick ? 'QUICK run' : 'full run'} of ${datasets.map((d) => d.name).join(', ')}; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; work dir ${workRoot}`);
+log(
+  `${quick ? 'QUICK run' : 'full run'} of ${datasets.map((d) => d.name).join(', ')}; load ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}; work dir ${workRoot}`,
+);
 try {
   let cd119: BuiltDataset | undefined;
   for (const dataset of datasets) {
@@ -84,7 +91,9 @@ try {
       }),
     );
   }
-  log(`wrote ${path.relative(process.cwd(), writeSummary(resultsDir))} (${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
+  log(
+    `wrote ${path.relative(process.cwd(), writeSummary(resultsDir))} (${((Date.now() - started) / 1000).toFixed(0)} s in all)`,
+  );
 } finally {
   if (process.env.BENCH_KEEP === '1') log(`kept ${workRoot}`);
   else fs.rmSync(workRoot, { recursive: true, force: true });

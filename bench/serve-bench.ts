@@ -24,8 +24,22 @@ interface ScenarioSpec {
 function scenarios(version: string, dataClass: string, etag: string): ScenarioSpec[] {
   const bundle = `/bundles/${version}/${dataClass}/all.geojson`;
   return [
-    { name: 'bundle-gzip', title: 'full bundle, gzip (static)', base: 'nginx', path: bundle, headers: { 'Accept-Encoding': 'gzip' }, expect: { status: 200, encoding: 'gzip' } },
-    { name: 'bundle-br', title: 'full bundle, br (static)', base: 'nginx', path: bundle, headers: { 'Accept-Encoding': 'br' }, expect: { status: 200, encoding: 'br' } },
+    {
+      name: 'bundle-gzip',
+      title: 'full bundle, gzip (static)',
+      base: 'nginx',
+      path: bundle,
+      headers: { 'Accept-Encoding': 'gzip' },
+      expect: { status: 200, encoding: 'gzip' },
+    },
+    {
+      name: 'bundle-br',
+      title: 'full bundle, br (static)',
+      base: 'nginx',
+      path: bundle,
+      headers: { 'Accept-Encoding': 'br' },
+      expect: { status: 200, encoding: 'br' },
+    },
     {
       name: 'revalidate-304',
       title: 'revalidation, If-None-Match → 304',
@@ -34,7 +48,14 @@ function scenarios(version: string, dataClass: string, etag: string): ScenarioSp
       headers: { 'Accept-Encoding': 'gzip', 'If-None-Match': etag },
       expect: { status: 304 },
     },
-    { name: 'manifest-api', title: 'manifest via the API', base: 'nginx', path: `/api/v1/releases/${version}/manifest`, headers: { 'Accept-Encoding': 'gzip' }, expect: { status: 200 } },
+    {
+      name: 'manifest-api',
+      title: 'manifest via the API',
+      base: 'nginx',
+      path: `/api/v1/releases/${version}/manifest`,
+      headers: { 'Accept-Encoding': 'gzip' },
+      expect: { status: 200 },
+    },
     {
       name: 'manifest-api-direct',
       title: 'manifest via the API, direct (no nginx)',
@@ -43,8 +64,22 @@ function scenarios(version: string, dataClass: string, etag: string): ScenarioSp
       headers: { 'Accept-Encoding': 'gzip' },
       expect: { status: 200 },
     },
-    { name: 'manifest-static', title: 'manifest as a static file', base: 'nginx', path: `/bundles/${version}/manifest.json`, headers: { 'Accept-Encoding': 'gzip' }, expect: { status: 200 } },
-    { name: 'release-list', title: 'release list (API)', base: 'nginx', path: '/api/v1/releases', headers: { 'Accept-Encoding': 'gzip' }, expect: { status: 200 } },
+    {
+      name: 'manifest-static',
+      title: 'manifest as a static file',
+      base: 'nginx',
+      path: `/bundles/${version}/manifest.json`,
+      headers: { 'Accept-Encoding': 'gzip' },
+      expect: { status: 200 },
+    },
+    {
+      name: 'release-list',
+      title: 'release list (API)',
+      base: 'nginx',
+      path: '/api/v1/releases',
+      headers: { 'Accept-Encoding': 'gzip' },
+      expect: { status: 200 },
+    },
     {
       name: 'before-dynamic',
       title: 'before: bundle generated per request from DuckDB, gzip',
@@ -92,7 +127,8 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeResult> {
     const bundleUrl = `${bases.nginx}/bundles/${o.version}/${o.dataClass}/all.geojson`;
     const first = await preflight(bundleUrl, { 'Accept-Encoding': 'gzip' });
     const etag = first.headers.etag;
-    if (first.status !== 200 || !etag) throw new Error(`GET ${bundleUrl} gave ${first.status} without an ETag; is the release served?`);
+    if (first.status !== 200 || !etag)
+      throw new Error(`GET ${bundleUrl} gave ${first.status} without an ETag; is the release served?`);
 
     const specs = scenarios(o.version, o.dataClass, etag);
     const checked: ServeScenario[] = [];
@@ -106,7 +142,13 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeResult> {
           `scenario ${spec.name}: GET ${url} gave ${seen.status} ${encoding ?? 'identity'}, expected ${spec.expect.status} ${spec.expect.encoding ?? ''}`,
         );
       }
-      checked.push({ name: spec.name, title: spec.title, url_path: spec.path, headers: spec.headers, preflight: { status: seen.status, content_encoding: encoding, body_bytes: seen.body.length } });
+      checked.push({
+        name: spec.name,
+        title: spec.title,
+        url_path: spec.path,
+        headers: spec.headers,
+        preflight: { status: seen.status, content_encoding: encoding, body_bytes: seen.body.length },
+      });
       for (const connections of o.connections) {
         const figures = await runWrk({ url, connections, durationS: o.durationS, headers: spec.headers }, cores);
         runs.push({ scenario: spec.name, connections, ...figures });
@@ -115,7 +157,8 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeResult> {
         );
       }
     }
-    const rps = (scenario: string, c: number) => runs.find((r) => r.scenario === scenario && r.connections === c)?.requests_per_s ?? 0;
+    const rps = (scenario: string, c: number) =>
+      runs.find((r) => r.scenario === scenario && r.connections === c)?.requests_per_s ?? 0;
     const staticOverDynamic: Record<string, number | null> = {};
     for (const c of o.connections) {
       const dynamic = rps('before-dynamic', c);

@@ -1,7 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { RESULTS_DIR, readResults, type AnyResult, type BuildResult, type Environment, type PeerResult, type ServeResult } from './results.ts';
+import {
+  RESULTS_DIR,
+  readResults,
+  type AnyResult,
+  type BuildResult,
+  type Environment,
+  type PeerResult,
+  type ServeResult,
+} from './results.ts';
 import { totalErrors } from './wrk.ts';
 
 /**
@@ -12,11 +20,16 @@ import { totalErrors } from './wrk.ts';
 const MB = 1024 * 1024;
 const mb = (bytes: number) => (bytes / MB).toFixed(2);
 const s = (x: number) => x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2);
-const ratio = (x: number | null) => (x !== null && Number.isFinite(x) ? `${x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2)}×` : 'n/a');
+const ratio = (x: number | null) =>
+  x !== null && Number.isFinite(x) ? `${x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2)}×` : 'n/a';
 const num = (x: number) => (x >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toFixed(x >= 10 ? 0 : 1));
 
 function table(head: string[], rows: string[][]): string {
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 function conditions(results: AnyResult[]): string {
@@ -29,7 +42,9 @@ function conditions(results: AnyResult[]): string {
     '## Conditions',
     '',
     `Host: ${first.host.cpus} cores (${first.host.cpu_model}), ${first.host.memory_gib} GiB, Linux ${first.host.kernel}. ` +
-      `Versions: ${Object.entries(first.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+      `Versions: ${Object.entries(first.versions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}.`,
     '',
     'Load average (1/5/15 min; on 2 cores 2.0 means both busy) when each part started and ended — figures taken under load are slower than on an idle machine:',
     '',
@@ -54,7 +69,22 @@ function buildSection(builds: BuildResult[]): string {
     '## Build: ingest + build-release (child processes, GNU time)',
     '',
     table(
-      ['set', 'features', 'input MB', 'ingest s', 'build s', 'build CPU s', 'build peak RSS MB', 'ingest+build s', 'build s / input MB', 'out .gz MB', 'out .br MB', 'out raw MB', 'floor s', 'build / floor'],
+      [
+        'set',
+        'features',
+        'input MB',
+        'ingest s',
+        'build s',
+        'build CPU s',
+        'build peak RSS MB',
+        'ingest+build s',
+        'build s / input MB',
+        'out .gz MB',
+        'out .br MB',
+        'out raw MB',
+        'floor s',
+        'build / floor',
+      ],
       builds.map((b) => [
         b.name,
         String(b.features),
@@ -78,7 +108,19 @@ function buildSection(builds: BuildResult[]): string {
       '"job s" is the sum of the single-threaded jobs (≈ CPU); floor/build bytes near 1.000 confirm the settings match the build\'s.',
     '',
     table(
-      ['set', 'raw MB', 'files', 'gzip levels', 'gzip job s', 'gz floor/build bytes', 'brotli qualities', 'brotli job s', 'br floor/build bytes', 'floor wall s (CPU s)', 'ingest peak RSS MB'],
+      [
+        'set',
+        'raw MB',
+        'files',
+        'gzip levels',
+        'gzip job s',
+        'gz floor/build bytes',
+        'brotli qualities',
+        'brotli job s',
+        'br floor/build bytes',
+        'floor wall s (CPU s)',
+        'ingest peak RSS MB',
+      ],
       builds.map((b) => [
         b.name,
         mb(b.floor.input_bytes),
@@ -114,7 +156,15 @@ function peerSection(peers: PeerResult[]): string {
           const r = p.ratios[t];
           row.push(run ? `${s(run.wall_s)} (${s(run.cpu_s)})` : '—', r ? ratio(r.wall) : '—', r ? ratio(r.cpu) : '—');
         }
-        row.push([mb(p.ours.by_state_gz_bytes), ...tools.map((t) => { const run = p.peers.find((r) => r.tool === t); return run ? mb(run.gz_bytes) : '—'; })].join(' / '));
+        row.push(
+          [
+            mb(p.ours.by_state_gz_bytes),
+            ...tools.map((t) => {
+              const run = p.peers.find((r) => r.tool === t);
+              return run ? mb(run.gz_bytes) : '—';
+            }),
+          ].join(' / '),
+        );
         return row;
       }),
     ),
@@ -135,7 +185,10 @@ function serveSection(serve: ServeResult): string {
     for (const c of conns) {
       const run = serve.runs.find((r) => r.scenario === sc.name && r.connections === c);
       if (run) errors += totalErrors(run);
-      row.push(run ? num(run.requests_per_s) : '—', run ? `${run.latency_ms.p50.toFixed(2)} / ${run.latency_ms.p99.toFixed(2)}` : '—');
+      row.push(
+        run ? num(run.requests_per_s) : '—',
+        run ? `${run.latency_ms.p50.toFixed(2)} / ${run.latency_ms.p99.toFixed(2)}` : '—',
+      );
     }
     row.push(String(errors));
     return row;
@@ -150,13 +203,19 @@ function serveSection(serve: ServeResult): string {
     '',
     `Static pre-compressed bundle (nginx, gzip) over the same bundle generated per request from DuckDB (before-server): **${ratios}** (requests/s).`,
     '',
-    'Errors are wrk\'s socket errors (connect/read/write/timeout) plus responses that are not 2xx/3xx; each scenario\'s request was checked once before its runs:',
+    "Errors are wrk's socket errors (connect/read/write/timeout) plus responses that are not 2xx/3xx; each scenario's request was checked once before its runs:",
     '',
     table(
       ['scenario', 'request', 'pre-flight status', 'Content-Encoding', 'body bytes'],
       serve.scenarios.map((sc) => [
         sc.name,
-        `GET ${sc.url_path}${Object.keys(sc.headers).length ? ` (${Object.entries(sc.headers).map(([k, v]) => `${k}: ${v}`).join('; ')})` : ''}`,
+        `GET ${sc.url_path}${
+          Object.keys(sc.headers).length
+            ? ` (${Object.entries(sc.headers)
+                .map(([k, v]) => `${k}: ${v}`)
+                .join('; ')})`
+            : ''
+        }`,
         String(sc.preflight.status),
         sc.preflight.content_encoding ?? '—',
         String(sc.preflight.body_bytes),
@@ -194,7 +253,9 @@ export function renderSummary(results: AnyResult[]): string {
     '# Benchmark summary',
     '',
     '_Generated by `bench/summary.ts` from the JSON files beside it; do not edit by hand. How each figure is measured: bench/README.md._' +
-      (quick ? '\n\n**Quick run (BENCH_QUICK=1): shortened serving runs and only the cd119 build — not the full benchmark.**' : ''),
+      (quick
+        ? '\n\n**Quick run (BENCH_QUICK=1): shortened serving runs and only the cd119 build — not the full benchmark.**'
+        : ''),
     conditions(results),
     buildSection(builds),
     peerSection(peers),

@@ -47,7 +47,14 @@ try {
   }
 
   const server = await startSummaryServer({ generate: true, latencyMs });
-  const runs: Array<{ name: string; wall_s: number; exit_code: number; requests: number; pages: RefreshSummary['pages']; partisan_lean: RefreshSummary['partisan_lean'] }> = [];
+  const runs: Array<{
+    name: string;
+    wall_s: number;
+    exit_code: number;
+    requests: number;
+    pages: RefreshSummary['pages'];
+    partisan_lean: RefreshSummary['partisan_lean'];
+  }> = [];
   try {
     for (const [name, extra] of [
       ['cold', []],
@@ -56,10 +63,29 @@ try {
     ] as Array<[string, string[]]>) {
       process.stderr.write(`\n== ${name} run (${latencyMs} ms latency per request)\n`);
       const start = process.hrtime.bigint();
-      const run = await geobundle(['refresh-wikipedia', '--class', 'congressional_districts', '--db', db, '--cache', cache, '--api-base', server.apiBase, '--json', ...extra]);
+      const run = await geobundle([
+        'refresh-wikipedia',
+        '--class',
+        'congressional_districts',
+        '--db',
+        db,
+        '--cache',
+        cache,
+        '--api-base',
+        server.apiBase,
+        '--json',
+        ...extra,
+      ]);
       const wall = Number(process.hrtime.bigint() - start) / 1e9;
       const summary = JSON.parse(run.stdout) as RefreshSummary;
-      runs.push({ name, wall_s: Math.round(wall * 10) / 10, exit_code: run.exitCode ?? -1, requests: summary.requests, pages: summary.pages, partisan_lean: summary.partisan_lean });
+      runs.push({
+        name,
+        wall_s: Math.round(wall * 10) / 10,
+        exit_code: run.exitCode ?? -1,
+        requests: summary.requests,
+        pages: summary.pages,
+        partisan_lean: summary.partisan_lean,
+      });
     }
   } finally {
     await server.close();

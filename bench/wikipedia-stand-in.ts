@@ -53,7 +53,6 @@ export interface SummaryServer {
   close(): Promise<void>;
 }
 
-
 const key = (title: string) => title.replace(/ /g, '_');
 
 function generated(title: string): Record<string, unknown> {
@@ -74,7 +73,10 @@ export async function startSummaryServer(options: SummaryServerOptions = {}): Pr
   const pages = new Map<string, Record<string, unknown>>();
   const dir = options.fixturesDir;
   for (const file of dir ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : []) {
-    pages.set(file.slice(0, -'.json'.length).normalize('NFC'), JSON.parse(fs.readFileSync(path.join(dir!, file), 'utf8')));
+    pages.set(
+      file.slice(0, -'.json'.length).normalize('NFC'),
+      JSON.parse(fs.readFileSync(path.join(dir!, file), 'utf8')),
+    );
   }
   const scripts = new Map<string, Fault[]>();
   let defaultFault: Fault | null = null;
@@ -106,12 +108,16 @@ export async function startSummaryServer(options: SummaryServerOptions = {}): Pr
       const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
       if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
       res.writeHead(fault.status, headers);
-      return void res.end(JSON.stringify({ type: 'https://mediawiki.org/wiki/HyperSwitch/errors/server_error', title: 'fault' }));
+      return void res.end(
+        JSON.stringify({ type: 'https://mediawiki.org/wiki/HyperSwitch/errors/server_error', title: 'fault' }),
+      );
     }
     const page = pages.get(title) ?? (options.generate && title ? generated(title) : undefined);
     if (!page) {
       res.writeHead(404, { 'content-type': 'application/problem+json' });
-      return void res.end(JSON.stringify({ type: 'https://mediawiki.org/wiki/HyperSwitch/errors/not_found', title: 'Not found.' }));
+      return void res.end(
+        JSON.stringify({ type: 'https://mediawiki.org/wiki/HyperSwitch/errors/not_found', title: 'Not found.' }),
+      );
     }
     const etag = etagOf(page);
     const json = 'application/json; charset=utf-8; profile="https://www.mediawiki.org/wiki/Specs/Summary/1.4.2"';
@@ -121,7 +127,12 @@ export async function startSummaryServer(options: SummaryServerOptions = {}): Pr
     }
     if (fault.kind === 'huge') {
       const body = JSON.stringify({ ...page, extract: 'x'.repeat(fault.bytes) });
-      res.writeHead(200, fault.chunked ? { 'content-type': json, etag } : { 'content-type': json, etag, 'content-length': Buffer.byteLength(body) });
+      res.writeHead(
+        200,
+        fault.chunked
+          ? { 'content-type': json, etag }
+          : { 'content-type': json, etag, 'content-length': Buffer.byteLength(body) },
+      );
       return void res.end(body);
     }
     const body = Buffer.from(JSON.stringify(page));

@@ -7,7 +7,9 @@ export const dbOption = (io: CliIo) =>
   new Option('--db <path>', 'DuckDB source database (env GEOBUNDLE_DB)').default(defaultDbPath(io.env));
 
 export const releasesOption = (io: CliIo) =>
-  new Option('--releases <dir>', 'directory holding the releases (env GEOBUNDLE_RELEASES)').default(defaultReleasesDir(io.env));
+  new Option('--releases <dir>', 'directory holding the releases (env GEOBUNDLE_RELEASES)').default(
+    defaultReleasesDir(io.env),
+  );
 
 export const quietOption = () => new Option('-q, --quiet', 'print no progress on stderr');
 

@@ -26,7 +26,12 @@ export interface Bundle {
   findDistrict(lon: number, lat: number): District | undefined;
 }
 
-async function download(url: string, file: ManifestFile, fetchFn: typeof fetch, onProgress: LoadBundleOptions['onProgress']): Promise<Uint8Array> {
+async function download(
+  url: string,
+  file: ManifestFile,
+  fetchFn: typeof fetch,
+  onProgress: LoadBundleOptions['onProgress'],
+): Promise<Uint8Array> {
   let response: Response;
   try {
     response = await fetchFn(url);

@@ -49,7 +49,9 @@ function committed(tx: IDBTransaction): Promise<void> {
  * refused (some private-browsing modes): bundles then still load, just
  * without being kept.
  */
-export async function openBundleCache(factory: IDBFactory | undefined = globalThis.indexedDB): Promise<BundleCache | null> {
+export async function openBundleCache(
+  factory: IDBFactory | undefined = globalThis.indexedDB,
+): Promise<BundleCache | null> {
   if (!factory) return null;
   let db: IDBDatabase;
   try {

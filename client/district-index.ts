@@ -18,7 +18,10 @@ export interface DistrictIndex<F extends Feature<Polygon | MultiPolygon>> {
 }
 
 function ringBox(ring: Position[], box: Float64Array, at: number): void {
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  let minX = Infinity,
+    minY = Infinity,
+    maxX = -Infinity,
+    maxY = -Infinity;
   for (const [x, y] of ring as Array<[number, number]>) {
     if (x < minX) minX = x;
     if (x > maxX) maxX = x;
@@ -38,7 +41,9 @@ export function polygonsOf(geometry: Polygon | MultiPolygon | null | undefined):
   return [];
 }
 
-export function buildDistrictIndex<F extends Feature<Polygon | MultiPolygon>>(features: readonly F[]): DistrictIndex<F> {
+export function buildDistrictIndex<F extends Feature<Polygon | MultiPolygon>>(
+  features: readonly F[],
+): DistrictIndex<F> {
   const polygons: Array<{ feature: number; polygon: Polygon }> = [];
   features.forEach((f, i) => {
     for (const coordinates of polygonsOf(f.geometry)) {

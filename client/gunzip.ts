@@ -12,7 +12,10 @@ export async function gunzipToText(
   bytes: Uint8Array,
   options: { native?: DecompressionStreamConstructor | null; label?: string } = {},
 ): Promise<string> {
-  const native = options.native === undefined ? (globalThis.DecompressionStream as DecompressionStreamConstructor | undefined) : options.native;
+  const native =
+    options.native === undefined
+      ? (globalThis.DecompressionStream as DecompressionStreamConstructor | undefined)
+      : options.native;
   const label = options.label ?? 'bundle';
   try {
     if (native) {

@@ -45,7 +45,9 @@ export async function fetchJson<T>(url: string, fetchFn: typeof fetch = fetch, i
     } catch {
       // not a JSON error body: the status says enough
     }
-    throw new GeobundleError(`GET ${url} failed: ${response.status} ${response.statusText}${reason ? ` (${reason})` : ''}`);
+    throw new GeobundleError(
+      `GET ${url} failed: ${response.status} ${response.statusText}${reason ? ` (${reason})` : ''}`,
+    );
   }
   try {
     return JSON.parse(text) as T;
@@ -66,7 +68,9 @@ export async function openRelease(options: OpenReleaseOptions): Promise<Release>
     // Always revalidated (a 304 when unchanged): a new release must be seen on the next
     // page load, whatever max-age the server gave. A version's manifest never changes,
     // so it may come from the HTTP cache.
-    const current = await fetchJson<CurrentRelease>(`${baseUrl}/api/v1/releases/current`, fetchFn, { cache: 'no-cache' });
+    const current = await fetchJson<CurrentRelease>(`${baseUrl}/api/v1/releases/current`, fetchFn, {
+      cache: 'no-cache',
+    });
     version = current.version;
   }
   // The API's answer is checked too: the version becomes a URL path segment.
@@ -88,7 +92,9 @@ export async function openRelease(options: OpenReleaseOptions): Promise<Release>
     file(dataClass, { state } = {}) {
       const entry = manifest.classes[dataClass];
       if (!entry) {
-        throw new GeobundleError(`release ${pinned} has no data class "${dataClass}" (it has: ${release.classes().join(', ')})`);
+        throw new GeobundleError(
+          `release ${pinned} has no data class "${dataClass}" (it has: ${release.classes().join(', ')})`,
+        );
       }
       const path = state === undefined ? `${dataClass}/all.geojson.gz` : `${dataClass}/by_state/${state}.geojson.gz`;
       const file = entry.files.find((f) => f.path === path);
@@ -106,7 +112,9 @@ export async function openRelease(options: OpenReleaseOptions): Promise<Release>
       const key = release.file(dataClass, loadOptions).path;
       let pending = inFlight.get(key);
       if (!pending) {
-        pending = loadBundle(release, dataClass, { cache, fetch: fetchFn, ...loadOptions }).finally(() => inFlight.delete(key));
+        pending = loadBundle(release, dataClass, { cache, fetch: fetchFn, ...loadOptions }).finally(() =>
+          inFlight.delete(key),
+        );
         inFlight.set(key, pending);
       }
       return pending;

@@ -1,5 +1,15 @@
 import { openRelease, polygonsOf, type Bundle, type District, type Release } from '../client/geobundle-client.ts';
-import { LEAN_SATURATION, MISSING, formatBytes, formatCount, formatIncome, formatRepresentative, formatText, leanColor, safeHttpUrl } from './format.ts';
+import {
+  LEAN_SATURATION,
+  MISSING,
+  formatBytes,
+  formatCount,
+  formatIncome,
+  formatRepresentative,
+  formatText,
+  leanColor,
+  safeHttpUrl,
+} from './format.ts';
 import { fitUsProjection, unwrapLongitude, type Frame, type MapProjection } from './projection.ts';
 
 /**
@@ -62,7 +72,10 @@ function renderCard(district: District | undefined, lon: number, lat: number): v
   ui.card.hidden = false;
   if (!district) {
     delete ui.card.dataset.districtId;
-    ui.card.append(h('h2', {}, 'No district here'), h('p', { class: 'id' }, `No ${bundle?.dataClass ?? ''} district contains ${lat.toFixed(4)}, ${lon.toFixed(4)}.`));
+    ui.card.append(
+      h('h2', {}, 'No district here'),
+      h('p', { class: 'id' }, `No ${bundle?.dataClass ?? ''} district contains ${lat.toFixed(4)}, ${lon.toFixed(4)}.`),
+    );
     return;
   }
   const p = district.properties;
@@ -70,11 +83,17 @@ function renderCard(district: District | undefined, lon: number, lat: number): v
   const wiki = p.wikipedia ?? {};
   ui.card.dataset.districtId = p.id;
   const rows: Array<[string, Node | string]> = [
-    ['Representative', link(formatRepresentative(wiki.representative, wiki.party), safeHttpUrl(wiki.representative_url))],
+    [
+      'Representative',
+      link(formatRepresentative(wiki.representative, wiki.party), safeHttpUrl(wiki.representative_url)),
+    ],
     ['Population (2020)', formatCount(census.TOTPOP20)],
     ['Median household income', formatIncome(census.Median_HH_Income_Est)],
     ['Partisan lean', formatText(wiki.partisan_lean_label)],
-    ['Wikipedia', link(formatText(wiki.article_title ?? (wiki.article_url ? p.name : null)), safeHttpUrl(wiki.article_url))],
+    [
+      'Wikipedia',
+      link(formatText(wiki.article_title ?? (wiki.article_url ? p.name : null)), safeHttpUrl(wiki.article_url)),
+    ],
   ];
   ui.card.append(
     h('h2', {}, p.name),
@@ -93,7 +112,10 @@ function featureBoxes(districts: readonly District[]): Map<string | null, Frame[
     for (const poly of polys) {
       for (const [lon, lat] of poly[0] ?? []) {
         const x = unwrapLongitude(lon!);
-        b[0] = Math.min(b[0], x); b[1] = Math.min(b[1], lat!); b[2] = Math.max(b[2], x); b[3] = Math.max(b[3], lat!);
+        b[0] = Math.min(b[0], x);
+        b[1] = Math.min(b[1], lat!);
+        b[2] = Math.max(b[2], x);
+        b[3] = Math.max(b[3], lat!);
       }
     }
     boxes.set(key, b);
@@ -143,7 +165,8 @@ function draw(): void {
   ctx.clearRect(0, 0, ui.canvas.width, ui.canvas.height);
   ctx.strokeStyle = css.getPropertyValue('--line');
   ctx.lineWidth = 1;
-  for (const frame of map.projection.frames.slice(1)) ctx.strokeRect(frame.rect.x, frame.rect.y, frame.rect.width, frame.rect.height);
+  for (const frame of map.projection.frames.slice(1))
+    ctx.strokeRect(frame.rect.x, frame.rect.y, frame.rect.width, frame.rect.height);
   const land = css.getPropertyValue('--land');
   ctx.strokeStyle = '#9aa5b8';
   ctx.lineWidth = 0.5;
@@ -213,7 +236,11 @@ async function showClass(dataClass: string): Promise<void> {
     ui.info.dataset.source = loaded.source;
     ui.info.textContent =
       `${file.path} · ${total} · sha256 ${file.sha256.slice(0, 12)}… verified · ` +
-      (loaded.source === 'cache' ? 'read from this browser’s cache (no download)' : loaded.stored ? 'downloaded and kept for next time' : 'downloaded (this browser did not keep it)');
+      (loaded.source === 'cache'
+        ? 'read from this browser’s cache (no download)'
+        : loaded.stored
+          ? 'downloaded and kept for next time'
+          : 'downloaded (this browser did not keep it)');
     ui.findButton.disabled = false;
     if (ui.lat.value && ui.lon.value) lookup(Number(ui.lon.value), Number(ui.lat.value));
   } catch (err) {

@@ -8,7 +8,12 @@ import type { Position } from 'geojson';
  * the antimeridian (the Aleutians, Guam), which keeps each frame contiguous.
  */
 
-export interface Rect { x: number; y: number; width: number; height: number }
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
 
 export interface Frame {
   /** Which state FIPS codes this frame draws; undefined for the main frame (all others). */
@@ -40,7 +45,12 @@ const wrapLongitude = (lon: number): number => (lon < -180 ? lon + 360 : lon);
 /** Horizontal squeeze that keeps shapes recognisable at a frame's middle latitude. */
 const aspect = (bbox: Frame['bbox']): number => Math.cos((((bbox[1] + bbox[3]) / 2) * Math.PI) / 180);
 
-interface Fitted extends Frame { scale: number; k: number; ox: number; oy: number }
+interface Fitted extends Frame {
+  scale: number;
+  k: number;
+  ox: number;
+  oy: number;
+}
 
 function fitFrame(frame: Frame, padding: number): Fitted {
   const [w, s, e, n] = frame.bbox;
@@ -64,13 +74,19 @@ function fitFrame(frame: Frame, padding: number): Fitted {
  * longitudes unwrapped. A data set with nothing outside the insets (or
  * nothing inside them) gets one frame for everything.
  */
-export function fitUsProjection(boxes: Map<string | null, Frame['bbox']>, width: number, height: number): MapProjection {
+export function fitUsProjection(
+  boxes: Map<string | null, Frame['bbox']>,
+  width: number,
+  height: number,
+): MapProjection {
   const merge = (keys: Array<string | null>): Frame['bbox'] | undefined => {
     let out: Frame['bbox'] | undefined;
     for (const key of keys) {
       const b = boxes.get(key);
       if (!b) continue;
-      out = out ? [Math.min(out[0], b[0]), Math.min(out[1], b[1]), Math.max(out[2], b[2]), Math.max(out[3], b[3])] : [...b];
+      out = out
+        ? [Math.min(out[0], b[0]), Math.min(out[1], b[1]), Math.max(out[2], b[2]), Math.max(out[3], b[3])]
+        : [...b];
     }
     return out;
   };

@@ -79,7 +79,11 @@ export function renderSite(o: SiteValues): string {
     `listen ${o.listen};`,
     `server_name ${o.serverName};`,
     ...(o.tls
-      ? [`ssl_certificate ${quote(o.tls.certificate)};`, `ssl_certificate_key ${quote(o.tls.key)};`, `include geobundle/tls/policy.conf;`]
+      ? [
+          `ssl_certificate ${quote(o.tls.certificate)};`,
+          `ssl_certificate_key ${quote(o.tls.key)};`,
+          `include geobundle/tls/policy.conf;`,
+        ]
       : []),
     ``,
     `# The demo site, the releases (geobundle/location/bundles.conf), and how long`,

@@ -31,7 +31,10 @@ export function writeFileSynced(file: string, text: string, mode: number): void 
  * temporary entry is removed and the error passed on for the caller to name.
  */
 export function replaceAtomically(target: string, create: (tmp: string) => void): void {
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+  const tmp = path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`,
+  );
   try {
     create(tmp);
     fs.renameSync(tmp, target);

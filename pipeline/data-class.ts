@@ -31,9 +31,7 @@ const SCHEMA_PATH = path.join(projectRoot, 'manifests', 'data-class.schema.json'
 let validateSpec: ReturnType<Ajv2020['compile']> | undefined;
 
 function readSpec(file: string): DataClassSpec {
-  validateSpec ??= new Ajv2020({ allErrors: true }).compile(
-    JSON.parse(fs.readFileSync(SCHEMA_PATH, 'utf8')),
-  );
+  validateSpec ??= new Ajv2020({ allErrors: true }).compile(JSON.parse(fs.readFileSync(SCHEMA_PATH, 'utf8')));
   let spec: unknown;
   try {
     spec = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -46,7 +44,9 @@ function readSpec(file: string): DataClassSpec {
   }
   const typed = spec as DataClassSpec;
   if (`${typed.class}.json` !== path.basename(file)) {
-    throw new GeobundleError(`data-class spec ${file} declares class "${typed.class}"; the file must be named ${typed.class}.json`);
+    throw new GeobundleError(
+      `data-class spec ${file} declares class "${typed.class}"; the file must be named ${typed.class}.json`,
+    );
   }
   return typed;
 }
@@ -69,8 +69,12 @@ export function isDataClassName(name: string): boolean {
 export function loadDataClass(name: string, dir = CLASSES_DIR): DataClassSpec {
   const file = path.join(dir, `${name}.json`);
   if (!isDataClassName(name) || !fs.existsSync(file)) {
-    const known = listDataClasses(dir).map((s) => s.class).join(', ');
-    throw new GeobundleError(`unknown data class "${name}" (known: ${known}); a class is declared by a file in manifests/classes/`);
+    const known = listDataClasses(dir)
+      .map((s) => s.class)
+      .join(', ');
+    throw new GeobundleError(
+      `unknown data class "${name}" (known: ${known}); a class is declared by a file in manifests/classes/`,
+    );
   }
   return readSpec(file);
 }

@@ -91,9 +91,7 @@ export async function openDatabase(
   { readOnly = false }: { readOnly?: boolean } = {},
 ): Promise<Database> {
   if (readOnly && !fs.existsSync(dbPath)) {
-    throw new GeobundleError(
-      `database ${dbPath} does not exist: run "geobundle ingest …" first (or pass --db)`,
-    );
+    throw new GeobundleError(`database ${dbPath} does not exist: run "geobundle ingest …" first (or pass --db)`);
   }
   if (!readOnly) fs.mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
   let instance: DuckDBInstance;
@@ -132,10 +130,7 @@ export async function withDatabase<T>(
  * Runs `fn` in one transaction: every ingest either lands whole or leaves the
  * database exactly as it was.
  */
-export async function inTransaction<T>(
-  connection: DuckDBConnection,
-  fn: () => Promise<T>,
-): Promise<T> {
+export async function inTransaction<T>(connection: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
   await connection.run('BEGIN TRANSACTION');
   try {
     const result = await fn();

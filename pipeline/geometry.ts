@@ -14,8 +14,10 @@ function ringProblem(ring: Position[], where: string): string | null {
   for (const [i, p] of ring.entries()) {
     if (!Array.isArray(p) || p.length < 2) return `${where} position ${i} is not [lon, lat]`;
     const [lon, lat] = p as [number, number];
-    if (!Number.isFinite(lon) || !Number.isFinite(lat)) return `${where} position ${i} is not a finite number (${JSON.stringify(p)})`;
-    if (lon < -180 || lon > 180 || lat < -90 || lat > 90) return `${where} position ${i} is out of range (${lon}, ${lat})`;
+    if (!Number.isFinite(lon) || !Number.isFinite(lat))
+      return `${where} position ${i} is not a finite number (${JSON.stringify(p)})`;
+    if (lon < -180 || lon > 180 || lat < -90 || lat > 90)
+      return `${where} position ${i} is out of range (${lon}, ${lat})`;
   }
   const first = ring[0]!;
   const last = ring[ring.length - 1]!;
@@ -37,7 +39,8 @@ function ringProblem(ring: Position[], where: string): string | null {
 export function geometryProblem(geometry: unknown): string | null {
   if (geometry === null || typeof geometry !== 'object') return 'geometry is missing';
   const g = geometry as { type?: unknown; coordinates?: unknown };
-  if (g.type !== 'Polygon' && g.type !== 'MultiPolygon') return `geometry type ${JSON.stringify(g.type)} is not Polygon or MultiPolygon`;
+  if (g.type !== 'Polygon' && g.type !== 'MultiPolygon')
+    return `geometry type ${JSON.stringify(g.type)} is not Polygon or MultiPolygon`;
   if (!Array.isArray(g.coordinates) || g.coordinates.length === 0) return 'geometry is empty (no coordinates)';
   const polygons = (g.type === 'Polygon' ? [g.coordinates] : g.coordinates) as Position[][][];
   for (const [pi, polygon] of polygons.entries()) {

@@ -46,15 +46,21 @@ export function parseCongressionalKey(key: string): Parsed<Geoid> {
   if (geoid) {
     const state = stateByFips(geoid[1]!);
     if (!state) return { ok: false, problem: `"${key}" starts with an unknown state FIPS code` };
-    if (state.delegate && geoid[2] !== '98') return { ok: false, problem: `"${key}": ${state.name} has only a delegate district (98)` };
+    if (state.delegate && geoid[2] !== '98')
+      return { ok: false, problem: `"${key}": ${state.name} has only a delegate district (98)` };
     return { ok: true, value: text };
   }
   const m = CD_KEY.exec(text);
-  if (!m) return { ok: false, problem: `"${key}" is neither a GEOID (e.g. 1903) nor a district key (e.g. IA-03, AK-AT-LARGE)` };
+  if (!m)
+    return {
+      ok: false,
+      problem: `"${key}" is neither a GEOID (e.g. 1903) nor a district key (e.g. IA-03, AK-AT-LARGE)`,
+    };
   const state = stateByPostal(m[1]!);
   if (!state) return { ok: false, problem: `"${key}" names an unknown state "${m[1]}"` };
   const district = /^\d+$/.test(m[2]!) ? Number(m[2]) : 0;
-  if (district === 98 && !state.delegate) return { ok: false, problem: `"${key}": ${state.name} has no delegate district` };
+  if (district === 98 && !state.delegate)
+    return { ok: false, problem: `"${key}": ${state.name} has no delegate district` };
   return { ok: true, value: congressionalGeoid(state, district) };
 }
 
@@ -100,7 +106,10 @@ function ocdStateSegment(state: UsState): string {
 
 /** `states/MA/sldu/Cape-and-Islands` → `ocd-division/country:us/state:ma/sldu:cape_and_islands`. */
 function ocdDivisionId(state: UsState, chamber: string, district: string): FeatureId {
-  const slug = district.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  const slug = district
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
   return `ocd-division/country:us/${ocdStateSegment(state)}/${chamber}:${slug}`;
 }
 
@@ -111,7 +120,11 @@ function stateFipsOfOcdId(id: string): StateFips | null {
 }
 
 function parseOcdId(value: string): Parsed<FeatureId> {
-  if (!OCD_ID.test(value)) return { ok: false, problem: `"${value}" is not an OCD division id (e.g. ocd-division/country:us/state:ma/sldu:cape_and_islands)` };
+  if (!OCD_ID.test(value))
+    return {
+      ok: false,
+      problem: `"${value}" is not an OCD division id (e.g. ocd-division/country:us/state:ma/sldu:cape_and_islands)`,
+    };
   if (!stateFipsOfOcdId(value)) return { ok: false, problem: `"${value}" names an unknown state` };
   return { ok: true, value };
 }
@@ -121,8 +134,10 @@ function parseOcdId(value: string): Parsed<FeatureId> {
 
 function parseFips(value: string, digits: number): Parsed<FeatureId> {
   const text = /^\d+$/.test(value) ? value.padStart(digits, '0') : value;
-  if (!/^\d+$/.test(text) || text.length !== digits) return { ok: false, problem: `"${value}" is not a ${digits}-digit FIPS code` };
-  if (!stateByFips(text.slice(0, 2))) return { ok: false, problem: `"${value}" starts with an unknown state FIPS code` };
+  if (!/^\d+$/.test(text) || text.length !== digits)
+    return { ok: false, problem: `"${value}" is not a ${digits}-digit FIPS code` };
+  if (!stateByFips(text.slice(0, 2)))
+    return { ok: false, problem: `"${value}" starts with an unknown state FIPS code` };
   return { ok: true, value: text };
 }
 
@@ -166,18 +181,24 @@ function idFromPath(spec: DataClassSpec, groups: { state?: string; district?: st
   if (!state) return { ok: false, problem: `path names an unknown state "${groups.state ?? ''}"` };
   switch (spec.id.scheme) {
     case 'cd-geoid':
-      if (groups.district === undefined || !/^\d+$/.test(groups.district)) return { ok: false, problem: `path has no district number` };
+      if (groups.district === undefined || !/^\d+$/.test(groups.district))
+        return { ok: false, problem: `path has no district number` };
       return { ok: true, value: congressionalGeoid(state, Number(groups.district)) };
     case 'ocd-division':
-      if (!groups.district || !spec.id.chamber) return { ok: false, problem: `path has no district (or the spec no id.chamber)` };
+      if (!groups.district || !spec.id.chamber)
+        return { ok: false, problem: `path has no district (or the spec no id.chamber)` };
       return { ok: true, value: ocdDivisionId(state, spec.id.chamber, groups.district) };
     case 'fips':
-      if ((spec.id.digits ?? 2) !== 2) return { ok: false, problem: `a ${spec.id.digits}-digit FIPS id cannot come from a path` };
+      if ((spec.id.digits ?? 2) !== 2)
+        return { ok: false, problem: `a ${spec.id.digits}-digit FIPS id cannot come from a path` };
       return { ok: true, value: state.fips };
   }
 }
 
-function resolveId(spec: DataClassSpec, source: IdentitySource): Parsed<FeatureId> & { groups?: { district?: string } } {
+function resolveId(
+  spec: DataClassSpec,
+  source: IdentitySource,
+): Parsed<FeatureId> & { groups?: { district?: string } } {
   for (const name of spec.id.properties ?? []) {
     const value = propertyText(source.properties, name);
     if (value === undefined) continue;
@@ -186,8 +207,14 @@ function resolveId(spec: DataClassSpec, source: IdentitySource): Parsed<FeatureI
   }
   const groups = pathGroups(spec, source.path);
   if (groups) return { ...idFromPath(spec, groups), groups };
-  const tried = [...(spec.id.properties ?? []).map((p) => `property "${p}"`), ...(spec.id.path ? ['the file path'] : [])];
-  return { ok: false, problem: `no id: ${tried.length ? `none of ${tried.join(', ')} gives one` : 'the class spec declares no id source'}` };
+  const tried = [
+    ...(spec.id.properties ?? []).map((p) => `property "${p}"`),
+    ...(spec.id.path ? ['the file path'] : []),
+  ];
+  return {
+    ok: false,
+    problem: `no id: ${tried.length ? `none of ${tried.join(', ')} gives one` : 'the class spec declares no id source'}`,
+  };
 }
 
 function resolveStateFips(spec: DataClassSpec, id: FeatureId): StateFips | null {

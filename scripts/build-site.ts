@@ -50,8 +50,19 @@ export async function buildSite({ outDir = DEFAULT_SITE_DIST, minify = true } = 
       legalComments: 'eof',
       logLevel: 'silent',
     } as const;
-    await build({ ...common, entryPoints: { 'geobundle-client': LIBRARY_ENTRY }, outdir: tmp, splitting: true, chunkNames: 'chunks/[name]-[hash]' });
-    await build({ ...common, entryPoints: [path.join(DEMO_DIR, 'demo.ts')], outfile: path.join(tmp, 'demo.js'), plugins: [libraryIsExternal] });
+    await build({
+      ...common,
+      entryPoints: { 'geobundle-client': LIBRARY_ENTRY },
+      outdir: tmp,
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
+    });
+    await build({
+      ...common,
+      entryPoints: [path.join(DEMO_DIR, 'demo.ts')],
+      outfile: path.join(tmp, 'demo.js'),
+      plugins: [libraryIsExternal],
+    });
     for (const f of STATIC_FILES) fs.copyFileSync(path.join(DEMO_DIR, f), path.join(tmp, f));
     fs.chmodSync(tmp, 0o755); // mkdtemp makes it private; nginx workers must read it
     fs.rmSync(outDir, { recursive: true, force: true });
@@ -62,7 +73,10 @@ export async function buildSite({ outDir = DEFAULT_SITE_DIST, minify = true } = 
   }
   const files: Record<string, number> = {};
   for (const entry of fs.readdirSync(outDir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) files[path.relative(outDir, path.join(entry.parentPath, entry.name))] = fs.statSync(path.join(entry.parentPath, entry.name)).size;
+    if (entry.isFile())
+      files[path.relative(outDir, path.join(entry.parentPath, entry.name))] = fs.statSync(
+        path.join(entry.parentPath, entry.name),
+      ).size;
   }
   return { outDir, files };
 }
@@ -71,7 +85,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   const outDir = process.argv[2] ?? DEFAULT_SITE_DIST;
   buildSite({ outDir }).then(
     ({ files }) => {
-      for (const [f, bytes] of Object.entries(files).sort()) process.stderr.write(`  ${path.join(path.relative(process.cwd(), outDir), f)}  ${bytes} bytes\n`);
+      for (const [f, bytes] of Object.entries(files).sort())
+        process.stderr.write(`  ${path.join(path.relative(process.cwd(), outDir), f)}  ${bytes} bytes\n`);
     },
     (err: unknown) => {
       process.stderr.write(`site build failed: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -16,7 +16,8 @@ export interface NginxBinary {
 }
 
 const CANDIDATES = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'];
-const INSTALL_HINT = 'run scripts/install-system-deps.sh serve (Debian: apt-get install nginx-light libnginx-mod-http-brotli-static)';
+const INSTALL_HINT =
+  'run scripts/install-system-deps.sh serve (Debian: apt-get install nginx-light libnginx-mod-http-brotli-static)';
 
 /** Modules the bundle locations cannot work without. */
 const REQUIRED = ['http_gzip_static_module', 'http_gunzip_module'];
@@ -26,7 +27,9 @@ function findOnPath(env: NodeJS.ProcessEnv): string | null {
     try {
       fs.accessSync(env.GEOBUNDLE_NGINX, fs.constants.X_OK);
     } catch {
-      throw new GeobundleError(`GEOBUNDLE_NGINX=${env.GEOBUNDLE_NGINX} is not an executable nginx; unset it to use the one on PATH`);
+      throw new GeobundleError(
+        `GEOBUNDLE_NGINX=${env.GEOBUNDLE_NGINX} is not an executable nginx; unset it to use the one on PATH`,
+      );
     }
     return env.GEOBUNDLE_NGINX;
   }
@@ -52,7 +55,9 @@ export async function findNginx(env = process.env): Promise<NginxBinary | null> 
   if (!version) throw new GeobundleError(`${binary} -V did not print an nginx version; ${INSTALL_HINT}`);
   const missing = REQUIRED.filter((m) => !stderr.includes(`--with-${m}`));
   if (missing.length > 0) {
-    throw new GeobundleError(`${binary} was built without ${missing.join(', ')}, which geobundle needs; ${INSTALL_HINT}`);
+    throw new GeobundleError(
+      `${binary} was built without ${missing.join(', ')}, which geobundle needs; ${INSTALL_HINT}`,
+    );
   }
   const modulesPath = /--modules-path=(\S+)/.exec(stderr)?.[1] ?? '/usr/lib/nginx/modules';
   const brotli = path.join(modulesPath, 'ngx_http_brotli_static_module.so');

@@ -90,7 +90,9 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
   const o = { ...SERVE_DEFAULTS, ...defined(options) };
   const releasesDir = path.resolve(o.releasesDir);
   if (!fs.existsSync(releasesDir) || !fs.statSync(releasesDir).isDirectory()) {
-    throw new GeobundleError(`releases directory ${releasesDir} does not exist: build a release first (geobundle build-release v1.0.0)`);
+    throw new GeobundleError(
+      `releases directory ${releasesDir} does not exist: build a release first (geobundle build-release v1.0.0)`,
+    );
   }
   const siteRoot = path.resolve(o.siteRoot);
   const nginxBinary = await requireNginx();
@@ -131,7 +133,13 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
   const site = `http://${urlHost(o.host)}:${port}/`;
   let stopping: Promise<void> | undefined;
   return {
-    urls: { site, bundles: `${site}bundles/`, api: `${site}api/v1/releases`, healthz: `${site}healthz`, apiDirect: api.url },
+    urls: {
+      site,
+      bundles: `${site}bundles/`,
+      api: `${site}api/v1/releases`,
+      healthz: `${site}healthz`,
+      apiDirect: api.url,
+    },
     prefix: nginx.prefix,
     siteRootExists: fs.existsSync(siteRoot),
     stop() {

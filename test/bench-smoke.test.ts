@@ -32,7 +32,13 @@ const env = (quick = false): Environment => ({
   versions: { node: 'v20.20.2', wrk: '4.1.0' },
 });
 
-const cost = (wall: number, cpu: number, rss = 100) => ({ wall_s: wall, user_s: cpu, sys_s: 0, cpu_s: cpu, max_rss_mb: rss });
+const cost = (wall: number, cpu: number, rss = 100) => ({
+  wall_s: wall,
+  user_s: cpu,
+  sys_s: 0,
+  cpu_s: cpu,
+  max_rss_mb: rss,
+});
 
 const build: BuildResult = {
   kind: 'build',
@@ -71,7 +77,18 @@ const peer: PeerResult = {
   features: 437,
   ours: { build_wall_s: 4, build_cpu_s: 6, by_state_files: 52, by_state_gz_bytes: 2 * 1024 * 1024 },
   peers: [
-    { tool: 'ogr2ogr', command: 'ogr2ogr …', split: cost(7, 11), gzip: { wall_s: 1, cpu_s: 1 }, wall_s: 8, cpu_s: 12, max_rss_mb: 50, pieces: 52, gz_bytes: 1024 * 1024, uncompressed_bytes: 9 },
+    {
+      tool: 'ogr2ogr',
+      command: 'ogr2ogr …',
+      split: cost(7, 11),
+      gzip: { wall_s: 1, cpu_s: 1 },
+      wall_s: 8,
+      cpu_s: 12,
+      max_rss_mb: 50,
+      pieces: 52,
+      gz_bytes: 1024 * 1024,
+      uncompressed_bytes: 9,
+    },
   ],
   ratios: { ogr2ogr: { wall: 0.5, cpu: 0.5, gz_bytes: 2 } },
 };
@@ -86,7 +103,13 @@ const serve: ServeResult = {
   serving_options: {},
   duration_s: 5,
   scenarios: [
-    { name: 'bundle-gzip', title: 'full bundle, gzip (static)', url_path: '/bundles/v1.0.0/x/all.geojson', headers: { 'Accept-Encoding': 'gzip' }, preflight: { status: 200, content_encoding: 'gzip', body_bytes: 5 } },
+    {
+      name: 'bundle-gzip',
+      title: 'full bundle, gzip (static)',
+      url_path: '/bundles/v1.0.0/x/all.geojson',
+      headers: { 'Accept-Encoding': 'gzip' },
+      preflight: { status: 200, content_encoding: 'gzip', body_bytes: 5 },
+    },
   ],
   runs: [
     { scenario: 'bundle-gzip', connections: 1, threads: 1, ...wrk },
@@ -118,17 +141,37 @@ describe('wrk driver', () => {
 
 describe('GNU time parsing', () => {
   it('reads CPU and peak RSS, also after a non-zero exit line', () => {
-    expect(parseTimeOutput('1.50 2.25 0.25 204800\n')).toEqual({ user_s: 2.25, sys_s: 0.25, cpu_s: 2.5, max_rss_mb: 200 });
+    expect(parseTimeOutput('1.50 2.25 0.25 204800\n')).toEqual({
+      user_s: 2.25,
+      sys_s: 0.25,
+      cpu_s: 2.5,
+      max_rss_mb: 200,
+    });
     expect(parseTimeOutput('Command exited with non-zero status 1\n0.10 0.05 0.01 1024\n').max_rss_mb).toBe(1);
     expect(() => parseTimeOutput('garbage')).toThrow(/GNU time/);
   });
 });
 
 describe('SUMMARY.md', () => {
-  const md = renderSummary([build, peer, serve, { kind: 'wikipedia-refresh', name: 'wikipedia-refresh', floor_s: 90, runs: [{ name: 'cold', wall_s: 95.5 }, { name: 'fresh', wall_s: 0.8 }] }]);
+  const md = renderSummary([
+    build,
+    peer,
+    serve,
+    {
+      kind: 'wikipedia-refresh',
+      name: 'wikipedia-refresh',
+      floor_s: 90,
+      runs: [
+        { name: 'cold', wall_s: 95.5 },
+        { name: 'fresh', wall_s: 0.8 },
+      ],
+    },
+  ]);
 
   it('has one row per build with the figures and the build/floor ratio', () => {
-    expect(md).toContain('| build-cd119 | 437 | 2.00 | 2.00 | 4.00 | 6.00 | 250 | 6.00 | 2.000 | 3.00 | 2.00 | 12.00 | 1.60 | 2.50× |');
+    expect(md).toContain(
+      '| build-cd119 | 437 | 2.00 | 2.00 | 4.00 | 6.00 | 250 | 6.00 | 2.000 | 3.00 | 2.00 | 12.00 | 1.60 | 2.50× |',
+    );
     expect(md).toMatch(/\| build-cd119 \| 12\.00 \| 108 \| 9 \| 0\.50 \| 1\.000 \| 11, 7 \| 2\.50 \| 0\.990 \|/);
   });
 
@@ -140,7 +183,9 @@ describe('SUMMARY.md', () => {
 
   it('records the conditions and lists results it has no table for', () => {
     expect(md).toContain('| build-cd119 | abc1234 | no | 2026-11-23 10:55:00 | 0.31 / 0.5 / 0.7 | 1.2 / 0.8 / 0.7 |');
-    expect(md).toContain('`wikipedia-refresh.json` (kind `wikipedia-refresh`): floor_s 90; runs: cold 95.5 s, fresh 0.8 s.');
+    expect(md).toContain(
+      '`wikipedia-refresh.json` (kind `wikipedia-refresh`): floor_s 90; runs: cold 95.5 s, fresh 0.8 s.',
+    );
     expect(md).not.toContain('Quick run');
     expect(renderSummary([{ ...build, environment: env(true) }])).toContain('Quick run');
   });
@@ -148,7 +193,10 @@ describe('SUMMARY.md', () => {
 
 describe('compare', () => {
   it('lines figures up by name, not array position, and gives new/old', () => {
-    const faster: ServeResult = { ...serve, runs: [...serve.runs].reverse().map((r) => ({ ...r, requests_per_s: r.requests_per_s * 2 })) };
+    const faster: ServeResult = {
+      ...serve,
+      runs: [...serve.runs].reverse().map((r) => ({ ...r, requests_per_s: r.requests_per_s * 2 })),
+    };
     const rows = compareResults(serve, faster);
     const rps = rows.find((r) => r.figure === 'runs[bundle-gzip@64].requests_per_s');
     expect(rps).toMatchObject({ a: 9000, b: 18000, ratio: 2 });
@@ -157,16 +205,19 @@ describe('compare', () => {
 });
 
 describe('the before-server body', () => {
-  it.each([[[]], [['{"a":1}']], [['{"a":1}', '{"b":2}']]])('is what build-release writes for items %j', async (items: string[]) => {
-    const dir = tempDir('bundle-text');
-    try {
-      const writer = new BundleFileWriter(path.join(dir, 'all.geojson'), 'feature-collection', 100);
-      for (const item of items) await writer.add(item);
-      await writer.end();
-      const built = zlib.gunzipSync(fs.readFileSync(path.join(dir, 'all.geojson.gz'))).toString('utf8');
-      expect(bundleText('feature-collection', items)).toBe(built);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it.each([[[]], [['{"a":1}']], [['{"a":1}', '{"b":2}']]])(
+    'is what build-release writes for items %j',
+    async (items: string[]) => {
+      const dir = tempDir('bundle-text');
+      try {
+        const writer = new BundleFileWriter(path.join(dir, 'all.geojson'), 'feature-collection', 100);
+        for (const item of items) await writer.add(item);
+        await writer.end();
+        const built = zlib.gunzipSync(fs.readFileSync(path.join(dir, 'all.geojson.gz'))).toString('utf8');
+        expect(bundleText('feature-collection', items)).toBe(built);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

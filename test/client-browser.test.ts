@@ -6,7 +6,18 @@ import { openRelease } from '../client/geobundle-client.ts';
 import { manifestFiles, readManifest } from '../pipeline/release/manifest.ts';
 import { setCurrent } from '../pipeline/release/releases.ts';
 import { startServing } from '../serve/serve.ts';
-import { ARTIFACTS, hasChromium, keptBundles, launchBrowser, lookUp, paintedShare, type recordNetwork, serveDemoInBrowser, settled, transferLog } from './helpers/browser.ts';
+import {
+  ARTIFACTS,
+  hasChromium,
+  keptBundles,
+  launchBrowser,
+  lookUp,
+  paintedShare,
+  type recordNetwork,
+  serveDemoInBrowser,
+  settled,
+  transferLog,
+} from './helpers/browser.ts';
 import { buildUsAtlasRelease } from './helpers/release.ts';
 import { tempDir } from './helpers/temp.ts';
 
@@ -131,10 +142,16 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     await expect(release.loadBundle('congressional_districts')).rejects.toThrow(
       'release v1.0.0 has no data class "congressional_districts" (it has: county, state)',
     );
-    await expect(release.loadBundle('county', { state: '99' })).rejects.toThrow('release v1.0.0 has no "county" bundle for state 99');
-    await expect(openRelease({ baseUrl, version: 'v9.9.9' })).rejects.toThrow(/GET .*\/api\/v1\/releases\/v9\.9\.9\/manifest failed: 404 Not Found \(release v9\.9\.9 not found\)$/);
+    await expect(release.loadBundle('county', { state: '99' })).rejects.toThrow(
+      'release v1.0.0 has no "county" bundle for state 99',
+    );
+    await expect(openRelease({ baseUrl, version: 'v9.9.9' })).rejects.toThrow(
+      /GET .*\/api\/v1\/releases\/v9\.9\.9\/manifest failed: 404 Not Found \(release v9\.9\.9 not found\)$/,
+    );
     await expect(openRelease({ baseUrl, version: '1.0' })).rejects.toThrow('invalid release version "1.0"');
-    await expect(openRelease({ baseUrl: 'http://127.0.0.1:9' })).rejects.toThrow(/cannot reach http:\/\/127\.0\.0\.1:9\/api\/v1\/releases\/current/);
+    await expect(openRelease({ baseUrl: 'http://127.0.0.1:9' })).rejects.toThrow(
+      /cannot reach http:\/\/127\.0\.0\.1:9\/api\/v1\/releases\/current/,
+    );
   });
 
   it('a new current release is picked up on the next load and replaces the kept bundles', async () => {
@@ -145,7 +162,9 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     const outcome = await settled(page);
     expect(outcome, outcome.error).toMatchObject({ state: 'ready' });
     const { requested } = await network.settle();
-    expect(requested.filter((u) => u.includes('/bundles/')).map((u) => new URL(u).pathname)).toEqual([`/bundles/v1.0.1/${COUNTY}`]);
+    expect(requested.filter((u) => u.includes('/bundles/')).map((u) => new URL(u).pathname)).toEqual([
+      `/bundles/v1.0.1/${COUNTY}`,
+    ]);
     expect(await page.locator('#release').innerText()).toContain('v1.0.1');
     expect(await keptBundles(page)).toEqual([['v1.0.1', COUNTY, manifestSha(releasesDir, 'v1.0.1', COUNTY)]]);
     expect((await lookUp(page, -78.4767, 38.0293)).id).toBe('51540');
@@ -156,7 +175,10 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     const outcome = await settled(page);
     expect(outcome, outcome.error).toMatchObject({ state: 'ready' });
     expect((await lookUp(page, -118.2437, 34.0522)).id).toBe('06');
-    expect((await keptBundles(page)).map(([v, p]) => `${v} ${p}`).sort()).toEqual(['v1.0.1 county/all.geojson.gz', 'v1.0.1 state/all.geojson.gz']);
+    expect((await keptBundles(page)).map(([v, p]) => `${v} ${p}`).sort()).toEqual([
+      'v1.0.1 county/all.geojson.gz',
+      'v1.0.1 state/all.geojson.gz',
+    ]);
   });
 
   it('without DecompressionStream (and on a slow line, showing progress) the bundle is decompressed with pako', async () => {
@@ -166,11 +188,20 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
       // A slow line (256 KB/s) makes the loading state observable: it must show the download's progress.
       const cdp = await old.context.newCDPSession(p);
       await cdp.send('Network.enable');
-      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: 256 * 1024, uploadThroughput: 256 * 1024 });
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 20,
+        downloadThroughput: 256 * 1024,
+        uploadThroughput: 256 * 1024,
+      });
       await p.goto(`${baseUrl}/?class=county`);
-      await p.waitForFunction(() => /^Downloading county: .+ of .+…$/.test(document.getElementById('status')?.textContent ?? ''));
+      await p.waitForFunction(() =>
+        /^Downloading county: .+ of .+…$/.test(document.getElementById('status')?.textContent ?? ''),
+      );
       expect(await p.evaluate(() => document.body.dataset.state)).toBe('loading');
-      expect(await p.evaluate(() => typeof (globalThis as { DecompressionStream?: unknown }).DecompressionStream)).toBe('undefined');
+      expect(await p.evaluate(() => typeof (globalThis as { DecompressionStream?: unknown }).DecompressionStream)).toBe(
+        'undefined',
+      );
       const outcome = await settled(p);
       expect(outcome, outcome.error).toMatchObject({ state: 'ready' });
       expect(await p.locator('#bundle-info').getAttribute('data-source')).toBe('network');
@@ -198,7 +229,9 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
       await page.goto(`${url}/?class=county`);
       const outcome = await settled(page);
       expect(outcome.state).toBe('error');
-      expect(outcome.error).toMatch(/bundle county\/all\.geojson\.gz of release v1\.0\.0 failed verification: its sha256 is [0-9a-f]{64}/);
+      expect(outcome.error).toMatch(
+        /bundle county\/all\.geojson\.gz of release v1\.0\.0 failed verification: its sha256 is [0-9a-f]{64}/,
+      );
       expect(outcome.error).toContain(manifestSha(tamperedDir, 'v1.0.0', COUNTY));
       expect(await page.locator('#error').isVisible()).toBe(true);
       expect(await page.isDisabled('#lookup button[type=submit]')).toBe(true); // nothing to look up in

@@ -9,7 +9,16 @@ import { ingestLegislators } from '../pipeline/ingest/legislators.ts';
 import { buildRelease } from '../pipeline/release/build-release.ts';
 import { setCurrent } from '../pipeline/release/releases.ts';
 import { refreshWikipedia } from '../pipeline/wikipedia/refresh.ts';
-import { ARTIFACTS, hasChromium, lookUp, paintedShare, type recordNetwork, serveDemoInBrowser, settled, transferLog } from './helpers/browser.ts';
+import {
+  ARTIFACTS,
+  hasChromium,
+  lookUp,
+  paintedShare,
+  type recordNetwork,
+  serveDemoInBrowser,
+  settled,
+  transferLog,
+} from './helpers/browser.ts';
 import { cd119Sources, missingSources } from '../bench/shared-data.ts';
 import { tempDir } from './helpers/temp.ts';
 import { startSummaryServer } from '../bench/wikipedia-stand-in.ts';
@@ -24,107 +33,118 @@ import { startSummaryServer } from '../bench/wikipedia-stand-in.ts';
 const CLASS = 'congressional_districts';
 const sources = cd119Sources();
 const missing = missingSources(sources);
-if (missing.length > 0) console.warn(`SKIPPED cd119 browser tests: ${missing.join(', ')} not found (set GEOBUNDLE_SHARED_DATA)`);
+if (missing.length > 0)
+  console.warn(`SKIPPED cd119 browser tests: ${missing.join(', ')} not found (set GEOBUNDLE_SHARED_DATA)`);
 
-describe.skipIf(!hasChromium || missing.length > 0)('demo page on the 119th Congress release (real data, nginx, Chromium)', () => {
-  let tmp: string;
-  let demo: Awaited<ReturnType<typeof serveDemoInBrowser>>;
-  let page: Page;
-  let network: Awaited<ReturnType<typeof recordNetwork>>;
-  const transfer = transferLog('client-transfer-cd119.json');
+describe.skipIf(!hasChromium || missing.length > 0)(
+  'demo page on the 119th Congress release (real data, nginx, Chromium)',
+  () => {
+    let tmp: string;
+    let demo: Awaited<ReturnType<typeof serveDemoInBrowser>>;
+    let page: Page;
+    let network: Awaited<ReturnType<typeof recordNetwork>>;
+    const transfer = transferLog('client-transfer-cd119.json');
 
-  beforeAll(async () => {
-    tmp = tempDir('client-cd119');
-    const dbPath = path.join(tmp, 'geobundle.duckdb');
-    const releasesDir = path.join(tmp, 'releases');
-    await withDatabase(dbPath, {}, async (db) => {
-      await ingestGeojson(db.connection, { input: sources.shapes, dataClass: CLASS });
-      await ingestCensus(db.connection, { csv: sources.census, dataClass: CLASS });
-      await ingestLegislators(db.connection, sources.legislators);
-    });
-    // Fixture summaries where they exist (DC, Iowa 3rd, …), generated ones for the rest.
-    const wikipedia = await startSummaryServer({ generate: true });
-    try {
-      await refreshWikipedia({
-        dbPath,
-        cacheDir: path.join(tmp, 'wikipedia-cache'),
-        dataClass: CLASS,
-        client: { apiBase: wikipedia.apiBase, ratePerSecond: 1000, concurrency: 8 },
+    beforeAll(async () => {
+      tmp = tempDir('client-cd119');
+      const dbPath = path.join(tmp, 'geobundle.duckdb');
+      const releasesDir = path.join(tmp, 'releases');
+      await withDatabase(dbPath, {}, async (db) => {
+        await ingestGeojson(db.connection, { input: sources.shapes, dataClass: CLASS });
+        await ingestCensus(db.connection, { csv: sources.census, dataClass: CLASS });
+        await ingestLegislators(db.connection, sources.legislators);
       });
-    } finally {
-      await wikipedia.close();
-    }
-    await buildRelease({ dbPath, releasesDir, version: 'v1.0.0' });
-    await setCurrent(releasesDir, 'v1.0.0');
-    demo = await serveDemoInBrowser({ releasesDir, siteRoot: path.join(tmp, 'site') });
-    ({ page, network } = demo);
-    await page.goto(demo.serving.urls.site);
-    const outcome = await settled(page);
-    expect(outcome, outcome.error).toMatchObject({ state: 'ready' });
-  });
+      // Fixture summaries where they exist (DC, Iowa 3rd, …), generated ones for the rest.
+      const wikipedia = await startSummaryServer({ generate: true });
+      try {
+        await refreshWikipedia({
+          dbPath,
+          cacheDir: path.join(tmp, 'wikipedia-cache'),
+          dataClass: CLASS,
+          client: { apiBase: wikipedia.apiBase, ratePerSecond: 1000, concurrency: 8 },
+        });
+      } finally {
+        await wikipedia.close();
+      }
+      await buildRelease({ dbPath, releasesDir, version: 'v1.0.0' });
+      await setCurrent(releasesDir, 'v1.0.0');
+      demo = await serveDemoInBrowser({ releasesDir, siteRoot: path.join(tmp, 'site') });
+      ({ page, network } = demo);
+      await page.goto(demo.serving.urls.site);
+      const outcome = await settled(page);
+      expect(outcome, outcome.error).toMatchObject({ state: 'ready' });
+    });
 
-  afterAll(async () => {
-    transfer.write();
-    await demo?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  });
+    afterAll(async () => {
+      transfer.write();
+      await demo?.stop();
+      if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    });
 
-  it('opens on the congressional districts and draws all 437, coloured by partisan lean', async () => {
-    expect(await page.inputValue('#class-select')).toBe(CLASS);
-    expect(await page.locator('#status').innerText()).toContain('437 districts');
-    expect(await paintedShare(page)).toBeGreaterThan(0.05);
-    expect(await page.locator('#legend').isVisible()).toBe(true);
-    const first = await transfer.add('first visit', network);
-    expect(first.detail.filter((d) => d.includes('/bundles/'))).toEqual([expect.stringMatching(/^200 \d+ \/bundles\/v1\.0\.0\/congressional_districts\/all\.geojson\.gz$/)]);
-  });
+    it('opens on the congressional districts and draws all 437, coloured by partisan lean', async () => {
+      expect(await page.inputValue('#class-select')).toBe(CLASS);
+      expect(await page.locator('#status').innerText()).toContain('437 districts');
+      expect(await paintedShare(page)).toBeGreaterThan(0.05);
+      expect(await page.locator('#legend').isVisible()).toBe(true);
+      const first = await transfer.add('first visit', network);
+      expect(first.detail.filter((d) => d.includes('/bundles/'))).toEqual([
+        expect.stringMatching(/^200 \d+ \/bundles\/v1\.0\.0\/congressional_districts\/all\.geojson\.gz$/),
+      ]);
+    });
 
-  it('a reload reads the bundle from IndexedDB: no bundle bytes on the wire', async () => {
-    network.reset();
-    await page.reload();
-    expect(await settled(page)).toMatchObject({ state: 'ready' });
-    expect((await network.settle()).requested.filter((u) => u.includes('/bundles/'))).toEqual([]);
-    expect(await page.locator('#bundle-info').getAttribute('data-source')).toBe('cache');
-    await transfer.add('repeat visit', network);
-  });
+    it('a reload reads the bundle from IndexedDB: no bundle bytes on the wire', async () => {
+      network.reset();
+      await page.reload();
+      expect(await settled(page)).toMatchObject({ state: 'ready' });
+      expect((await network.settle()).requested.filter((u) => u.includes('/bundles/'))).toEqual([]);
+      expect(await page.locator('#bundle-info').getAttribute('data-source')).toBe('cache');
+      await transfer.add('repeat visit', network);
+    });
 
-  it('the US Capitol is in the District of Columbia delegate district, with its delegate and no census row', async () => {
-    const { id, text } = await lookUp(page, -77.0091, 38.8899);
-    expect(id).toBe('1198');
-    expect(text).toMatch(/Representative\s+Eleanor Holmes Norton \(Democrat\)/);
-    expect(text).toMatch(/Population \(2020\)\s+—/); // the census data has no DC row
-    expect(text).toMatch(/Partisan lean\s+—/);
-    expect(text).toContain("District of Columbia's at-large congressional district");
-  });
+    it('the US Capitol is in the District of Columbia delegate district, with its delegate and no census row', async () => {
+      const { id, text } = await lookUp(page, -77.0091, 38.8899);
+      expect(id).toBe('1198');
+      expect(text).toMatch(/Representative\s+Eleanor Holmes Norton \(Democrat\)/);
+      expect(text).toMatch(/Population \(2020\)\s+—/); // the census data has no DC row
+      expect(text).toMatch(/Partisan lean\s+—/);
+      expect(text).toContain("District of Columbia's at-large congressional district");
+    });
 
-  it('downtown Des Moines is in Iowa 3rd: representative, census, partisan lean, Wikipedia extract and link', async () => {
-    const { id, text } = await lookUp(page, -93.6091, 41.5868);
-    expect(id).toBe('1903');
-    expect(text).toMatch(/Representative\s+Zachary Nunn \(Republican\)/); // the legislators data's official name
-    expect(text).toMatch(/Population \(2020\)\s+797,551/);
-    expect(text).toMatch(/Median household income\s+\$75K–\$100K/);
-    expect(text).toMatch(/Partisan lean\s+EVEN/); // 49.22% Biden, 49.57% Trump
-    const article = page.locator('#card a', { hasText: "Iowa's 3rd congressional district" });
-    expect(await article.getAttribute('href')).toMatch(/^https:\/\/en\.wikipedia\.org\/wiki\/Iowa/);
-    expect(await page.locator('#card .extract').innerText()).toMatch(/Iowa/);
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: path.join(ARTIFACTS, 'client-demo-cd119.png') });
-  });
+    it('downtown Des Moines is in Iowa 3rd: representative, census, partisan lean, Wikipedia extract and link', async () => {
+      const { id, text } = await lookUp(page, -93.6091, 41.5868);
+      expect(id).toBe('1903');
+      expect(text).toMatch(/Representative\s+Zachary Nunn \(Republican\)/); // the legislators data's official name
+      expect(text).toMatch(/Population \(2020\)\s+797,551/);
+      expect(text).toMatch(/Median household income\s+\$75K–\$100K/);
+      expect(text).toMatch(/Partisan lean\s+EVEN/); // 49.22% Biden, 49.57% Trump
+      const article = page.locator('#card a', { hasText: "Iowa's 3rd congressional district" });
+      expect(await article.getAttribute('href')).toMatch(/^https:\/\/en\.wikipedia\.org\/wiki\/Iowa/);
+      expect(await page.locator('#card .extract').innerText()).toMatch(/Iowa/);
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'client-demo-cd119.png') });
+    });
 
-  it.each([
-    ['Anchorage: Alaska at large, drawn in its inset', -149.9003, 61.2181, '0200', /Partisan lean\s+R\+11/],
-    ['downtown Seattle: Washington 7th', -122.3321, 47.6062, '5307', /Population \(2020\)\s+769,663[\s\S]*Partisan lean\s+D\+77/],
-    ['the Chicago Loop: Illinois 7th', -87.6298, 41.8781, '1707', /Danny K\. Davis \(Democrat\)/],
-    ['the Empire State Building: New York 12th', -73.9857, 40.7484, '3612', /Jerrold Nadler \(Democrat\)/],
-    ['San Juan: Puerto Rico resident commissioner', -66.1057, 18.4655, '7298', /Pablo José Hernández \(Democrat\)/],
-  ])('%s', async (_what, lon, lat, expected, shows) => {
-    const { id, text } = await lookUp(page, lon, lat);
-    expect(id).toBe(expected);
-    expect(text).toMatch(shows);
-  });
+    it.each([
+      ['Anchorage: Alaska at large, drawn in its inset', -149.9003, 61.2181, '0200', /Partisan lean\s+R\+11/],
+      [
+        'downtown Seattle: Washington 7th',
+        -122.3321,
+        47.6062,
+        '5307',
+        /Population \(2020\)\s+769,663[\s\S]*Partisan lean\s+D\+77/,
+      ],
+      ['the Chicago Loop: Illinois 7th', -87.6298, 41.8781, '1707', /Danny K\. Davis \(Democrat\)/],
+      ['the Empire State Building: New York 12th', -73.9857, 40.7484, '3612', /Jerrold Nadler \(Democrat\)/],
+      ['San Juan: Puerto Rico resident commissioner', -66.1057, 18.4655, '7298', /Pablo José Hernández \(Democrat\)/],
+    ])('%s', async (_what, lon, lat, expected, shows) => {
+      const { id, text } = await lookUp(page, lon, lat);
+      expect(id).toBe(expected);
+      expect(text).toMatch(shows);
+    });
 
-  it('the library loads one state’s bundle and finds districts in it', async () => {
-    // A string, not a function: the page imports the served library itself (vitest would rewrite import()).
-    const found = await page.evaluate(`(async () => {
+    it('the library loads one state’s bundle and finds districts in it', async () => {
+      // A string, not a function: the page imports the served library itself (vitest would rewrite import()).
+      const found = await page.evaluate(`(async () => {
       const client = await import(location.origin + '/geobundle-client.js');
       const release = await client.openRelease({ baseUrl: location.origin });
       const iowa = await release.loadBundle('congressional_districts', { state: '19' });
@@ -135,6 +155,12 @@ describe.skipIf(!hasChromium || missing.length > 0)('demo page on the 119th Cong
         capitol: iowa.findDistrict(-77.0091, 38.8899)?.properties.id ?? null,
       };
     })()`);
-    expect(found).toEqual({ path: 'congressional_districts/by_state/19.geojson.gz', features: 4, desMoines: '1903', capitol: null });
-  });
-});
+      expect(found).toEqual({
+        path: 'congressional_districts/by_state/19.geojson.gz',
+        features: 4,
+        desMoines: '1903',
+        capitol: null,
+      });
+    });
+  },
+);

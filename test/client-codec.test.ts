@@ -24,12 +24,15 @@ describe('gunzipToText', () => {
   it('uses the native decompressor when there is one', async () => {
     let used = 0;
     const Native = globalThis.DecompressionStream;
-    vi.stubGlobal('DecompressionStream', class extends Native {
-      constructor(format: CompressionFormat) {
-        super(format);
-        used++;
-      }
-    });
+    vi.stubGlobal(
+      'DecompressionStream',
+      class extends Native {
+        constructor(format: CompressionFormat) {
+          super(format);
+          used++;
+        }
+      },
+    );
     expect(await gunzipToText(gz)).toBe(text);
     expect(used).toBe(1);
   });
@@ -38,9 +41,9 @@ describe('gunzipToText', () => {
     ['native', globalThis.DecompressionStream],
     ['pako', null],
   ])('rejects bytes that are not gzip with a clear error (%s)', async (_how, native) => {
-    await expect(gunzipToText(new TextEncoder().encode('not gzip at all'), { native, label: 'bundle x.gz' })).rejects.toThrow(
-      /cannot decompress bundle x\.gz/,
-    );
+    await expect(
+      gunzipToText(new TextEncoder().encode('not gzip at all'), { native, label: 'bundle x.gz' }),
+    ).rejects.toThrow(/cannot decompress bundle x\.gz/);
   });
 });
 

@@ -7,13 +7,27 @@ import { describe, expect, it } from 'vitest';
 import { buildDistrictIndex } from '../client/district-index.ts';
 
 type Area = Feature<Polygon | MultiPolygon, { id: string }>;
-const square = (x0: number, y0: number, x1: number, y1: number) => [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]];
-const area = (id: string, geometry: Polygon | MultiPolygon): Area => ({ type: 'Feature', id, properties: { id }, geometry });
+const square = (x0: number, y0: number, x1: number, y1: number) => [
+  [x0, y0],
+  [x1, y0],
+  [x1, y1],
+  [x0, y1],
+  [x0, y0],
+];
+const area = (id: string, geometry: Polygon | MultiPolygon): Area => ({
+  type: 'Feature',
+  id,
+  properties: { id },
+  geometry,
+});
 
 describe('buildDistrictIndex (fixtures)', () => {
   // A county with an independent city in a hole, like Albemarle around Charlottesville;
   // a district of two islands; one that straddles the antimeridian like the Aleutians.
-  const ring: Area = area('ring', { type: 'Polygon', coordinates: [square(0, 0, 10, 10), square(4, 4, 6, 6).reverse()] });
+  const ring: Area = area('ring', {
+    type: 'Polygon',
+    coordinates: [square(0, 0, 10, 10), square(4, 4, 6, 6).reverse()],
+  });
   const city: Area = area('city', { type: 'Polygon', coordinates: [square(4, 4, 6, 6)] });
   const islands: Area = area('islands', {
     type: 'MultiPolygon',

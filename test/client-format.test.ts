@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatCount, formatIncome, formatRepresentative, leanColor, safeHttpUrl } from '../demo/format.ts';
+import {
+  formatBytes,
+  formatCount,
+  formatIncome,
+  formatRepresentative,
+  leanColor,
+  safeHttpUrl,
+} from '../demo/format.ts';
 import { fitUsProjection } from '../demo/projection.ts';
 
 describe('district card formatting', () => {

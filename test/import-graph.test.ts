@@ -22,7 +22,17 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   nginx: ['core', 'nginx'],
   api: ['core', 'pipeline', 'pipeline/release', 'api'],
   serve: ['core', 'pipeline', 'pipeline/release', 'nginx', 'api', 'serve'],
-  cli: ['core', 'pipeline', 'pipeline/ingest', 'pipeline/wikipedia', 'pipeline/release', 'nginx', 'api', 'serve', 'cli'],
+  cli: [
+    'core',
+    'pipeline',
+    'pipeline/ingest',
+    'pipeline/wikipedia',
+    'pipeline/release',
+    'nginx',
+    'api',
+    'serve',
+    'cli',
+  ],
   client: ['core', 'client'],
   demo: ['core', 'client', 'demo'],
   bin: ['cli'],
@@ -68,10 +78,13 @@ function violation({ from, specifier }: Import): string | null {
   const where = `${path.relative(projectRoot, from)} imports ${specifier}`;
   if (!specifier.startsWith('.')) {
     if (!BROWSER.has(layer)) return null;
-    const builtin = specifier.startsWith('node:') || ['fs', 'path', 'os', 'crypto', 'zlib', 'http', 'url', 'stream'].includes(specifier);
+    const builtin =
+      specifier.startsWith('node:') ||
+      ['fs', 'path', 'os', 'crypto', 'zlib', 'http', 'url', 'stream'].includes(specifier);
     const pkg = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
     if (builtin) return `${where}: ${layer}/ runs in the browser, which has no Node built-ins`;
-    if (!BROWSER_PACKAGES.has(pkg)) return `${where}: ${layer}/ runs in the browser; only ${[...BROWSER_PACKAGES].join(', ')} are known to work there`;
+    if (!BROWSER_PACKAGES.has(pkg))
+      return `${where}: ${layer}/ runs in the browser; only ${[...BROWSER_PACKAGES].join(', ')} are known to work there`;
     return null;
   }
   const target = layerOf(path.resolve(path.dirname(from), specifier));
@@ -79,7 +92,9 @@ function violation({ from, specifier }: Import): string | null {
   if (layer === 'test' || TOOLS.includes(layer)) return null;
   const allowed = MAY_IMPORT[layer];
   if (!allowed) return `${where}: ${layer}/ has no place in the layer table of test/import-graph.test.ts`;
-  return allowed.includes(target) ? null : `${where}: ${layer}/ may import only ${allowed.join(', ')} (imports point one way, in the order the data flows)`;
+  return allowed.includes(target)
+    ? null
+    : `${where}: ${layer}/ may import only ${allowed.join(', ')} (imports point one way, in the order the data flows)`;
 }
 
 describe('the import graph', () => {
@@ -96,11 +111,19 @@ describe('the import graph', () => {
 
   it('catches what it should (the rule itself)', () => {
     const file = (relative: string) => path.join(projectRoot, relative);
-    expect(violation({ from: file('pipeline/release/x.ts'), specifier: '../../serve/serve.ts' })).toMatch(/pipeline\/release\/ may import only/);
-    expect(violation({ from: file('pipeline/wikipedia/x.ts'), specifier: '../release/publish.ts' })).toMatch(/may import only/);
-    expect(violation({ from: file('bench/x.ts'), specifier: '../test/helpers/cli.ts' })).toMatch(/nothing outside test\//);
+    expect(violation({ from: file('pipeline/release/x.ts'), specifier: '../../serve/serve.ts' })).toMatch(
+      /pipeline\/release\/ may import only/,
+    );
+    expect(violation({ from: file('pipeline/wikipedia/x.ts'), specifier: '../release/publish.ts' })).toMatch(
+      /may import only/,
+    );
+    expect(violation({ from: file('bench/x.ts'), specifier: '../test/helpers/cli.ts' })).toMatch(
+      /nothing outside test\//,
+    );
     expect(violation({ from: file('client/x.ts'), specifier: 'node:fs' })).toMatch(/no Node built-ins/);
-    expect(violation({ from: file('client/x.ts'), specifier: '../pipeline/db.ts' })).toMatch(/client\/ may import only core, client/);
+    expect(violation({ from: file('client/x.ts'), specifier: '../pipeline/db.ts' })).toMatch(
+      /client\/ may import only core, client/,
+    );
     expect(violation({ from: file('cli/x.ts'), specifier: '../serve/serve.ts' })).toBeNull();
   });
 });

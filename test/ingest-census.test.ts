@@ -13,13 +13,24 @@ const csv = (name: string) => path.join(FIXTURES, 'census', `${name}.csv`);
 const temp = useTempDatabase('ingest-census');
 
 const ingestPolygons = () =>
-  ingestGeojson(temp.db.connection, { input: path.join(FIXTURES, 'cd-collection.geojson'), dataClass: 'congressional_districts' });
+  ingestGeojson(temp.db.connection, {
+    input: path.join(FIXTURES, 'cd-collection.geojson'),
+    dataClass: 'congressional_districts',
+  });
 
 describe('ingest census', () => {
   it('keys rows by GEOID and keeps the CSV columns with their sniffed types', async () => {
     await ingestPolygons();
-    const summary = await ingestCensus(temp.db.connection, { csv: csv('districts'), dataClass: 'congressional_districts' });
-    expect(summary).toEqual({ dataClass: 'congressional_districts', table: 'census_congressional_districts', rows: 3, columns: 6 });
+    const summary = await ingestCensus(temp.db.connection, {
+      csv: csv('districts'),
+      dataClass: 'congressional_districts',
+    });
+    expect(summary).toEqual({
+      dataClass: 'congressional_districts',
+      table: 'census_congressional_districts',
+      rows: 3,
+      columns: 6,
+    });
     const columns = await temp.db.connection.runAndReadAll('DESCRIBE census_congressional_districts');
     expect(columns.getRows().map(([name, type]) => [name, type])).toEqual([
       ['id', 'VARCHAR'],
@@ -29,7 +40,9 @@ describe('ingest census', () => {
       ['Median_HH_Income_Est', 'DOUBLE'],
       ['G20PREDBID_pct', 'DOUBLE'],
     ]);
-    const rows = await temp.db.connection.runAndReadAll('SELECT id, CONG119, TOTPOP20, G20PREDBID_pct FROM census_congressional_districts ORDER BY id');
+    const rows = await temp.db.connection.runAndReadAll(
+      'SELECT id, CONG119, TOTPOP20, G20PREDBID_pct FROM census_congressional_districts ORDER BY id',
+    );
     expect(rows.getRowsJson()).toEqual([
       ['0200', 'AK-AT-LARGE', '733391', 0.4277],
       ['0639', 'CA-39', '756511', 0.6272],
@@ -66,7 +79,9 @@ describe('ingest census', () => {
       await ingestPolygons();
       await ingestCensus(temp.db.connection, { csv: csv('districts'), dataClass: 'congressional_districts' });
       const before = await snapshotDatabase(temp.db.connection);
-      const error = await ingestCensus(temp.db.connection, { csv: file, dataClass: 'congressional_districts' }).catch((e: unknown) => e);
+      const error = await ingestCensus(temp.db.connection, { csv: file, dataClass: 'congressional_districts' }).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(GeobundleError);
       expectErrorFile((error as Error).message, BAD, path.join(BAD, `${name}.error.txt`));
       expect(await snapshotDatabase(temp.db.connection)).toBe(before);
@@ -76,7 +91,9 @@ describe('ingest census', () => {
   it('rejects an unknown class and a class without census key, leaving the database unchanged', async () => {
     await ingestPolygons();
     const before = await snapshotDatabase(temp.db.connection);
-    await expect(ingestCensus(temp.db.connection, { csv: csv('districts'), dataClass: 'wards' })).rejects.toThrow(/unknown data class "wards"/);
+    await expect(ingestCensus(temp.db.connection, { csv: csv('districts'), dataClass: 'wards' })).rejects.toThrow(
+      /unknown data class "wards"/,
+    );
     await expect(ingestCensus(temp.db.connection, { csv: csv('districts'), dataClass: 'county' })).rejects.toThrow(
       /class county declares no census_key.column .*; pass --key <column>/,
     );
@@ -97,7 +114,9 @@ describe('geobundle ingest census (CLI)', () => {
       geobundle(['ingest', 'census', csv('bad/unknown-state'), '--class', 'congressional_districts', '--db', dbPath]),
     );
     expect(bad.exitCode).toBe(1);
-    expect(bad.stderr.trim()).toMatch(/^geobundle: .*unknown-state\.csv: line 3: CONG119: "ZZ-01" names an unknown state "ZZ"[^\n]*$/);
+    expect(bad.stderr.trim()).toMatch(
+      /^geobundle: .*unknown-state\.csv: line 3: CONG119: "ZZ-01" names an unknown state "ZZ"[^\n]*$/,
+    );
     expect(await snapshotDatabase(temp.db.connection)).toBe(before);
   });
 });

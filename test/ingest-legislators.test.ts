@@ -30,12 +30,40 @@ describe('ingest legislators', () => {
     const summary = await ingestLegislators(temp.db.connection, yaml('current'));
     expect(summary).toEqual({ dataClass: 'congressional_districts', representatives: 4, cleared: 0 });
     expect(await wikipedia()).toEqual([
-      { id: '0200', article_title: null, etag: null, representative: 'Al Atlarge', party: 'Independent', representative_title: 'Al Atlarge' },
+      {
+        id: '0200',
+        article_title: null,
+        etag: null,
+        representative: 'Al Atlarge',
+        party: 'Independent',
+        representative_title: 'Al Atlarge',
+      },
       // No official_full: first + last; no id.wikipedia: no title.
-      { id: '1198', article_title: null, etag: null, representative: 'Della Gate', party: 'Democrat', representative_title: null },
+      {
+        id: '1198',
+        article_title: null,
+        etag: null,
+        representative: 'Della Gate',
+        party: 'Democrat',
+        representative_title: null,
+      },
       // The senator's earlier House term is not current; the article columns are untouched.
-      { id: '1903', article_title: "Iowa's 3rd congressional district", etag: 'W/"1"', representative: 'Rita Q. Representative', party: 'Republican', representative_title: 'Rita Representative (politician)' },
-      { id: '7298', article_title: null, etag: null, representative: 'Pat Commissioner', party: 'Democrat', representative_title: 'Pat Commissioner' },
+      {
+        id: '1903',
+        article_title: "Iowa's 3rd congressional district",
+        etag: 'W/"1"',
+        representative: 'Rita Q. Representative',
+        party: 'Republican',
+        representative_title: 'Rita Representative (politician)',
+      },
+      {
+        id: '7298',
+        article_title: null,
+        etag: null,
+        representative: 'Pat Commissioner',
+        party: 'Democrat',
+        representative_title: 'Pat Commissioner',
+      },
     ]);
   });
 
@@ -48,9 +76,16 @@ describe('ingest legislators', () => {
 
   it('replaces a successor and clears a district left without member', async () => {
     await ingestLegislators(temp.db.connection, yaml('current'));
-    expect(await ingestLegislators(temp.db.connection, yaml('successor'))).toMatchObject({ representatives: 3, cleared: 1 });
+    expect(await ingestLegislators(temp.db.connection, yaml('successor'))).toMatchObject({
+      representatives: 3,
+      cleared: 1,
+    });
     const rows = await wikipedia();
-    expect(rows.find((r) => r.id === '0200')).toMatchObject({ representative: null, party: null, representative_title: null });
+    expect(rows.find((r) => r.id === '0200')).toMatchObject({
+      representative: null,
+      party: null,
+      representative_title: null,
+    });
     expect(rows.find((r) => r.id === '1903')).toMatchObject({
       article_title: "Iowa's 3rd congressional district",
       representative: 'Nora Newcomer',

@@ -40,7 +40,9 @@ async function ingest(dbPath: string, ...args: string[]): Promise<CliSummary & {
 
 function record(what: string, s: CliSummary & { wall: number }): void {
   const seconds = s.seconds === undefined ? '' : `ingest ${s.seconds.toFixed(1)} s, `;
-  figures.push(`${what}: ${seconds}process ${s.wall.toFixed(1)} s (CPU ${s.cpu_seconds} s), peak RSS ${s.peak_rss_mb} MB`);
+  figures.push(
+    `${what}: ${seconds}process ${s.wall.toFixed(1)} s (CPU ${s.cpu_seconds} s), peak RSS ${s.peak_rss_mb} MB`,
+  );
 }
 
 async function column(db: Database, sql: string, ...params: string[]): Promise<unknown[]> {
@@ -76,21 +78,53 @@ describe.skipIf(missing)(`real data: 119th Congress (${DATA}/cd119, legislators)
       const ids = await column(db, "SELECT id FROM polygons WHERE data_class = 'congressional_districts'");
       expect(ids).toHaveLength(437);
       expect(ids).toEqual(expect.arrayContaining(['0639', '0200', '1198', '7298', '5600', '3611']));
-      expect(await column(db, "SELECT count(DISTINCT state_fips) FROM polygons WHERE data_class = 'congressional_districts'")).toEqual([52n]);
-      expect(await column(db, "SELECT name FROM polygons WHERE id = '0639'")).toEqual(["California's 39th congressional district"]);
-      expect(await column(db, "SELECT DISTINCT vintage FROM polygons WHERE data_class = 'congressional_districts'")).toEqual(['119']);
+      expect(
+        await column(
+          db,
+          "SELECT count(DISTINCT state_fips) FROM polygons WHERE data_class = 'congressional_districts'",
+        ),
+      ).toEqual([52n]);
+      expect(await column(db, "SELECT name FROM polygons WHERE id = '0639'")).toEqual([
+        "California's 39th congressional district",
+      ]);
+      expect(
+        await column(db, "SELECT DISTINCT vintage FROM polygons WHERE data_class = 'congressional_districts'"),
+      ).toEqual(['119']);
 
       // Every census row joins a shape; DC and PR have shapes but no census rows.
-      expect(await column(db, 'SELECT count(*) FROM census_congressional_districts c JOIN polygons p ON p.data_class = $1 AND p.id = c.id', 'congressional_districts')).toEqual([435n]);
-      expect(await column(db, "SELECT id FROM polygons p WHERE data_class = 'congressional_districts' AND id NOT IN (SELECT id FROM census_congressional_districts) ORDER BY id")).toEqual(['1198', '7298']);
-      expect(await column(db, "SELECT CONG119 FROM census_congressional_districts WHERE id = '0200'")).toEqual(['AK-AT-LARGE']);
-      expect(await column(db, "SELECT typeof(TOTPOP20) || ' ' || typeof(G20PREDBID_pct) FROM census_congressional_districts WHERE id = '0101'")).toEqual(['BIGINT DOUBLE']);
+      expect(
+        await column(
+          db,
+          'SELECT count(*) FROM census_congressional_districts c JOIN polygons p ON p.data_class = $1 AND p.id = c.id',
+          'congressional_districts',
+        ),
+      ).toEqual([435n]);
+      expect(
+        await column(
+          db,
+          "SELECT id FROM polygons p WHERE data_class = 'congressional_districts' AND id NOT IN (SELECT id FROM census_congressional_districts) ORDER BY id",
+        ),
+      ).toEqual(['1198', '7298']);
+      expect(await column(db, "SELECT CONG119 FROM census_congressional_districts WHERE id = '0200'")).toEqual([
+        'AK-AT-LARGE',
+      ]);
+      expect(
+        await column(
+          db,
+          "SELECT typeof(TOTPOP20) || ' ' || typeof(G20PREDBID_pct) FROM census_congressional_districts WHERE id = '0101'",
+        ),
+      ).toEqual(['BIGINT DOUBLE']);
 
       // Representatives for nearly all districts (vacancies aside), delegates included.
-      const joined = await column(db, "SELECT count(*) FROM polygons p JOIN wikipedia w USING (data_class, id) WHERE p.data_class = 'congressional_districts' AND w.representative IS NOT NULL");
+      const joined = await column(
+        db,
+        "SELECT count(*) FROM polygons p JOIN wikipedia w USING (data_class, id) WHERE p.data_class = 'congressional_districts' AND w.representative IS NOT NULL",
+      );
       expect(Number(joined[0])).toBeGreaterThanOrEqual(425);
       expect(legislators.representatives).toBeGreaterThanOrEqual(430);
-      expect(await column(db, "SELECT representative FROM wikipedia WHERE id = '1198'")).toEqual(['Eleanor Holmes Norton']);
+      expect(await column(db, "SELECT representative FROM wikipedia WHERE id = '1198'")).toEqual([
+        'Eleanor Holmes Norton',
+      ]);
     } finally {
       db.close();
     }
@@ -124,9 +158,27 @@ describe.skipIf(missing)(`real data: every unitedstates-districts archive (${ARC
   }
 
   it.each([
-    ['cds-2016 (435 files, 11 MB): ids from the Code property', 'cds/2016', 'congressional_districts', 435, ['1903', '0200', '0639', '5600']],
-    ['cds-2012 (441 files, 15 MB): bare geometries, delegates as 98', 'cds/2012', 'congressional_districts', 441, ['1903', '0200', '1198', '7298', '6698', '7898', '6098', '6998']],
-    ['states-shape (56 files, 4 MB): states, DC and territories', 'states', 'state', 56, ['06', '11', '25', '72', '78', '60', '66', '69']],
+    [
+      'cds-2016 (435 files, 11 MB): ids from the Code property',
+      'cds/2016',
+      'congressional_districts',
+      435,
+      ['1903', '0200', '0639', '5600'],
+    ],
+    [
+      'cds-2012 (441 files, 15 MB): bare geometries, delegates as 98',
+      'cds/2012',
+      'congressional_districts',
+      441,
+      ['1903', '0200', '1198', '7298', '6698', '7898', '6098', '6998'],
+    ],
+    [
+      'states-shape (56 files, 4 MB): states, DC and territories',
+      'states',
+      'state',
+      56,
+      ['06', '11', '25', '72', '78', '60', '66', '69'],
+    ],
   ])('%s', async (label, dir, dataClass, count, known) => {
     record(label, await ingest(dbPath, 'ingest', 'geojson', path.join(root, dir), '--class', dataClass));
     const all = await ids(dataClass);
@@ -135,9 +187,23 @@ describe.skipIf(missing)(`real data: every unitedstates-districts archive (${ARC
   });
 
   it('states/*/sldu and sldl: 1,897 + 4,882 state legislative districts (676 MB)', async () => {
-    const upper = await ingest(dbPath, 'ingest', 'geojson', path.join(root, 'states'), '--class', 'state_legislative_upper');
+    const upper = await ingest(
+      dbPath,
+      'ingest',
+      'geojson',
+      path.join(root, 'states'),
+      '--class',
+      'state_legislative_upper',
+    );
     record('states-sldu (1,897 files, 270 MB)', upper);
-    const lower = await ingest(dbPath, 'ingest', 'geojson', path.join(root, 'states'), '--class', 'state_legislative_lower');
+    const lower = await ingest(
+      dbPath,
+      'ingest',
+      'geojson',
+      path.join(root, 'states'),
+      '--class',
+      'state_legislative_lower',
+    );
     record('states-sldl (4,882 files, 406 MB)', lower);
     figures.push(
       `sldu+sldl together: process ${(upper.wall + lower.wall).toFixed(1)} s (CPU ${(upper.cpu_seconds + lower.cpu_seconds).toFixed(1)} s), ` +
@@ -145,7 +211,12 @@ describe.skipIf(missing)(`real data: every unitedstates-districts archive (${ARC
     );
     const sldu = await ids('state_legislative_upper');
     expect(sldu).toHaveLength(1897);
-    expect(sldu).toEqual(expect.arrayContaining(['ocd-division/country:us/state:ma/sldu:cape_and_islands', 'ocd-division/country:us/territory:pr/sldu:8']));
+    expect(sldu).toEqual(
+      expect.arrayContaining([
+        'ocd-division/country:us/state:ma/sldu:cape_and_islands',
+        'ocd-division/country:us/territory:pr/sldu:8',
+      ]),
+    );
     const sldl = await ids('state_legislative_lower');
     expect(sldl).toHaveLength(4882);
     expect(sldl).toEqual(
@@ -157,9 +228,21 @@ describe.skipIf(missing)(`real data: every unitedstates-districts archive (${ARC
     );
     const db = await openDatabase(dbPath, { readOnly: true });
     try {
-      expect(await column(db, "SELECT count(*) FROM polygons WHERE data_class LIKE 'state_legislative_%' AND state_fips IS NULL")).toEqual([0n]);
-      expect(await column(db, "SELECT state_fips FROM polygons WHERE id = 'ocd-division/country:us/district:dc/ward:2'")).toEqual(['11']);
-      expect(await column(db, "SELECT name FROM polygons WHERE id = 'ocd-division/country:us/state:ma/sldu:cape_and_islands'")).toEqual(['Cape and Islands']);
+      expect(
+        await column(
+          db,
+          "SELECT count(*) FROM polygons WHERE data_class LIKE 'state_legislative_%' AND state_fips IS NULL",
+        ),
+      ).toEqual([0n]);
+      expect(
+        await column(db, "SELECT state_fips FROM polygons WHERE id = 'ocd-division/country:us/district:dc/ward:2'"),
+      ).toEqual(['11']);
+      expect(
+        await column(
+          db,
+          "SELECT name FROM polygons WHERE id = 'ocd-division/country:us/state:ma/sldu:cape_and_islands'",
+        ),
+      ).toEqual(['Cape and Islands']);
     } finally {
       db.close();
     }

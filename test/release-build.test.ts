@@ -30,7 +30,11 @@ const BUILT_AT = new Date('2026-01-02T03:04:05Z');
 /** A fixture source with one more feature, for the failure cases. */
 function withFeature(id: string, coordinates: Position[][]): FixtureSource {
   const source = releaseFixtureSource();
-  source.features.push({ type: 'Feature', properties: { id, name: `feature ${id}`, state_fips: id.slice(0, 2) }, geometry: { type: 'Polygon', coordinates } });
+  source.features.push({
+    type: 'Feature',
+    properties: { id, name: `feature ${id}`, state_fips: id.slice(0, 2) },
+    geometry: { type: 'Polygon', coordinates },
+  });
   return source;
 }
 
@@ -57,7 +61,8 @@ describe('build-release on the fixture source', () => {
       expect(readBundle(path.join(dir, `${f}.br`)), `${f}.br`).toBe(text);
       expectFile(text, path.join(EXPECTED, f));
     }
-    if (!REGEN) expect([...snapshotTree(EXPECTED).keys()].sort(), 'expected files without a bundle').toEqual(bundles.sort());
+    if (!REGEN)
+      expect([...snapshotTree(EXPECTED).keys()].sort(), 'expected files without a bundle').toEqual(bundles.sort());
   });
 
   it('writes RFC 7946 GeoJSON: ids, valid features, exterior rings counter-clockwise and holes clockwise', () => {
@@ -66,7 +71,10 @@ describe('build-release on the fixture source', () => {
     expect(all.features.map((f) => f.id)).toEqual(['0601', '0602', '1198', '3601']);
     for (const f of all.features) {
       expect(f.properties!.id).toBe(f.id);
-      const polygons = f.geometry.type === 'Polygon' ? [(f.geometry as Polygon).coordinates] : (f.geometry as { coordinates: Position[][][] }).coordinates;
+      const polygons =
+        f.geometry.type === 'Polygon'
+          ? [(f.geometry as Polygon).coordinates]
+          : (f.geometry as { coordinates: Position[][][] }).coordinates;
       for (const polygon of polygons) {
         for (const [i, ring] of polygon.entries()) expect(booleanClockwise(ring), `${f.id} ring ${i}`).toBe(i > 0);
       }
@@ -77,7 +85,12 @@ describe('build-release on the fixture source', () => {
 
   it('describes every file in a manifest that matches the schema', async () => {
     expect(manifestProblems(manifest)).toEqual([]);
-    expect(manifest).toMatchObject({ version: 'v1.0.0', built_at: '2026-01-02T03:04:05.000Z', coordinate_precision: 6, generator: { name: 'geobundle' } });
+    expect(manifest).toMatchObject({
+      version: 'v1.0.0',
+      built_at: '2026-01-02T03:04:05.000Z',
+      coordinate_precision: 6,
+      generator: { name: 'geobundle' },
+    });
     expect(manifest.source_fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
     const cls = manifest.classes[CLASS]!;
     expect(Object.keys(manifest.classes)).toEqual([CLASS]);
@@ -90,10 +103,24 @@ describe('build-release on the fixture source', () => {
       expect(Buffer.byteLength(readBundle(full)), f.path).toBe(f.uncompressed_bytes);
     }
     const byPath = new Map(cls.files.map((f) => [f.path, f]));
-    expect(byPath.get(`${CLASS}/by_state/06.geojson.gz`)).toMatchObject({ kind: 'by_state', state_fips: '06', feature_count: 2, bbox: [-124, 37.7, -121, 41.987654], encoding: 'gzip' });
-    expect(byPath.get(`${CLASS}/census.json.br`)).toMatchObject({ kind: 'census', feature_count: 2, bbox: null, encoding: 'br', media_type: 'application/json' });
+    expect(byPath.get(`${CLASS}/by_state/06.geojson.gz`)).toMatchObject({
+      kind: 'by_state',
+      state_fips: '06',
+      feature_count: 2,
+      bbox: [-124, 37.7, -121, 41.987654],
+      encoding: 'gzip',
+    });
+    expect(byPath.get(`${CLASS}/census.json.br`)).toMatchObject({
+      kind: 'census',
+      feature_count: 2,
+      bbox: null,
+      encoding: 'br',
+      media_type: 'application/json',
+    });
     expect(byPath.get(`${CLASS}/wikipedia.json.gz`)).toMatchObject({ feature_count: 2 });
-    expect(byPath.get(`${CLASS}/all.geojson.gz`)!.uncompressed_sha256).toBe(byPath.get(`${CLASS}/all.geojson.br`)!.uncompressed_sha256);
+    expect(byPath.get(`${CLASS}/all.geojson.gz`)!.uncompressed_sha256).toBe(
+      byPath.get(`${CLASS}/all.geojson.br`)!.uncompressed_sha256,
+    );
   });
 
   it('writes SHA256SUMS covering every file but itself, sorted, and the release verifies', async () => {
@@ -108,7 +135,11 @@ describe('build-release on the fixture source', () => {
 
   it('refuses to overwrite an existing version: exit code 3, nothing changed', async () => {
     const before = snapshotTree(releases);
-    const error = await buildRelease({ dbPath: path.join(work, 'db.duckdb'), releasesDir: releases, version: 'v1.0.0' }).catch((e: unknown) => e);
+    const error = await buildRelease({
+      dbPath: path.join(work, 'db.duckdb'),
+      releasesDir: releases,
+      version: 'v1.0.0',
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GeobundleError);
     expect((error as GeobundleError).exitCode).toBe(3);
     expect((error as Error).message).toMatch(/v1\.0\.0 already exists/);
@@ -116,15 +147,28 @@ describe('build-release on the fixture source', () => {
   });
 
   it('rounds to the requested precision and records it', async () => {
-    const summary = await buildRelease({ dbPath: path.join(work, 'db.duckdb'), releasesDir: releases, version: 'v1.0.1', precision: 3 });
+    const summary = await buildRelease({
+      dbPath: path.join(work, 'db.duckdb'),
+      releasesDir: releases,
+      version: 'v1.0.1',
+      precision: 3,
+    });
     expect(summary.manifest.coordinate_precision).toBe(3);
     const all = JSON.parse(readBundle(path.join(summary.dir, CLASS, 'all.geojson.gz'))) as FeatureCollection<Polygon>;
     expect(all.features[0]!.geometry.coordinates[0]![0]).toEqual([-123.123, 40]);
-    await expect(buildRelease({ dbPath: path.join(work, 'db.duckdb'), releasesDir: releases, version: 'v1.0.2', precision: 1.5 })).rejects.toThrow(/invalid coordinate precision/);
+    await expect(
+      buildRelease({ dbPath: path.join(work, 'db.duckdb'), releasesDir: releases, version: 'v1.0.2', precision: 1.5 }),
+    ).rejects.toThrow(/invalid coordinate precision/);
   });
 
   it('lets exactly one of two concurrent builds of a version publish; the other fails with 3 and cleans up', async () => {
-    const build = () => buildRelease({ dbPath: path.join(work, 'db.duckdb'), releasesDir: releases, version: 'v2.0.0', builtAt: BUILT_AT });
+    const build = () =>
+      buildRelease({
+        dbPath: path.join(work, 'db.duckdb'),
+        releasesDir: releases,
+        version: 'v2.0.0',
+        builtAt: BUILT_AT,
+      });
     // Both pass the up-front existence check, so the loser fails at the rename.
     const results = await Promise.allSettled([build(), build()]);
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
@@ -136,13 +180,22 @@ describe('build-release on the fixture source', () => {
 });
 
 describe('build-release refuses bad input and leaves releases/ as it was', () => {
-  it.each(['1.0', 'v1.0', 'v1.0.0/../x', '../v1.0.0', 'v01.0.0', 'v1.0.0-rc1', ''])('rejects the version %j before touching anything', async (version) => {
-    const work = tempDir('release-badversion');
-    const releases = path.join(work, 'releases');
-    const error = await buildRelease({ dbPath: path.join(work, 'missing.duckdb'), releasesDir: releases, version }).catch((e: unknown) => e);
-    expect((error as Error).message).toBe(`invalid release version ${JSON.stringify(version)}: expected vMAJOR.MINOR.PATCH, e.g. v1.0.0`);
-    expect(fs.readdirSync(work)).toEqual([]);
-  });
+  it.each(['1.0', 'v1.0', 'v1.0.0/../x', '../v1.0.0', 'v01.0.0', 'v1.0.0-rc1', ''])(
+    'rejects the version %j before touching anything',
+    async (version) => {
+      const work = tempDir('release-badversion');
+      const releases = path.join(work, 'releases');
+      const error = await buildRelease({
+        dbPath: path.join(work, 'missing.duckdb'),
+        releasesDir: releases,
+        version,
+      }).catch((e: unknown) => e);
+      expect((error as Error).message).toBe(
+        `invalid release version ${JSON.stringify(version)}: expected vMAJOR.MINOR.PATCH, e.g. v1.0.0`,
+      );
+      expect(fs.readdirSync(work)).toEqual([]);
+    },
+  );
 
   async function failingBuild(source: FixtureSource) {
     const work = tempDir('release-bad');
@@ -157,30 +210,69 @@ describe('build-release refuses bad input and leaves releases/ as it was', () =>
   }
 
   it('fails naming class and id when rounding collapses a feature', async () => {
-    const tiny: Position[][] = [[[-100, 40], [-99.9999999, 40], [-99.9999999, 40.0000001], [-100, 40]]];
+    const tiny: Position[][] = [
+      [
+        [-100, 40],
+        [-99.9999999, 40],
+        [-99.9999999, 40.0000001],
+        [-100, 40],
+      ],
+    ];
     expect(await failingBuild(withFeature('0699', tiny))).toBe(
       'congressional_districts feature "0699": it collapses to nothing when rounded to 6 decimals; build with a higher --precision',
     );
   });
 
   it('fails naming class, id and problem for an invalid stored geometry', async () => {
-    const unclosed: Position[][] = [[[-100, 40], [-99, 40], [-99, 41], [-100, 41], [-100, 40.5]]];
-    expect(await failingBuild(withFeature('0698', unclosed))).toMatch(/^congressional_districts feature "0698": polygon 0 ring 0 is not closed/);
-    const outOfRange: Position[][] = [[[-100, 40], [-99, 40], [-99, 91], [-100, 40]]];
-    expect(await failingBuild(withFeature('0697', outOfRange))).toMatch(/feature "0697": polygon 0 ring 0 position 2 is out of range/);
+    const unclosed: Position[][] = [
+      [
+        [-100, 40],
+        [-99, 40],
+        [-99, 41],
+        [-100, 41],
+        [-100, 40.5],
+      ],
+    ];
+    expect(await failingBuild(withFeature('0698', unclosed))).toMatch(
+      /^congressional_districts feature "0698": polygon 0 ring 0 is not closed/,
+    );
+    const outOfRange: Position[][] = [
+      [
+        [-100, 40],
+        [-99, 40],
+        [-99, 91],
+        [-100, 40],
+      ],
+    ];
+    expect(await failingBuild(withFeature('0697', outOfRange))).toMatch(
+      /feature "0697": polygon 0 ring 0 position 2 is out of range/,
+    );
   });
 
   it('refuses a state code that is not two digits before it becomes a file name', async () => {
-    const source = withFeature('0696', [[[-100, 40], [-99, 40], [-99, 41], [-100, 40]]]);
+    const source = withFeature('0696', [
+      [
+        [-100, 40],
+        [-99, 40],
+        [-99, 41],
+        [-100, 40],
+      ],
+    ]);
     source.features.at(-1)!.properties!.state_fips = '../../escape';
-    expect(await failingBuild(source)).toBe('congressional_districts feature "0696": state_fips "../../escape" is not a two-digit FIPS code');
+    expect(await failingBuild(source)).toBe(
+      'congressional_districts feature "0696": state_fips "../../escape" is not a two-digit FIPS code',
+    );
   });
 
   it('fails on a database without polygons or without a file', async () => {
     const work = tempDir('release-empty');
     const dbPath = await createFixtureDatabase(path.join(work, 'db.duckdb'), { dataClass: CLASS, features: [] });
-    await expect(buildRelease({ dbPath, releasesDir: path.join(work, 'r'), version: 'v1.0.0' })).rejects.toThrow(/has no polygons/);
-    await expect(buildRelease({ dbPath: path.join(work, 'nope.duckdb'), releasesDir: path.join(work, 'r'), version: 'v1.0.0' })).rejects.toThrow(/does not exist/);
+    await expect(buildRelease({ dbPath, releasesDir: path.join(work, 'r'), version: 'v1.0.0' })).rejects.toThrow(
+      /has no polygons/,
+    );
+    await expect(
+      buildRelease({ dbPath: path.join(work, 'nope.duckdb'), releasesDir: path.join(work, 'r'), version: 'v1.0.0' }),
+    ).rejects.toThrow(/does not exist/);
     expect(fs.existsSync(path.join(work, 'r'))).toBe(false);
   });
 

@@ -16,9 +16,9 @@ describe('release versions', () => {
   });
 
   it('orders versions numerically', () => {
-    expect(['v1.10.0', 'v1.9.0', 'v0.1.0', 'v1.9.10'].sort((a, b) => compareVersions(parseVersion(a), parseVersion(b)))).toEqual([
-      'v0.1.0', 'v1.9.0', 'v1.9.10', 'v1.10.0',
-    ]);
+    expect(
+      ['v1.10.0', 'v1.9.0', 'v0.1.0', 'v1.9.10'].sort((a, b) => compareVersions(parseVersion(a), parseVersion(b))),
+    ).toEqual(['v0.1.0', 'v1.9.0', 'v1.9.10', 'v1.10.0']);
   });
 });
 
@@ -62,7 +62,9 @@ describe('list-releases and set-current', () => {
     const broken = path.join(releases, 'v1.9.0', 'congressional_districts', 'all.geojson.gz');
     const saved = fs.readFileSync(broken);
     fs.rmSync(broken);
-    await expect(setCurrent(releases, 'v1.9.0')).rejects.toThrow(/release v1\.9\.0 is incomplete.*all\.geojson\.gz: listed but not on disk/);
+    await expect(setCurrent(releases, 'v1.9.0')).rejects.toThrow(
+      /release v1\.9\.0 is incomplete.*all\.geojson\.gz: listed but not on disk/,
+    );
     fs.writeFileSync(broken, saved);
     expect(snapshotTree(releases)).toEqual(before);
 

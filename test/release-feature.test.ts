@@ -27,7 +27,11 @@ interface FeatureCase {
 function outcome({ precision, row }: FeatureCase): string {
   let members: Record<string, string>;
   try {
-    const feature = serializeFeature('congressional_districts', { ...row, geometry: JSON.stringify(row.geometry) }, precision);
+    const feature = serializeFeature(
+      'congressional_districts',
+      { ...row, geometry: JSON.stringify(row.geometry) },
+      precision,
+    );
     const member = (text: string | null) => (text === null ? 'null' : `{${text}}`);
     members = {
       bbox: JSON.stringify(feature.bbox),
@@ -40,7 +44,9 @@ function outcome({ precision, row }: FeatureCase): string {
     expect(err).toBeInstanceOf(GeobundleError);
     members = { error: JSON.stringify((err as Error).message) };
   }
-  const text = `{\n${Object.entries(members).map(([k, v]) => `  ${JSON.stringify(k)}: ${v}`).join(',\n')}\n}\n`;
+  const text = `{\n${Object.entries(members)
+    .map(([k, v]) => `  ${JSON.stringify(k)}: ${v}`)
+    .join(',\n')}\n}\n`;
   JSON.parse(text); // every member is JSON, so the file is too
   return text;
 }

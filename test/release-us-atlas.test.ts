@@ -22,7 +22,15 @@ describe('build-release of the embedded default through the CLI', () => {
   let releases: string;
   const reproducible = { SOURCE_DATE_EPOCH: '1767225600' };
 
-  const args = (version: string, dir = releases) => ['build-release', version, '--db', dbPath, '--releases', dir, '--json'];
+  const args = (version: string, dir = releases) => [
+    'build-release',
+    version,
+    '--db',
+    dbPath,
+    '--releases',
+    dir,
+    '--json',
+  ];
   const build = (version: string, dir = releases) => geobundle(args(version, dir), { env: reproducible });
   /** The same build as its own process: where the process is the point (its time zone, racing another, signals). */
   const buildProcess = (version: string, dir = releases, env: Record<string, string> = {}) =>
@@ -42,15 +50,26 @@ describe('build-release of the embedded default through the CLI', () => {
     const manifest = readManifest(dir);
     expect(manifestProblems(manifest)).toEqual([]);
     expect(manifest.built_at).toBe('2026-01-01T00:00:00.000Z');
-    expect(Object.fromEntries(Object.entries(manifest.classes).map(([k, c]) => [k, c.feature_count]))).toEqual({ county: 3231, state: 56 });
+    expect(Object.fromEntries(Object.entries(manifest.classes).map(([k, c]) => [k, c.feature_count]))).toEqual({
+      county: 3231,
+      state: 56,
+    });
     expect((await verifyRelease({ releasesDir: releases, version: 'v1.0.0' })).problems).toEqual([]);
     const sums = await execa('sha256sum', ['--check', '--strict', 'SHA256SUMS'], { cwd: dir, reject: false });
     expect(sums.exitCode, sums.stderr).toBe(0);
-    expect(sums.stdout.split('\n')).toHaveLength(fs.readFileSync(path.join(dir, 'SHA256SUMS'), 'utf8').trimEnd().split('\n').length);
+    expect(sums.stdout.split('\n')).toHaveLength(
+      fs.readFileSync(path.join(dir, 'SHA256SUMS'), 'utf8').trimEnd().split('\n').length,
+    );
 
     const states = JSON.parse(readBundle(path.join(dir, 'state', 'all.geojson.br')));
     expect(GJV.valid(states)).toBe(true);
-    expect(states.features.find((f: { id: string }) => f.id === '06').properties).toEqual({ id: '06', name: 'California', state_fips: '06', census: null, wikipedia: null });
+    expect(states.features.find((f: { id: string }) => f.id === '06').properties).toEqual({
+      id: '06',
+      name: 'California',
+      state_fips: '06',
+      census: null,
+      wikipedia: null,
+    });
     // One by_state file per state that has counties, each holding exactly that state's counties.
     const stateFiles = manifest.classes.county!.files.filter((f) => f.kind === 'by_state' && f.encoding === 'gzip');
     const known = new Set(US_STATES.map((s) => s.fips));
@@ -75,7 +94,9 @@ describe('build-release of the embedded default through the CLI', () => {
     const before = snapshotTree(releases);
     const result = await build('v1.0.0');
     expect(result.exitCode).toBe(3);
-    expect(result.stderr.trim()).toMatch(/^geobundle: release v1\.0\.0 already exists at .*; published releases are immutable/);
+    expect(result.stderr.trim()).toMatch(
+      /^geobundle: release v1\.0\.0 already exists at .*; published releases are immutable/,
+    );
     expect(snapshotTree(releases)).toEqual(before);
   });
 
@@ -84,14 +105,25 @@ describe('build-release of the embedded default through the CLI', () => {
     for (const version of ['1.0', 'v1.0', 'v1.0.0/../x']) {
       const result = await geobundle(['build-release', version, '--db', dbPath, '--releases', releases]);
       expect(result.exitCode).toBe(1);
-      expect(result.stderr.trim()).toBe(`geobundle: invalid release version "${version}": expected vMAJOR.MINOR.PATCH, e.g. v1.0.0`);
+      expect(result.stderr.trim()).toBe(
+        `geobundle: invalid release version "${version}": expected vMAJOR.MINOR.PATCH, e.g. v1.0.0`,
+      );
     }
     expect(snapshotTree(releases)).toEqual(before);
   });
 
   it('rejects a --precision that is not a whole number as a usage error (exit 2) before touching releases/', async () => {
     const before = snapshotTree(releases);
-    const result = await geobundle(['build-release', 'v1.0.0', '--precision', 'abc', '--db', dbPath, '--releases', releases]);
+    const result = await geobundle([
+      'build-release',
+      'v1.0.0',
+      '--precision',
+      'abc',
+      '--db',
+      dbPath,
+      '--releases',
+      releases,
+    ]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/--precision <decimals>.*'abc' is invalid\. expected a whole number/);
     expect(snapshotTree(releases)).toEqual(before);
@@ -112,7 +144,8 @@ describe('build-release of the embedded default through the CLI', () => {
     const started = Date.now();
     while (Date.now() - started < 60_000) {
       const dir = buildDirs(releases).find((d) => d.startsWith(`.build-${version}-`));
-      if (dir && fs.existsSync(path.join(releases, dir, 'county', 'by_state', '06.geojson.gz'))) return { child, partial: dir };
+      if (dir && fs.existsSync(path.join(releases, dir, 'county', 'by_state', '06.geojson.gz')))
+        return { child, partial: dir };
       await sleep(20);
     }
     throw new Error(`the build of ${version} never got under way`);

@@ -57,16 +57,21 @@ describe('verify-release', () => {
     const { releases, dir } = copy();
     fs.truncateSync(path.join(dir, CLASS, 'census.json.gz'), 5);
     const manifestPath = path.join(dir, 'manifest.json');
-    fs.writeFileSync(manifestPath, fs.readFileSync(manifestPath, 'utf8').replace('"version": "v1.0.0"', '"version": "v9.0.0"'));
+    fs.writeFileSync(
+      manifestPath,
+      fs.readFileSync(manifestPath, 'utf8').replace('"version": "v1.0.0"', '"version": "v9.0.0"'),
+    );
     const sumsPath = path.join(dir, 'SHA256SUMS');
     fs.writeFileSync(sumsPath, `${fs.readFileSync(sumsPath, 'utf8')}not a checksum line\n`);
     const result = await verifyRelease({ releasesDir: releases, version: 'v1.0.0' });
-    expect(result.problems.map((p) => `${p.kind} ${p.path}`).sort()).toEqual([
-      `size ${CLASS}/census.json.gz`,
-      'checksum manifest.json',
-      'manifest manifest.json',
-      'sha256sums SHA256SUMS',
-    ].sort());
+    expect(result.problems.map((p) => `${p.kind} ${p.path}`).sort()).toEqual(
+      [
+        `size ${CLASS}/census.json.gz`,
+        'checksum manifest.json',
+        'manifest manifest.json',
+        'sha256sums SHA256SUMS',
+      ].sort(),
+    );
   });
 
   it('exits 4 from the CLI, one line per problem; 1 for a release that does not exist', async () => {

@@ -27,15 +27,21 @@ describe('API routes', () => {
     ['/api/v1/releases/current', { kind: 'current' }],
     ['/api/v1/releases/v1.0.0/manifest', { kind: 'manifest', version: 'v1.0.0' }],
     ['/api/v1/releases/v10.20.30/manifest', { kind: 'manifest', version: 'v10.20.30' }],
-    ['/api/v1/releases/v1.0.0/congressional_districts/bundle.geojson.gz', { kind: 'bundle', version: 'v1.0.0', dataClass: 'congressional_districts' }],
+    [
+      '/api/v1/releases/v1.0.0/congressional_districts/bundle.geojson.gz',
+      { kind: 'bundle', version: 'v1.0.0', dataClass: 'congressional_districts' },
+    ],
     ['http://example.org/api/v1/releases', { kind: 'releases' }],
   ])('%s', (target, expected) => {
     expect(route(target)).toEqual(expected);
   });
 
-  it.each(['1.0.0', 'v1.0', 'v01.0.0', 'v1.0.0-beta', 'V1.0.0', 'latest', 'current', 'v1.0.0.0'])('malformed version %s is 400', (version) => {
-    expect(route(`/api/v1/releases/${version}/manifest`)).toMatchObject({ kind: 'error', status: 400 });
-  });
+  it.each(['1.0.0', 'v1.0', 'v01.0.0', 'v1.0.0-beta', 'V1.0.0', 'latest', 'current', 'v1.0.0.0'])(
+    'malformed version %s is 400',
+    (version) => {
+      expect(route(`/api/v1/releases/${version}/manifest`)).toMatchObject({ kind: 'error', status: 400 });
+    },
+  );
 
   it.each([
     '/api/v1/releases/',
@@ -91,14 +97,18 @@ describe('nginx include files', () => {
     const header = text.slice(0, text.search(/^[^#\n]/m));
     expect(header).toMatch(/^# /);
     expect(header).toMatch(/# Why: /);
-    expect(header).toMatch(/https:\/\/(www\.rfc-editor\.org|nginx\.org|fetch\.spec\.whatwg\.org|github\.com|owasp\.org)\//);
+    expect(header).toMatch(
+      /https:\/\/(www\.rfc-editor\.org|nginx\.org|fetch\.spec\.whatwg\.org|github\.com|owasp\.org)\//,
+    );
   });
 
   it('the production site file is what geobundle nginx-config prints', async () => {
     const printed = await geobundle(['nginx-config']);
     expect(printed.exitCode).toBe(0);
     expect(printed.stdout).toBe(productionSite());
-    expect(fs.readFileSync(path.join(projectRoot, 'nginx', 'sites', 'geobundle.conf.example'), 'utf8')).toBe(printed.stdout);
+    expect(fs.readFileSync(path.join(projectRoot, 'nginx', 'sites', 'geobundle.conf.example'), 'utf8')).toBe(
+      printed.stdout,
+    );
   });
 
   it('bakes in no machine paths: only the directories it is given', () => {
@@ -119,7 +129,8 @@ describe('nginx include files', () => {
     expect(conf).not.toContain(projectRoot);
     expect(conf).not.toContain(`${os.tmpdir()}/`);
     expect(conf).not.toContain('brotli');
-    const fileDirectives = /^\s*(?:root|alias|pid|error_log|access_log|load_module|include|\w+_temp_path)\s+"?([^\s";]+)/gm;
+    const fileDirectives =
+      /^\s*(?:root|alias|pid|error_log|access_log|load_module|include|\w+_temp_path)\s+"?([^\s";]+)/gm;
     const paths = [...conf.matchAll(fileDirectives)].map((m) => m[1]!);
     expect(paths.length).toBeGreaterThan(10);
     for (const p of paths) expect(p).toMatch(/^(\/(p|r|s)(\/|$)|geobundle\/)/);
@@ -134,8 +145,21 @@ describe.skipIf(skipNginx)(`nginx -t${skipNginx ? ` — SKIPPED: ${skipNginx}` :
     try {
       let site = productionSite();
       if (openssl.exitCode === 0) {
-        await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-          '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')]);
+        await execa('openssl', [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+          '-keyout',
+          path.join(dir, 'key.pem'),
+          '-out',
+          path.join(dir, 'cert.pem'),
+        ]);
         site = site
           .replace('/etc/letsencrypt/live/geobundle.example.org/fullchain.pem', path.join(dir, 'cert.pem'))
           .replace('/etc/letsencrypt/live/geobundle.example.org/privkey.pem', path.join(dir, 'key.pem'));
@@ -161,10 +185,14 @@ describe.skipIf(skipNginx)(`nginx -t${skipNginx ? ` — SKIPPED: ${skipNginx}` :
       );
       const brotli = nginx.brotliModule ? site : site.replace(/^.*brotli-static\.conf;$/gm, '');
       fs.writeFileSync(path.join(dir, 'geobundle.conf'), brotli);
-      const result = await execa(nginx.path, ['-t', '-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], {
-        reject: false,
-        all: true,
-      });
+      const result = await execa(
+        nginx.path,
+        ['-t', '-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')],
+        {
+          reject: false,
+          all: true,
+        },
+      );
       expect(String(result.all), String(result.all)).toContain('test is successful');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

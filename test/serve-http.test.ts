@@ -46,13 +46,18 @@ beforeAll(async () => {
   fs.mkdirSync(siteRoot);
   fs.writeFileSync(path.join(siteRoot, 'index.html'), '<!doctype html><title>geobundle demo</title>\n');
   fs.writeFileSync(path.join(siteRoot, '.env'), 'SECRET=1\n');
-  fs.writeFileSync(path.join(siteRoot, 'demo.js'), `export const districts = ${JSON.stringify(Array.from({ length: 200 }, (_, i) => i))};\n`);
+  fs.writeFileSync(
+    path.join(siteRoot, 'demo.js'),
+    `export const districts = ${JSON.stringify(Array.from({ length: 200 }, (_, i) => i))};\n`,
+  );
 
   // v1.0.0: the embedded default (states + counties). v1.1.0: states only,
   // from the same database with the counties removed, so switching current
   // is visible in what /bundles/current/ serves.
   const { dbPath } = await buildUsAtlasRelease(releasesDir, 'v1.0.0');
-  await withDatabase(dbPath, {}, ({ connection }) => connection.run(`DELETE FROM polygons WHERE data_class = 'county'`));
+  await withDatabase(dbPath, {}, ({ connection }) =>
+    connection.run(`DELETE FROM polygons WHERE data_class = 'county'`),
+  );
   await buildRelease({ dbPath, releasesDir, version: 'v1.1.0' });
   await setCurrent(releasesDir, 'v1.0.0');
 
@@ -259,10 +264,14 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers.server).toBe('nginx');
 
-      const census = await request(`${base}/bundles/v1.0.0/state/census.json`, { headers: { 'Accept-Encoding': 'gzip' } });
+      const census = await request(`${base}/bundles/v1.0.0/state/census.json`, {
+        headers: { 'Accept-Encoding': 'gzip' },
+      });
       expect(census.status).toBe(200);
       expect(census.headers['content-type']).toBe('application/json');
-      expect(JSON.parse(zlib.gunzipSync(census.body).toString())).toEqual(JSON.parse(original('v1.0.0/state/census.json').toString()));
+      expect(JSON.parse(zlib.gunzipSync(census.body).toString())).toEqual(
+        JSON.parse(original('v1.0.0/state/census.json').toString()),
+      );
 
       const manifest = await request(`${base}/bundles/v1.0.0/manifest.json`);
       expect(manifest.headers['content-type']).toBe('application/json');
@@ -274,7 +283,9 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
     it('downloads a stored .gz as is: application/gzip, no Content-Encoding, sha256 as in the manifest', async () => {
       const manifest = readManifest(path.join(releasesDir, 'v1.0.0'));
       const listed = manifest.classes.county!.files.find((f) => f.path === 'county/all.geojson.gz')!;
-      const res = await request(`${base}/bundles/v1.0.0/county/all.geojson.gz`, { headers: { 'Accept-Encoding': 'gzip, br' } });
+      const res = await request(`${base}/bundles/v1.0.0/county/all.geojson.gz`, {
+        headers: { 'Accept-Encoding': 'gzip, br' },
+      });
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('application/gzip');
       expect(res.headers['content-encoding']).toBeUndefined();
@@ -290,7 +301,9 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
         ['/bundles/v1.0.0/county/all.geojson.gz', 'identity'],
       ] as const) {
         const first = await request(`${base}${p}`, { headers: { 'Accept-Encoding': ae } });
-        const byEtag = await request(`${base}${p}`, { headers: { 'Accept-Encoding': ae, 'If-None-Match': first.headers.etag! } });
+        const byEtag = await request(`${base}${p}`, {
+          headers: { 'Accept-Encoding': ae, 'If-None-Match': first.headers.etag! },
+        });
         expect(byEtag.status, `${p} ${ae}`).toBe(304);
         expect(byEtag.body.length).toBe(0);
         expect(byEtag.headers['cache-control']).toBe('public, max-age=31536000, immutable');
@@ -298,7 +311,9 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
           headers: { 'Accept-Encoding': ae, 'If-Modified-Since': first.headers['last-modified']! },
         });
         expect(byDate.status, `${p} ${ae}`).toBe(304);
-        const changed = await request(`${base}${p}`, { headers: { 'Accept-Encoding': ae, 'If-None-Match': '"other"' } });
+        const changed = await request(`${base}${p}`, {
+          headers: { 'Accept-Encoding': ae, 'If-None-Match': '"other"' },
+        });
         expect(changed.status).toBe(200);
       }
     });
@@ -307,14 +322,20 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
       const file = fs.readFileSync(path.join(releasesDir, 'v1.0.0', 'county', 'all.geojson.gz'));
       const full = await request(`${base}/bundles/v1.0.0/county/all.geojson.gz`);
       expect(full.headers['accept-ranges']).toBe('bytes');
-      const res = await request(`${base}/bundles/v1.0.0/county/all.geojson.gz`, { headers: { Range: 'bytes=100-1099' } });
+      const res = await request(`${base}/bundles/v1.0.0/county/all.geojson.gz`, {
+        headers: { Range: 'bytes=100-1099' },
+      });
       expect(res.status).toBe(206);
       expect(res.headers['content-range']).toBe(`bytes 100-1099/${file.length}`);
       expect(res.body.equals(file.subarray(100, 1100))).toBe(true);
       const tail = await request(`${base}/bundles/v1.0.0/county/all.geojson.br`, { headers: { Range: 'bytes=-10' } });
       expect(tail.status).toBe(206);
-      expect(tail.body.equals(fs.readFileSync(path.join(releasesDir, 'v1.0.0', 'county', 'all.geojson.br')).subarray(-10))).toBe(true);
-      const unsatisfiable = await request(`${base}/bundles/v1.0.0/county/all.geojson.gz`, { headers: { Range: `bytes=${file.length + 10}-` } });
+      expect(
+        tail.body.equals(fs.readFileSync(path.join(releasesDir, 'v1.0.0', 'county', 'all.geojson.br')).subarray(-10)),
+      ).toBe(true);
+      const unsatisfiable = await request(`${base}/bundles/v1.0.0/county/all.geojson.gz`, {
+        headers: { Range: `bytes=${file.length + 10}-` },
+      });
       expect(unsatisfiable.status).toBe(416);
     });
   });
@@ -328,7 +349,10 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
           expect(res.headers.allow).toBe('GET, HEAD');
         }
       }
-      const head = await request(`${base}/bundles/v1.0.0/state/all.geojson`, { method: 'HEAD', headers: { 'Accept-Encoding': 'br' } });
+      const head = await request(`${base}/bundles/v1.0.0/state/all.geojson`, {
+        method: 'HEAD',
+        headers: { 'Accept-Encoding': 'br' },
+      });
       expect(head.status).toBe(200);
       expect(head.body.length).toBe(0);
     });
@@ -336,7 +360,11 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
     it('answers CORS preflights for GET, and refuses other OPTIONS', async () => {
       const preflight = await request(`${base}/bundles/v1.0.0/state/all.geojson`, {
         method: 'OPTIONS',
-        headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'range' },
+        headers: {
+          Origin: 'https://app.example',
+          'Access-Control-Request-Method': 'GET',
+          'Access-Control-Request-Headers': 'range',
+        },
       });
       expect(preflight.status).toBe(204);
       expect(preflight.headers['access-control-allow-origin']).toBe('*');
@@ -424,11 +452,15 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
       const list = await request(`${base}/api/v1/releases`);
       expect(list.status).toBe(200);
       expect(json(list).current).toBe('v1.0.0');
-      const notModified = await request(`${base}/api/v1/releases`, { headers: { 'If-None-Match': list.headers.etag! } });
+      const notModified = await request(`${base}/api/v1/releases`, {
+        headers: { 'If-None-Match': list.headers.etag! },
+      });
       expect(notModified.status).toBe(304);
       // The API sets nosniff itself; nginx must not add a second copy.
       for (const res of [list, await request(`${base}/healthz`)]) {
-        const nosniff = res.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'x-content-type-options');
+        const nosniff = res.rawHeaders.filter(
+          (name, i) => i % 2 === 0 && name.toLowerCase() === 'x-content-type-options',
+        );
         expect(nosniff).toHaveLength(1);
         expect(res.headers['x-content-type-options']).toBe('nosniff');
       }
@@ -454,14 +486,19 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
         const statuses = answers.map((r) => r.status);
         // nginx's own 429 carries nosniff too, once, like the API's answers.
         for (const r of answers) {
-          expect(r.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'x-content-type-options'), `${r.status}`).toEqual(['X-Content-Type-Options']);
+          expect(
+            r.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'x-content-type-options'),
+            `${r.status}`,
+          ).toEqual(['X-Content-Type-Options']);
         }
         expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1);
         expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(1);
         expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
         // Static bundles are not rate-limited.
         const bundles = await Promise.all(
-          Array.from({ length: 12 }, () => request(`${limited.urls.bundles}v1.0.0/manifest.json`).then((r) => r.status)),
+          Array.from({ length: 12 }, () =>
+            request(`${limited.urls.bundles}v1.0.0/manifest.json`).then((r) => r.status),
+          ),
         );
         expect(bundles.every((s) => s === 200)).toBe(true);
       } finally {
@@ -472,7 +509,9 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
     it('lets an API rate of 0 turn the limit off', async () => {
       const unlimited = await startServing({ releasesDir, siteRoot, port: 0, apiPort: 0, apiRate: 0 });
       try {
-        const statuses = await Promise.all(Array.from({ length: BURST + 12 }, () => request(`${unlimited.urls.api}`).then((r) => r.status)));
+        const statuses = await Promise.all(
+          Array.from({ length: BURST + 12 }, () => request(`${unlimited.urls.api}`).then((r) => r.status)),
+        );
         expect(statuses.every((s) => s === 200)).toBe(true);
       } finally {
         await unlimited.stop();
@@ -509,7 +548,10 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
       const before = await request(manifestUrl(base));
       expect(json(before).version).toBe('v1.0.0');
       expect(before.headers['cache-control']).toBe(`public, max-age=${CURRENT_TTL}, stale-while-revalidate=300`);
-      expect((await request(`${base}/bundles/current/county/all.geojson`, { headers: { 'Accept-Encoding': 'gzip' } })).status).toBe(200);
+      expect(
+        (await request(`${base}/bundles/current/county/all.geojson`, { headers: { 'Accept-Encoding': 'gzip' } }))
+          .status,
+      ).toBe(200);
 
       const edgeFirst = await request(manifestUrl(edge.url));
       expect(edgeFirst.headers['x-cache-status']).toBe('MISS');
@@ -520,8 +562,13 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
       // nginx follows the new symlink on the very next request: no reload.
       const after = await request(manifestUrl(base));
       expect(json(after).version).toBe('v1.1.0');
-      expect((await request(`${base}/bundles/current/county/all.geojson`, { headers: { 'Accept-Encoding': 'gzip' } })).status).toBe(404);
-      const pinned = await request(`${base}/bundles/v1.0.0/county/all.geojson`, { headers: { 'Accept-Encoding': 'gzip' } });
+      expect(
+        (await request(`${base}/bundles/current/county/all.geojson`, { headers: { 'Accept-Encoding': 'gzip' } }))
+          .status,
+      ).toBe(404);
+      const pinned = await request(`${base}/bundles/v1.0.0/county/all.geojson`, {
+        headers: { 'Accept-Encoding': 'gzip' },
+      });
       expect(pinned.status).toBe(200);
 
       // The API notices the directory change (fs.watch, or its mtime re-check within a second).
@@ -543,8 +590,17 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
   describe('geobundle serve', () => {
     it('prints working URLs and stops nginx and the API on SIGTERM, exiting 0', async () => {
       const [port, apiPort] = [await freePort(), await freePort()];
-      const cli = spawnGeobundle(['serve', '--releases', releasesDir,
-        '--port', String(port), '--api-port', String(apiPort), '--site', siteRoot]);
+      const cli = spawnGeobundle([
+        'serve',
+        '--releases',
+        releasesDir,
+        '--port',
+        String(port),
+        '--api-port',
+        String(apiPort),
+        '--site',
+        siteRoot,
+      ]);
       let out = '';
       await new Promise<void>((resolve, reject) => {
         cli.stdout!.on('data', (chunk: Buffer) => {
@@ -568,8 +624,17 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
     });
 
     it('fails with a one-line cause when the port is taken', async () => {
-      const result = await geobundle(['serve', '--releases', releasesDir,
-        '--port', new URL(base).port, '--api-port', String(await freePort()), '--site', siteRoot]);
+      const result = await geobundle([
+        'serve',
+        '--releases',
+        releasesDir,
+        '--port',
+        new URL(base).port,
+        '--api-port',
+        String(await freePort()),
+        '--site',
+        siteRoot,
+      ]);
       expect(result.exitCode).toBe(1);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stderr).toMatch(/^geobundle: nginx did not start on 127\.0\.0\.1:\d+: .*Address already in use/);

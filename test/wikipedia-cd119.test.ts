@@ -17,7 +17,8 @@ import { startSummaryServer, type SummaryServer } from '../bench/wikipedia-stand
  */
 const sources = cd119Sources();
 const missing = missingSources(sources);
-if (missing.length) console.warn(`SKIPPED refresh-wikipedia on cd119: missing ${missing.join(', ')} (env GEOBUNDLE_SHARED_DATA)`);
+if (missing.length)
+  console.warn(`SKIPPED refresh-wikipedia on cd119: missing ${missing.join(', ')} (env GEOBUNDLE_SHARED_DATA)`);
 
 describe.skipIf(missing.length > 0)('refresh-wikipedia on the 119th Congress (real ingest, local server)', () => {
   let dir: string;
@@ -67,7 +68,11 @@ describe.skipIf(missing.length > 0)('refresh-wikipedia on the 119th Congress (re
     expect(requested).toContain("California's 52nd congressional district");
 
     const census = await withDatabase(dbPath, { readOnly: true }, async (db) =>
-      (await db.connection.runAndReadAll(`SELECT id, G20PREDBID_pct AS d, G20PRERTRU_pct AS r FROM census_congressional_districts`)).getRowObjectsJS(),
+      (
+        await db.connection.runAndReadAll(
+          `SELECT id, G20PREDBID_pct AS d, G20PRERTRU_pct AS r FROM census_congressional_districts`,
+        )
+      ).getRowObjectsJS(),
     );
     const rows = new Map((await wikipediaRows(dbPath)).map((r) => [r.id, r]));
     // Territories' delegates (GU, VI, AS, MP) have legislators rows but no cd119 shape: untouched.
@@ -76,7 +81,8 @@ describe.skipIf(missing.length > 0)('refresh-wikipedia on the 119th Congress (re
       const row = rows.get(id as string)!;
       expect(row.article_title, String(id)).toMatch(/congressional district$/);
       // The label agrees in direction with the raw shares (the formula itself is unit-tested).
-      const expected = Math.abs(Number(d) - Number(r)) < 0.005 ? /^(EVEN|[DR]\+1)$/ : Number(d) > Number(r) ? /^D\+\d+$/ : /^R\+\d+$/;
+      const expected =
+        Math.abs(Number(d) - Number(r)) < 0.005 ? /^(EVEN|[DR]\+1)$/ : Number(d) > Number(r) ? /^D\+\d+$/ : /^R\+\d+$/;
       expect(row.partisan_lean_label, String(id)).toMatch(expected);
     }
     expect(rows.get('1198')).toMatchObject({ partisan_lean: null, representative_title: 'Eleanor Holmes Norton' });

@@ -38,33 +38,46 @@ describe('geobundle next-version', () => {
 
 const systemdAnalyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) => fs.existsSync(p));
 
-describe.skipIf(!systemdAnalyze)(`systemd units${systemdAnalyze ? '' : ' (SKIPPED: systemd-analyze is not installed)'}`, () => {
-  it('pass systemd-analyze verify', async () => {
-    // The units name /opt/geobundle; point them at this checkout so ExecStart exists.
-    const dir = tempDir('units');
-    try {
-      for (const unit of ['geobundle-refresh.service', 'geobundle-refresh.timer']) {
-        const text = fs.readFileSync(path.join(projectRoot, 'deploy', unit), 'utf8').replaceAll('/opt/geobundle', projectRoot);
-        fs.writeFileSync(path.join(dir, unit), text);
+describe.skipIf(!systemdAnalyze)(
+  `systemd units${systemdAnalyze ? '' : ' (SKIPPED: systemd-analyze is not installed)'}`,
+  () => {
+    it('pass systemd-analyze verify', async () => {
+      // The units name /opt/geobundle; point them at this checkout so ExecStart exists.
+      const dir = tempDir('units');
+      try {
+        for (const unit of ['geobundle-refresh.service', 'geobundle-refresh.timer']) {
+          const text = fs
+            .readFileSync(path.join(projectRoot, 'deploy', unit), 'utf8')
+            .replaceAll('/opt/geobundle', projectRoot);
+          fs.writeFileSync(path.join(dir, unit), text);
+        }
+        const run = await execa(
+          systemdAnalyze!,
+          ['verify', path.join(dir, 'geobundle-refresh.service'), path.join(dir, 'geobundle-refresh.timer')],
+          { reject: false },
+        );
+        expect(run.stderr).toBe('');
+        expect(run.exitCode).toBe(0);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
       }
-      const run = await execa(systemdAnalyze!, ['verify', path.join(dir, 'geobundle-refresh.service'), path.join(dir, 'geobundle-refresh.timer')], { reject: false });
-      expect(run.stderr).toBe('');
-      expect(run.exitCode).toBe(0);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
+    });
+  },
+);
 
 describe('deploy/refresh-and-release.sh', () => {
   const wiki = useWikipediaFixture('refresh-job');
   let env: Record<string, string>;
   const releases = () => path.join(wiki.dir, 'releases');
   const job = (...args: string[]) =>
-    execa(path.join(projectRoot, 'deploy', 'refresh-and-release.sh'), ['--api-base', wiki.server.apiBase, '--rate', '200', '--retries', '0', ...args], {
-      env,
-      reject: false,
-    });
+    execa(
+      path.join(projectRoot, 'deploy', 'refresh-and-release.sh'),
+      ['--api-base', wiki.server.apiBase, '--rate', '200', '--retries', '0', ...args],
+      {
+        env,
+        reject: false,
+      },
+    );
   const wikipediaJson = (version: string) =>
     JSON.parse(readBundle(path.join(releases(), version, CLASS, 'wikipedia.json.gz')));
   const current = () => JSON.parse(fs.readFileSync(path.join(releases(), 'current.json'), 'utf8')).version;
@@ -115,6 +128,11 @@ describe('deploy/refresh-and-release.sh', () => {
     });
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/aborted \(exit 1\) before writing the database; no release built/);
-    expect(fs.readdirSync(releases()).filter((n) => n.startsWith('v')).sort()).toEqual(['v1.0.0', 'v1.0.1']);
+    expect(
+      fs
+        .readdirSync(releases())
+        .filter((n) => n.startsWith('v'))
+        .sort(),
+    ).toEqual(['v1.0.0', 'v1.0.1']);
   });
 });

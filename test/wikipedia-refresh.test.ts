@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { withDatabase } from '../pipeline/db.ts';
 import { cacheFile, type CacheEntry } from '../pipeline/wikipedia/cache.ts';
 import { refreshWikipedia, type RefreshOptions, type RefreshSummary } from '../pipeline/wikipedia/refresh.ts';
-import { CLASS, DISTRICTS, SUMMARIES, seedDatabase as seedFixtureDatabase, useWikipediaFixture, wikipediaRows } from './helpers/wikipedia-fixtures.ts';
+import {
+  CLASS,
+  DISTRICTS,
+  SUMMARIES,
+  seedDatabase as seedFixtureDatabase,
+  useWikipediaFixture,
+  wikipediaRows,
+} from './helpers/wikipedia-fixtures.ts';
 import { geobundle } from './helpers/cli.ts';
 import { startSummaryServer } from '../bench/wikipedia-stand-in.ts';
 
@@ -21,12 +28,38 @@ const readEntry = (id: string): CacheEntry => JSON.parse(fs.readFileSync(cacheFi
 /** The cache directory's files and their bytes. */
 function cacheSnapshot(): Record<string, string> {
   const classDir = path.join(wiki.cacheDir, CLASS);
-  return Object.fromEntries(fs.readdirSync(classDir).sort().map((f) => [f, fs.readFileSync(path.join(classDir, f), 'utf8')]));
+  return Object.fromEntries(
+    fs
+      .readdirSync(classDir)
+      .sort()
+      .map((f) => [f, fs.readFileSync(path.join(classDir, f), 'utf8')]),
+  );
 }
 
 // Fast settings: the faults are real, the waits short.
-const FAST = { timeoutMs: 1_000, retries: 2, backoffMs: 20, maxBackoffMs: 100, maxRetryAfterMs: 2_000, ratePerSecond: 200, concurrency: 4 };
-const FAST_ARGS = ['--timeout', '1', '--retries', '2', '--backoff', '0.02', '--max-retry-after', '2', '--rate', '200', '--concurrency', '4'];
+const FAST = {
+  timeoutMs: 1_000,
+  retries: 2,
+  backoffMs: 20,
+  maxBackoffMs: 100,
+  maxRetryAfterMs: 2_000,
+  ratePerSecond: 200,
+  concurrency: 4,
+};
+const FAST_ARGS = [
+  '--timeout',
+  '1',
+  '--retries',
+  '2',
+  '--backoff',
+  '0.02',
+  '--max-retry-after',
+  '2',
+  '--rate',
+  '200',
+  '--concurrency',
+  '4',
+];
 
 function refresh(extra: Partial<RefreshOptions> & { client?: RefreshOptions['client'] } = {}): Promise<RefreshSummary> {
   return refreshWikipedia({
@@ -40,7 +73,19 @@ function refresh(extra: Partial<RefreshOptions> & { client?: RefreshOptions['cli
 
 function cli(args: string[], apiBase = wiki.server.apiBase) {
   return geobundle(
-    ['refresh-wikipedia', '--class', CLASS, '--db', wiki.dbPath, '--cache', wiki.cacheDir, '--api-base', apiBase, ...FAST_ARGS, ...args],
+    [
+      'refresh-wikipedia',
+      '--class',
+      CLASS,
+      '--db',
+      wiki.dbPath,
+      '--cache',
+      wiki.cacheDir,
+      '--api-base',
+      apiBase,
+      ...FAST_ARGS,
+      ...args,
+    ],
     { env: { GEOBUNDLE_CONTACT: 'tests@geobundle.invalid' } },
   );
 }
@@ -56,7 +101,8 @@ describe('refresh-wikipedia, first run', () => {
 
     // Polite client: it names itself and its contact.
     expect(wiki.server.requests).toHaveLength(PAGES);
-    for (const r of wiki.server.requests) expect(r.userAgent).toMatch(/^geobundle\/\d+\.\d+\.\d+ \(tests@geobundle\.invalid\)/);
+    for (const r of wiki.server.requests)
+      expect(r.userAgent).toMatch(/^geobundle\/\d+\.\d+\.\d+ \(tests@geobundle\.invalid\)/);
 
     const entry = readEntry('0639');
     expect(entry.article).toMatchObject({
@@ -68,7 +114,10 @@ describe('refresh-wikipedia, first run', () => {
       timestamp: '2025-02-14T09:41:27Z',
     });
     expect(entry.article!.etag).toMatch(/^W\/"1268877112\//);
-    expect(entry.representative).toMatchObject({ title: 'Mark Takano', url: 'https://en.wikipedia.org/wiki/Mark_Takano' });
+    expect(entry.representative).toMatchObject({
+      title: 'Mark Takano',
+      url: 'https://en.wikipedia.org/wiki/Mark_Takano',
+    });
     // Accented titles travel percent-encoded and come back whole.
     expect(readEntry('7298').representative!.title).toBe('Pablo Hernández Rivera');
     expect(readEntry('1198').article!.title).toBe("District of Columbia's at-large congressional district");
@@ -163,13 +212,19 @@ describe('refresh-wikipedia, freshness and conditional requests', () => {
     const after = readEntry('0639');
     expect(after.article).toMatchObject({ extract: 'Rewritten extract.', revision: '1268877113' });
     expect(after.article!.etag).not.toBe(before.article!.etag);
-    expect(await row('0639')).toMatchObject({ extract: 'Rewritten extract.', revision: '1268877113', etag: after.article!.etag });
+    expect(await row('0639')).toMatchObject({
+      extract: 'Rewritten extract.',
+      revision: '1268877113',
+      etag: after.article!.etag,
+    });
   });
 
   it('fetches a new representative unconditionally, within the max age, without the old ETag', async () => {
     await refresh();
     await withDatabase(wiki.dbPath, {}, (db) =>
-      db.connection.run(`UPDATE wikipedia SET representative = 'Zach Nunn', representative_title = 'Zach Nunn' WHERE id = '0639'`),
+      db.connection.run(
+        `UPDATE wikipedia SET representative = 'Zach Nunn', representative_title = 'Zach Nunn' WHERE id = '0639'`,
+      ),
     );
     const summary = await refresh();
     expect(summary.pages).toEqual({ fetched: 1, not_modified: 0, failed: 0, skipped: PAGES - 1 });
@@ -181,17 +236,27 @@ describe('refresh-wikipedia, freshness and conditional requests', () => {
   it('retires the former representative’s facts when the seat falls vacant, even if the new member’s page fails', async () => {
     await refresh();
     await withDatabase(wiki.dbPath, {}, async (db) => {
-      await db.connection.run(`UPDATE wikipedia SET representative = NULL, party = NULL, representative_title = NULL WHERE id = '1903'`);
+      await db.connection.run(
+        `UPDATE wikipedia SET representative = NULL, party = NULL, representative_title = NULL WHERE id = '1903'`,
+      );
       await db.connection.run(`UPDATE wikipedia SET representative_title = 'No Such Person' WHERE id = '0639'`);
     });
     const summary = await refresh();
     expect(summary).toMatchObject({ representatives_retired: 2, without_representative_title: 1 });
-    expect(summary.failures).toEqual([{ id: '0639', page: 'representative', title: 'No Such Person', error: 'no such page (HTTP 404)' }]);
+    expect(summary.failures).toEqual([
+      { id: '0639', page: 'representative', title: 'No Such Person', error: 'no such page (HTTP 404)' },
+    ]);
     for (const id of ['1903', '0639']) {
       expect(readEntry(id).representative, id).toBeNull();
       expect(readEntry(id).article, id).not.toBeNull();
       const r = await row(id);
-      for (const column of ['representative_url', 'representative_description', 'representative_extract', 'representative_etag', 'representative_fetched_at']) {
+      for (const column of [
+        'representative_url',
+        'representative_description',
+        'representative_extract',
+        'representative_etag',
+        'representative_fetched_at',
+      ]) {
         expect(r[column], `${id} ${column}`).toBeNull();
       }
       expect(r.article_title, id).not.toBeNull();
@@ -203,7 +268,12 @@ describe('refresh-wikipedia, freshness and conditional requests', () => {
     const summary = await refresh({ only: ['0639', '1903'] });
     expect(summary.pages.fetched).toBe(4);
     expect(new Set(wiki.server.requests.map((r) => r.title))).toEqual(
-      new Set(["California's_39th_congressional_district", 'Mark_Takano', "Iowa's_3rd_congressional_district", 'Zach_Nunn']),
+      new Set([
+        "California's_39th_congressional_district",
+        'Mark_Takano',
+        "Iowa's_3rd_congressional_district",
+        'Zach_Nunn',
+      ]),
     );
     expect(fs.existsSync(cacheFile(wiki.cacheDir, CLASS, '0200'))).toBe(false);
     const run = await cli(['--only', '0639,9999']);
@@ -240,18 +310,31 @@ describe('refresh-wikipedia under faults', () => {
 
     const run = await cli(['--force', '--json']);
     expect(run.exitCode).toBe(1);
-    expect(run.stderr).toMatch(/1 page\(s\) failed, their last good data kept: 0639 article \(HTTP 500 \(after 3 attempts\)\)/);
+    expect(run.stderr).toMatch(
+      /1 page\(s\) failed, their last good data kept: 0639 article \(HTTP 500 \(after 3 attempts\)\)/,
+    );
     expect(wiki.server.requestsFor(CA39).length).toBe(1 + 3); // first run + 1 try + 2 retries
     const summary = JSON.parse(run.stdout) as RefreshSummary;
     expect(summary.pages).toEqual({ fetched: 1, not_modified: PAGES - 2, failed: 1, skipped: 0 });
-    expect(summary.failures).toEqual([{ id: '0639', page: 'article', title: CA39, error: 'HTTP 500 (after 3 attempts)' }]);
+    expect(summary.failures).toEqual([
+      { id: '0639', page: 'article', title: CA39, error: 'HTTP 500 (after 3 attempts)' },
+    ]);
 
     // The failed article is untouched in file and DB; the other page of the district moved on.
     const entry = readEntry('0639');
     expect(JSON.stringify(entry.article)).toBe(JSON.stringify((JSON.parse(goodEntry!) as CacheEntry).article));
     expect(entry.representative!.extract).toBe('Newer extract.');
     const after = await row('0639');
-    for (const column of ['article_title', 'article_url', 'description', 'extract', 'revision', 'article_timestamp', 'etag', 'fetched_at']) {
+    for (const column of [
+      'article_title',
+      'article_url',
+      'description',
+      'extract',
+      'revision',
+      'article_timestamp',
+      'etag',
+      'fetched_at',
+    ]) {
       expect(after[column], column).toEqual(goodRow[column]);
     }
     expect(after.representative_extract).toBe('Newer extract.');
@@ -263,7 +346,11 @@ describe('refresh-wikipedia under faults', () => {
     expect(summary.pages).toMatchObject({ fetched: PAGES - 1, failed: 1 });
     expect(summary.failures[0]).toMatchObject({ id: '0639', page: 'article', error: 'timed out (after 3 attempts)' });
     expect(readEntry('0639')).toMatchObject({ article: null, representative: { title: 'Mark Takano' } });
-    expect(await row('0639')).toMatchObject({ article_title: null, representative_url: 'https://en.wikipedia.org/wiki/Mark_Takano', partisan_lean_label: 'D+22' });
+    expect(await row('0639')).toMatchObject({
+      article_title: null,
+      representative_url: 'https://en.wikipedia.org/wiki/Mark_Takano',
+      partisan_lean_label: 'D+22',
+    });
   });
 
   it('a truncated body fails that page only; previously good data survives it', async () => {
@@ -283,10 +370,18 @@ describe('refresh-wikipedia under faults', () => {
     wiki.server.script('Zach Nunn', [{ kind: 'malformed' }]);
     const summary = await refresh();
     expect(summary.failures).toEqual([
-      { id: '1903', page: 'representative', title: 'Zach Nunn', error: expect.stringMatching(/^malformed summary: body is not valid JSON/) },
+      {
+        id: '1903',
+        page: 'representative',
+        title: 'Zach Nunn',
+        error: expect.stringMatching(/^malformed summary: body is not valid JSON/),
+      },
     ]);
     expect(wiki.server.requestsFor('Zach Nunn')).toHaveLength(1);
-    expect(readEntry('1903')).toMatchObject({ article: { title: "Iowa's 3rd congressional district" }, representative: null });
+    expect(readEntry('1903')).toMatchObject({
+      article: { title: "Iowa's 3rd congressional district" },
+      representative: null,
+    });
   });
 
   it('a page that does not exist (404) fails without retrying', async () => {
@@ -295,9 +390,14 @@ describe('refresh-wikipedia under faults', () => {
     );
     const run = await cli([]);
     expect(run.exitCode).toBe(1);
-    expect(run.stderr).toMatch(/failed: 4807 representative "No Such Person \(politician\)": no such page \(HTTP 404\)/);
+    expect(run.stderr).toMatch(
+      /failed: 4807 representative "No Such Person \(politician\)": no such page \(HTTP 404\)/,
+    );
     expect(wiki.server.requestsFor('No Such Person (politician)')).toHaveLength(1);
-    expect(readEntry('4807')).toMatchObject({ article: { title: "Texas's 7th congressional district" }, representative: null });
+    expect(readEntry('4807')).toMatchObject({
+      article: { title: "Texas's 7th congressional district" },
+      representative: null,
+    });
   });
 
   it('bodies over the size cap fail, whether announced by Content-Length or streamed', async () => {
@@ -346,7 +446,9 @@ describe('refresh-wikipedia after a total outage', () => {
     const summary = await refresh({ client: { concurrency: 1, giveUpAfter: 5 } });
     expect(summary.pages.failed).toBe(PAGES);
     expect(wiki.server.requests).toHaveLength(5);
-    expect(summary.failures.filter((f) => /^not attempted: 5 requests in a row failed/.test(f.error)).length).toBe(PAGES - 5 + 5);
+    expect(summary.failures.filter((f) => /^not attempted: 5 requests in a row failed/.test(f.error)).length).toBe(
+      PAGES - 5 + 5,
+    );
   });
 
   it('computes the partisan lean even when every fetch fails, and writes nothing else', async () => {

@@ -36,7 +36,19 @@ describe('district article titles', () => {
 
   it('spells ordinals', () => {
     expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 52, 101, 111].map(ordinal)).toEqual([
-      '1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '23rd', '52nd', '101st', '111th',
+      '1st',
+      '2nd',
+      '3rd',
+      '4th',
+      '11th',
+      '12th',
+      '13th',
+      '21st',
+      '22nd',
+      '23rd',
+      '52nd',
+      '101st',
+      '111th',
     ]);
   });
 
@@ -44,7 +56,9 @@ describe('district article titles', () => {
     expect(summaryUrl('https://en.wikipedia.org/api/rest_v1/', "California's 39th congressional district")).toBe(
       "https://en.wikipedia.org/api/rest_v1/page/summary/California's_39th_congressional_district",
     );
-    expect(summaryUrl('http://x/api', 'Pablo Hernández Rivera')).toBe('http://x/api/page/summary/Pablo_Hern%C3%A1ndez_Rivera');
+    expect(summaryUrl('http://x/api', 'Pablo Hernández Rivera')).toBe(
+      'http://x/api/page/summary/Pablo_Hern%C3%A1ndez_Rivera',
+    );
     expect(summaryUrl('http://x/api', 'AC/DC? (band)')).toBe('http://x/api/page/summary/AC%2FDC%3F_(band)');
   });
 });
@@ -69,7 +83,12 @@ describe('parseSummary', () => {
 
   it('falls back to the underscored title without a normalized one, and tolerates absent optional fields', () => {
     const bare = { title: 'Some_Page', content_urls: { desktop: { page: 'https://en.wikipedia.org/wiki/Some_Page' } } };
-    expect(parseSummary(JSON.stringify(bare), meta)).toMatchObject({ title: 'Some Page', description: null, extract: null, revision: null });
+    expect(parseSummary(JSON.stringify(bare), meta)).toMatchObject({
+      title: 'Some Page',
+      description: null,
+      extract: null,
+      revision: null,
+    });
   });
 
   it.each([
@@ -79,7 +98,11 @@ describe('parseSummary', () => {
     ['no title', JSON.stringify({ content_urls: { desktop: { page: 'https://x' } } }), /"title" is missing/],
     ['no page URL', JSON.stringify({ title: 'X' }), /content_urls\.desktop\.page/],
     ['a non-string extract', JSON.stringify({ ...JSON.parse(fixture), extract: { html: 1 } }), /"extract" is object/],
-    ['a disambiguation page', JSON.stringify({ ...JSON.parse(fixture), type: 'disambiguation' }), /disambiguation page/],
+    [
+      'a disambiguation page',
+      JSON.stringify({ ...JSON.parse(fixture), type: 'disambiguation' }),
+      /disambiguation page/,
+    ],
   ])('rejects %s', (_what, body, message) => {
     expect(() => parseSummary(body, meta)).toThrow(message);
   });
@@ -179,7 +202,17 @@ describe('file cache', () => {
   const entry: CacheEntry = { data_class: 'congressional_districts', id: '0639', article: null, representative: null };
 
   it('writes atomically, replacing the previous entry, and reads back; no temporary file remains', () => {
-    const older = { requested_title: 'x', title: 'x', url: 'https://en.wikipedia.org/wiki/X', description: null, extract: 'old', revision: null, timestamp: null, etag: null, fetched_at: '2026-01-01T00:00:00Z' };
+    const older = {
+      requested_title: 'x',
+      title: 'x',
+      url: 'https://en.wikipedia.org/wiki/X',
+      description: null,
+      extract: 'old',
+      revision: null,
+      timestamp: null,
+      etag: null,
+      fetched_at: '2026-01-01T00:00:00Z',
+    };
     writeCacheEntry(dir, { ...entry, article: older });
     writeCacheEntry(dir, entry);
     expect(fs.readdirSync(path.join(dir, 'congressional_districts'))).toEqual(['0639.json']);

@@ -11,8 +11,13 @@ import { dbOption, jsonOption, printJson, quietOption, releasesOption, wholeNumb
 export function register(program: Command, io: CliIo): void {
   program
     .command('build-release')
-    .description('build releases/<version>/: per class GeoJSON/JSON bundles (.gz and .br), manifest.json and SHA256SUMS')
-    .argument('<version>', 'release version, vMAJOR.MINOR.PATCH (e.g. v1.0.0); an existing version is never overwritten')
+    .description(
+      'build releases/<version>/: per class GeoJSON/JSON bundles (.gz and .br), manifest.json and SHA256SUMS',
+    )
+    .argument(
+      '<version>',
+      'release version, vMAJOR.MINOR.PATCH (e.g. v1.0.0); an existing version is never overwritten',
+    )
     .addOption(dbOption(io))
     .addOption(releasesOption(io))
     .addOption(
@@ -39,38 +44,58 @@ Examples:
 
 Exit codes: 0 built, 1 bad input or failure, 2 bad usage, 3 the version already exists.`,
     )
-    .action(async (version: string, opts: { db: string; releases: string; precision: number; quiet?: boolean; json?: boolean }) => {
-      // An interrupted build removes its directory at once, instead of leaving it for the next build to sweep.
-      const interruption = new AbortController();
-      const stopListening = onInterrupt(io, (signal) => {
-        removeActiveBuildDirs();
-        interruption.abort(signal);
-      });
-      let summary: BuildSummary;
-      try {
-        summary = await buildRelease({
-          dbPath: opts.db,
-          releasesDir: opts.releases,
-          version,
-          precision: opts.precision,
-          progress: progressOf(io, opts.quiet),
-          env: io.env,
-          signal: interruption.signal,
+    .action(
+      async (
+        version: string,
+        opts: { db: string; releases: string; precision: number; quiet?: boolean; json?: boolean },
+      ) => {
+        // An interrupted build removes its directory at once, instead of leaving it for the next build to sweep.
+        const interruption = new AbortController();
+        const stopListening = onInterrupt(io, (signal) => {
+          removeActiveBuildDirs();
+          interruption.abort(signal);
         });
-      } catch (err) {
-        if (!interruption.signal.aborted) throw err;
-        const signal = interruption.signal.reason as Interrupt;
-        throw new GeobundleError(`build of ${version} interrupted (${signal}); nothing was published`, { exitCode: interruptedExitCode(signal) });
-      } finally {
-        stopListening();
-      }
-      const { features, files, bytes } = manifestTotals(summary.manifest);
-      const classes = Object.entries(summary.manifest.classes).map(([name, c]) => ({ name, feature_count: c.feature_count }));
-      if (opts.json) {
-        const { version: built, dir, seconds, manifest } = summary;
-        printJson(io, { version: built, dir, seconds: Number(seconds.toFixed(3)), source_fingerprint: manifest.source_fingerprint, classes, files, bytes });
-      } else {
-        io.stdout.write(`built ${summary.dir}: ${classes.length} classes, ${features} features, ${files} files, ${formatBytes(bytes)} in ${summary.seconds.toFixed(1)} s\n`);
-      }
-    });
+        let summary: BuildSummary;
+        try {
+          summary = await buildRelease({
+            dbPath: opts.db,
+            releasesDir: opts.releases,
+            version,
+            precision: opts.precision,
+            progress: progressOf(io, opts.quiet),
+            env: io.env,
+            signal: interruption.signal,
+          });
+        } catch (err) {
+          if (!interruption.signal.aborted) throw err;
+          const signal = interruption.signal.reason as Interrupt;
+          throw new GeobundleError(`build of ${version} interrupted (${signal}); nothing was published`, {
+            exitCode: interruptedExitCode(signal),
+          });
+        } finally {
+          stopListening();
+        }
+        const { features, files, bytes } = manifestTotals(summary.manifest);
+        const classes = Object.entries(summary.manifest.classes).map(([name, c]) => ({
+          name,
+          feature_count: c.feature_count,
+        }));
+        if (opts.json) {
+          const { version: built, dir, seconds, manifest } = summary;
+          printJson(io, {
+            version: built,
+            dir,
+            seconds: Number(seconds.toFixed(3)),
+            source_fingerprint: manifest.source_fingerprint,
+            classes,
+            files,
+            bytes,
+          });
+        } else {
+          io.stdout.write(
+            `built ${summary.dir}: ${classes.length} classes, ${features} features, ${files} files, ${formatBytes(bytes)} in ${summary.seconds.toFixed(1)} s\n`,
+          );
+        }
+      },
+    );
 }

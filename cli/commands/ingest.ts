@@ -14,7 +14,9 @@ import { dbOption, jsonOption, quietOption } from '../options.ts';
 function printSummary(io: CliIo, summary: object): void {
   const usage = process.resourceUsage();
   const cpuSeconds = Math.round((usage.userCPUTime + usage.systemCPUTime) / 1e4) / 100;
-  io.stdout.write(`${JSON.stringify({ ...summary, cpu_seconds: cpuSeconds, peak_rss_mb: Math.round(usage.maxRSS / 1024) })}\n`);
+  io.stdout.write(
+    `${JSON.stringify({ ...summary, cpu_seconds: cpuSeconds, peak_rss_mb: Math.round(usage.maxRSS / 1024) })}\n`,
+  );
 }
 
 /** `geobundle ingest <source>`: each source is a subcommand that loads one kind of input into DuckDB. */
@@ -46,7 +48,10 @@ export function register(program: Command, io: CliIo): void {
     )
     .argument('<file-or-dir>', 'GeoJSON file, or directory of *.geojson files')
     .requiredOption('--class <class>', 'data class to replace (a spec in manifests/classes/)')
-    .option('--vintage <vintage>', 'edition of the shapes, stored per polygon (default: from properties such as CDSESSN, else a year directory in the path)')
+    .option(
+      '--vintage <vintage>',
+      'edition of the shapes, stored per polygon (default: from properties such as CDSESSN, else a year directory in the path)',
+    )
     .addOption(dbOption(io))
     .addOption(quietOption())
     .addOption(jsonOption())
@@ -57,14 +62,18 @@ export function register(program: Command, io: CliIo): void {
         '  $ geobundle ingest geojson /tmp/districts/cds/2016 --class congressional_districts\n' +
         '  $ geobundle ingest geojson /tmp/districts/states --class state_legislative_upper   # picks states/*/sldu/*\n',
     )
-    .action(async (input: string, opts: { class: string; vintage?: string; db: string; quiet?: boolean; json?: boolean }) => {
-      const progress = progressOf(io, opts.quiet);
-      const summary = await withDatabase(opts.db, {}, (db) =>
-        ingestGeojson(db.connection, { input, dataClass: opts.class, vintage: opts.vintage, progress }),
-      );
-      progress.info(`ingested ${summary.features} ${summary.dataClass} features from ${summary.files} files into ${opts.db} in ${summary.seconds.toFixed(1)} s`);
-      if (opts.json) printSummary(io, summary);
-    });
+    .action(
+      async (input: string, opts: { class: string; vintage?: string; db: string; quiet?: boolean; json?: boolean }) => {
+        const progress = progressOf(io, opts.quiet);
+        const summary = await withDatabase(opts.db, {}, (db) =>
+          ingestGeojson(db.connection, { input, dataClass: opts.class, vintage: opts.vintage, progress }),
+        );
+        progress.info(
+          `ingested ${summary.features} ${summary.dataClass} features from ${summary.files} files into ${opts.db} in ${summary.seconds.toFixed(1)} s`,
+        );
+        if (opts.json) printSummary(io, summary);
+      },
+    );
 
   ingest
     .command('census')
@@ -100,7 +109,7 @@ export function register(program: Command, io: CliIo): void {
     .description(
       'set the representative, party and representative_title (their Wikipedia article) of every\n' +
         'congressional district in the wikipedia table, from a unitedstates/congress-legislators YAML file.\n' +
-        "A current House member is an entry whose last term is \"type: rep\"; that term's state and district\n" +
+        'A current House member is an entry whose last term is "type: rep"; that term\'s state and district\n' +
         'give the GEOID (district 0 is at-large 00; DC and the territories are 98). Only these three columns\n' +
         'are written (article facts from refresh-wikipedia are kept); districts without a member get NULLs.',
     )
@@ -108,7 +117,10 @@ export function register(program: Command, io: CliIo): void {
     .addOption(dbOption(io))
     .addOption(quietOption())
     .addOption(jsonOption())
-    .addHelpText('after', '\nExample:\n  $ geobundle ingest legislators ../shared/data/legislators/legislators-current.yaml\n')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ geobundle ingest legislators ../shared/data/legislators/legislators-current.yaml\n',
+    )
     .action(async (file: string, opts: { db: string; quiet?: boolean; json?: boolean }) => {
       const progress = progressOf(io, opts.quiet);
       const summary = await withDatabase(opts.db, {}, (db) => ingestLegislators(db.connection, file));

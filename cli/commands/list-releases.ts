@@ -11,10 +11,13 @@ export function register(program: Command, io: CliIo): void {
     .description('list the published releases (oldest first); * marks the current one')
     .addOption(releasesOption(io))
     .addOption(jsonOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   geobundle list-releases
-  geobundle list-releases --releases /srv/releases --json`)
+  geobundle list-releases --releases /srv/releases --json`,
+    )
     .action((opts: { releases: string; json?: boolean }) => {
       const releases = listReleases(opts.releases);
       if (opts.json) {
@@ -38,6 +41,12 @@ Examples:
         ]),
       ];
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-      for (const row of rows) io.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+      for (const row of rows)
+        io.stdout.write(
+          `${row
+            .map((cell, i) => cell.padEnd(widths[i]!))
+            .join('  ')
+            .trimEnd()}\n`,
+        );
     });
 }

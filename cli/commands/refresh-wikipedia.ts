@@ -11,7 +11,8 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000,
 /** "1d", "12h", "30m", "90s", "250ms" or plain seconds, in milliseconds. */
 export function parseDuration(value: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
-  if (!match) throw new InvalidArgumentError('expected a duration such as 1d, 12h, 30m, 90s, 250ms or a number of seconds');
+  if (!match)
+    throw new InvalidArgumentError('expected a duration such as 1d, 12h, 30m, 90s, 250ms or a number of seconds');
   return Number(match[1]) * UNITS[match[2] ?? 's']!;
 }
 
@@ -65,20 +66,68 @@ export function register(program: Command, io: CliIo): void {
     )
     .addOption(new Option('--class <class>', 'data class to refresh').default('congressional_districts'))
     .addOption(dbOption(io))
-    .addOption(new Option('--cache <dir>', 'file cache directory; <dir>/<class>/<id>.json (env GEOBUNDLE_CACHE)').default(defaultCacheDir(io.env)))
+    .addOption(
+      new Option('--cache <dir>', 'file cache directory; <dir>/<class>/<id>.json (env GEOBUNDLE_CACHE)').default(
+        defaultCacheDir(io.env),
+      ),
+    )
     .addOption(new Option('--api-base <url>', 'Wikipedia REST API base').default(d.apiBase))
-    .addOption(new Option('--max-age <duration>', 'refresh pages fetched longer ago than this (1d, 12h, 30m, 90s)').default(parseDuration('1d'), '1d').argParser(parseDuration))
-    .addOption(new Option('--force', 'refresh every page whatever its age (still a conditional request when an ETag is cached)'))
+    .addOption(
+      new Option('--max-age <duration>', 'refresh pages fetched longer ago than this (1d, 12h, 30m, 90s)')
+        .default(parseDuration('1d'), '1d')
+        .argParser(parseDuration),
+    )
+    .addOption(
+      new Option('--force', 'refresh every page whatever its age (still a conditional request when an ETag is cached)'),
+    )
     .addOption(new Option('--only <ids>', 'refresh only these district ids, comma-separated (e.g. 0639,0200)'))
-    .addOption(new Option('--concurrency <n>', 'requests in flight at once').default(d.concurrency).argParser(positive('requests')))
-    .addOption(new Option('--rate <n>', 'at most this many requests per second, retries included').default(d.ratePerSecond).argParser(positive('requests per second')))
-    .addOption(new Option('--timeout <seconds>', 'per-request timeout').default(d.timeoutMs, String(d.timeoutMs / 1000)).argParser(seconds))
-    .addOption(new Option('--retries <n>', 'retries on network errors, timeouts, 429 and 5xx').default(d.retries).argParser(wholeNumber))
-    .addOption(new Option('--backoff <seconds>', 'first retry delay, doubled each retry, with jitter').default(d.backoffMs, String(d.backoffMs / 1000)).argParser(seconds))
-    .addOption(new Option('--max-retry-after <seconds>', 'longest Retry-After honoured').default(d.maxRetryAfterMs, String(d.maxRetryAfterMs / 1000)).argParser(seconds))
-    .addOption(new Option('--give-up-after <n>', 'after this many failed requests in a row (the API looks down), fail the remaining pages without requests (0: never)').default(d.giveUpAfter).argParser(wholeNumber))
-    .addOption(new Option('--max-bytes <n>', 'largest response body accepted').default(d.maxBytes).argParser(wholeNumber))
-    .addOption(new Option('--user-agent <ua>', 'User-Agent sent to Wikipedia; by default names geobundle and the contact in env GEOBUNDLE_CONTACT').default(defaultUserAgent(io.env), 'geobundle/<version> (<GEOBUNDLE_CONTACT>) …'))
+    .addOption(
+      new Option('--concurrency <n>', 'requests in flight at once')
+        .default(d.concurrency)
+        .argParser(positive('requests')),
+    )
+    .addOption(
+      new Option('--rate <n>', 'at most this many requests per second, retries included')
+        .default(d.ratePerSecond)
+        .argParser(positive('requests per second')),
+    )
+    .addOption(
+      new Option('--timeout <seconds>', 'per-request timeout')
+        .default(d.timeoutMs, String(d.timeoutMs / 1000))
+        .argParser(seconds),
+    )
+    .addOption(
+      new Option('--retries <n>', 'retries on network errors, timeouts, 429 and 5xx')
+        .default(d.retries)
+        .argParser(wholeNumber),
+    )
+    .addOption(
+      new Option('--backoff <seconds>', 'first retry delay, doubled each retry, with jitter')
+        .default(d.backoffMs, String(d.backoffMs / 1000))
+        .argParser(seconds),
+    )
+    .addOption(
+      new Option('--max-retry-after <seconds>', 'longest Retry-After honoured')
+        .default(d.maxRetryAfterMs, String(d.maxRetryAfterMs / 1000))
+        .argParser(seconds),
+    )
+    .addOption(
+      new Option(
+        '--give-up-after <n>',
+        'after this many failed requests in a row (the API looks down), fail the remaining pages without requests (0: never)',
+      )
+        .default(d.giveUpAfter)
+        .argParser(wholeNumber),
+    )
+    .addOption(
+      new Option('--max-bytes <n>', 'largest response body accepted').default(d.maxBytes).argParser(wholeNumber),
+    )
+    .addOption(
+      new Option(
+        '--user-agent <ua>',
+        'User-Agent sent to Wikipedia; by default names geobundle and the contact in env GEOBUNDLE_CONTACT',
+      ).default(defaultUserAgent(io.env), 'geobundle/<version> (<GEOBUNDLE_CONTACT>) …'),
+    )
     .addOption(quietOption())
     .addOption(jsonOption())
     .action(async (opts: Opts) => {
@@ -89,7 +138,10 @@ export function register(program: Command, io: CliIo): void {
         dataClass: opts.class,
         maxAgeMs: opts.maxAge,
         force: Boolean(opts.force),
-        only: opts.only?.split(',').map((id) => id.trim()).filter(Boolean),
+        only: opts.only
+          ?.split(',')
+          .map((id) => id.trim())
+          .filter(Boolean),
         client: {
           apiBase: opts.apiBase,
           userAgent: opts.userAgent,
@@ -107,7 +159,10 @@ export function register(program: Command, io: CliIo): void {
       if (opts.json) printJson(io, summary);
       progress.info(describe(summary, opts.db));
       if (summary.pages.failed > 0) {
-        const listed = summary.failures.slice(0, 5).map((f) => `${f.id} ${f.page} (${f.error})`).join('; ');
+        const listed = summary.failures
+          .slice(0, 5)
+          .map((f) => `${f.id} ${f.page} (${f.error})`)
+          .join('; ');
         const more = summary.failures.length > 5 ? `; and ${summary.failures.length - 5} more` : '';
         throw new GeobundleError(`${summary.pages.failed} page(s) failed, their last good data kept: ${listed}${more}`);
       }

@@ -32,9 +32,15 @@ export function register(program: Command, io: CliIo): void {
     )
     .addOption(releasesOption(io))
     .addOption(new Option('--port <port>', 'port nginx listens on').argParser(portNumber).default(d.port))
-    .addOption(new Option('--api-port <port>', 'port the API listens on (behind nginx)').argParser(portNumber).default(d.apiPort))
+    .addOption(
+      new Option('--api-port <port>', 'port the API listens on (behind nginx)')
+        .argParser(portNumber)
+        .default(d.apiPort),
+    )
     .addOption(new Option('--host <address>', 'address both listen on').default(d.host))
-    .addOption(new Option('--site <dir>', 'demo site served at / (built by `make client`)').default(d.siteRoot, 'dist/site'))
+    .addOption(
+      new Option('--site <dir>', 'demo site served at / (built by `make client`)').default(d.siteRoot, 'dist/site'),
+    )
     .addOption(new Option('--api-only', 'run only the API (production: behind the system nginx, see nginx/sites/)'))
     .addOption(
       new Option('--current-max-age <seconds>', 'how long caches may keep /bundles/current/… and the release list')
@@ -42,7 +48,10 @@ export function register(program: Command, io: CliIo): void {
         .default(d.currentMaxAge),
     )
     .addOption(
-      new Option('--api-rate <n>', "API requests per second nginx lets each client address send (429 beyond a burst of 100); 0 turns the limit off")
+      new Option(
+        '--api-rate <n>',
+        'API requests per second nginx lets each client address send (429 beyond a burst of 100); 0 turns the limit off',
+      )
         .argParser(wholeNumber)
         .default(d.apiRate),
     )

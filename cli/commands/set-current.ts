@@ -25,6 +25,9 @@ Examples:
     .action(async (version: string, opts: { releases: string; json?: boolean }) => {
       const { current, previous } = await setCurrent(opts.releases, version);
       if (opts.json) printJson(io, { ...current, previous });
-      else io.stdout.write(`current release: ${current.version}${previous && previous !== current.version ? ` (was ${previous})` : ''}\n`);
+      else
+        io.stdout.write(
+          `current release: ${current.version}${previous && previous !== current.version ? ` (was ${previous})` : ''}\n`,
+        );
     });
 }

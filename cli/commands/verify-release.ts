@@ -8,7 +8,9 @@ import { jsonOption, printJson, quietOption, releasesOption } from '../options.t
 export function register(program: Command, io: CliIo): void {
   program
     .command('verify-release')
-    .description('check every file of a release against manifest.json and SHA256SUMS (sizes, sha256, missing and extra files)')
+    .description(
+      'check every file of a release against manifest.json and SHA256SUMS (sizes, sha256, missing and extra files)',
+    )
     .argument('<version>', 'the release to check, e.g. v1.0.0')
     .addOption(releasesOption(io))
     .addOption(quietOption())
@@ -30,7 +32,10 @@ Exit codes: 0 intact, 1 no such release, 4 mismatches found.`,
       if (opts.json) printJson(io, result);
       else if (!opts.quiet) for (const p of result.problems) io.stderr.write(`${p.kind}: ${p.path} ${p.detail}\n`);
       if (!result.ok) {
-        throw new GeobundleError(`release ${version} does not verify: ${result.problems.length} problem(s) in ${result.dir}`, { exitCode: ExitCode.mismatch });
+        throw new GeobundleError(
+          `release ${version} does not verify: ${result.problems.length} problem(s) in ${result.dir}`,
+          { exitCode: ExitCode.mismatch },
+        );
       }
       if (!opts.json) io.stdout.write(`${version}: ${result.filesChecked} files verified\n`);
     });

@@ -62,11 +62,16 @@ function csvErrorSummary(csv: string, err: unknown): string {
  * AK-AT-LARGE → 0101, 0200). Every key must name a known district (one of the
  * class's polygons, when the class has any) exactly once, or nothing changes.
  */
-export async function ingestCensus(connection: DuckDBConnection, options: CensusIngestOptions): Promise<CensusIngestSummary> {
+export async function ingestCensus(
+  connection: DuckDBConnection,
+  options: CensusIngestOptions,
+): Promise<CensusIngestSummary> {
   const spec = loadDataClass(options.dataClass);
   const keyColumn = options.keyColumn ?? spec.census_key?.column;
   if (!keyColumn) {
-    throw new GeobundleError(`class ${spec.class} declares no census_key.column in manifests/classes/${spec.class}.json; pass --key <column>`);
+    throw new GeobundleError(
+      `class ${spec.class} declares no census_key.column in manifests/classes/${spec.class}.json; pass --key <column>`,
+    );
   }
   const { csv } = options;
   try {
@@ -78,21 +83,28 @@ export async function ingestCensus(connection: DuckDBConnection, options: Census
 
   return inTransaction(connection, async () => {
     try {
-      await connection.run(`CREATE OR REPLACE TEMP TABLE ${CSV_TABLE} AS SELECT * FROM read_csv(${quoteString(csv)}, header = true, delim = ',', quote = '"', escape = '"')`);
+      await connection.run(
+        `CREATE OR REPLACE TEMP TABLE ${CSV_TABLE} AS SELECT * FROM read_csv(${quoteString(csv)}, header = true, delim = ',', quote = '"', escape = '"')`,
+      );
     } catch (err) {
       throw new GeobundleError(`${csv}: cannot read CSV: ${csvErrorSummary(csv, err)}`, { cause: err });
     }
     const described = await connection.runAndReadAll(`DESCRIBE ${CSV_TABLE}`);
     const columns = described.getRows().map(([name, type]) => ({ name: String(name), type: String(type) }));
     if (!columns.some((c) => c.name === keyColumn)) {
-      throw new GeobundleError(`${csv}: no key column "${keyColumn}" (columns: ${columns.map((c) => c.name).join(', ')})`);
+      throw new GeobundleError(
+        `${csv}: no key column "${keyColumn}" (columns: ${columns.map((c) => c.name).join(', ')})`,
+      );
     }
     // DuckDB identifiers are case-insensitive, so ID or Id would collide with ours.
     const clash = columns.find((c) => c.name.toLowerCase() === 'id');
-    if (clash) throw new GeobundleError(`${csv}: column "${clash.name}" clashes with the id column geobundle adds; rename it`);
+    if (clash)
+      throw new GeobundleError(`${csv}: column "${clash.name}" clashes with the id column geobundle adds; rename it`);
 
     // Rows come back in file order (DuckDB preserves insertion order), so row n is line n + 1.
-    const keys = (await connection.runAndReadAll(`SELECT CAST(${quoteIdent(keyColumn)} AS VARCHAR) FROM ${CSV_TABLE}`)).getRows();
+    const keys = (
+      await connection.runAndReadAll(`SELECT CAST(${quoteIdent(keyColumn)} AS VARCHAR) FROM ${CSV_TABLE}`)
+    ).getRows();
     if (keys.length === 0) throw new GeobundleError(`${csv}: no data rows`);
     const known = await knownIds(connection, spec.class);
     const idOfKey = new Map<string, string>();
@@ -105,10 +117,13 @@ export async function ingestCensus(connection: DuckDBConnection, options: Census
       if (!parsed.ok) throw new GeobundleError(`${where}: ${parsed.problem}: not a known ${spec.class} district`);
       const id = parsed.value;
       if (known && !known.has(id)) {
-        throw new GeobundleError(`${where} "${key}" is district ${id}, which is not among the ${known.size} ${spec.class} polygons in the database`);
+        throw new GeobundleError(
+          `${where} "${key}" is district ${id}, which is not among the ${known.size} ${spec.class} polygons in the database`,
+        );
       }
       const earlier = lineOfId.get(id);
-      if (earlier !== undefined) throw new GeobundleError(`${where} "${key}": duplicate district ${id} (also on line ${earlier})`);
+      if (earlier !== undefined)
+        throw new GeobundleError(`${where} "${key}": duplicate district ${id} (also on line ${earlier})`);
       lineOfId.set(id, line);
       idOfKey.set(String(key), id);
     }

@@ -35,7 +35,15 @@ interface SourceFeature {
   label: string;
 }
 
-const GEOMETRY_TYPES = new Set(['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon', 'GeometryCollection']);
+const GEOMETRY_TYPES = new Set([
+  'Point',
+  'MultiPoint',
+  'LineString',
+  'MultiLineString',
+  'Polygon',
+  'MultiPolygon',
+  'GeometryCollection',
+]);
 
 /**
  * The features of one parsed file, whatever its shape: a FeatureCollection, a
@@ -48,17 +56,22 @@ function featuresOf(json: unknown, label: string, file: string): SourceFeature[]
     if (!Array.isArray(obj!.features)) throw new GeobundleError(`${file}: FeatureCollection has no "features" array`);
     return obj!.features.map((f: unknown, i: number) => {
       const feature = f as { type?: unknown; properties?: unknown; geometry?: unknown } | null;
-      if (feature?.type !== 'Feature') throw new GeobundleError(`${file}: feature ${i}: "type" is ${JSON.stringify(feature?.type)}, not "Feature"`);
+      if (feature?.type !== 'Feature')
+        throw new GeobundleError(`${file}: feature ${i}: "type" is ${JSON.stringify(feature?.type)}, not "Feature"`);
       return { properties: propertiesOf(feature.properties), geometry: feature.geometry, label: `${label}#${i}` };
     });
   }
   if (type === 'Feature') return [{ properties: propertiesOf(obj!.properties), geometry: obj!.geometry, label }];
   if (typeof type === 'string' && GEOMETRY_TYPES.has(type)) return [{ properties: null, geometry: obj, label }];
-  throw new GeobundleError(`${file}: not GeoJSON: top-level "type" is ${JSON.stringify(type)}, not a FeatureCollection, Feature or geometry`);
+  throw new GeobundleError(
+    `${file}: not GeoJSON: top-level "type" is ${JSON.stringify(type)}, not a FeatureCollection, Feature or geometry`,
+  );
 }
 
 function propertiesOf(value: unknown): Record<string, unknown> | null {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
 }
 
 /**
@@ -125,7 +138,8 @@ async function* polygonRecords(
     }
     for (const feature of featuresOf(json, relative, file)) {
       const resolved = resolveIdentity(spec, { properties: feature.properties, path: absolute });
-      if (!resolved.ok) throw new GeobundleError(`${path.join(root, feature.label)}: ${spec.class} feature: ${resolved.problem}`);
+      if (!resolved.ok)
+        throw new GeobundleError(`${path.join(root, feature.label)}: ${spec.class} feature: ${resolved.problem}`);
       const { id, name, stateFips } = resolved.identity;
       yield {
         dataClass: spec.class,
@@ -140,7 +154,9 @@ async function* polygonRecords(
     options.onFile();
   }
   if (isDirectory && count === 0) {
-    throw new GeobundleError(`${input}: no *.geojson file of class ${spec.class} in this directory tree${spec.files ? ` (paths matching ${spec.files})` : ''}`);
+    throw new GeobundleError(
+      `${input}: no *.geojson file of class ${spec.class} in this directory tree${spec.files ? ` (paths matching ${spec.files})` : ''}`,
+    );
   }
 }
 
@@ -148,7 +164,10 @@ async function* polygonRecords(
  * `geobundle ingest geojson`: replaces every polygon of one class with the
  * features of a GeoJSON file or directory tree, in one transaction.
  */
-export async function ingestGeojson(connection: DuckDBConnection, options: GeojsonIngestOptions): Promise<GeojsonIngestSummary> {
+export async function ingestGeojson(
+  connection: DuckDBConnection,
+  options: GeojsonIngestOptions,
+): Promise<GeojsonIngestSummary> {
   const spec = loadDataClass(options.dataClass);
   const { root } = inputRoot(options.input);
   const progress = options.progress ?? silentProgress;
@@ -159,7 +178,8 @@ export async function ingestGeojson(connection: DuckDBConnection, options: Geojs
   const seconds = () => (performance.now() - started) / 1000;
   const onFile = () => {
     files += 1;
-    if (files % every === 0) progress.info(`ingest geojson: ${files} files, ${features} ${spec.class} features (${seconds().toFixed(1)} s)`);
+    if (files % every === 0)
+      progress.info(`ingest geojson: ${files} files, ${features} ${spec.class} features (${seconds().toFixed(1)} s)`);
   };
   const summary = await inTransaction(connection, () =>
     replaceClassPolygons(

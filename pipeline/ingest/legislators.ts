@@ -41,7 +41,8 @@ interface Legislator {
   terms?: Term[];
 }
 
-const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value.trim() : null);
+const text = (value: unknown): string | null =>
+  typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
 
 /**
  * The current House members of a unitedstates/congress-legislators file: every
@@ -50,7 +51,8 @@ const text = (value: unknown): string | null => (typeof value === 'string' && va
  * checks the parsed YAML before ingestLegislators touches the database.
  */
 function currentRepresentatives(legislators: unknown, file: string): Representative[] {
-  if (!Array.isArray(legislators)) throw new GeobundleError(`${file}: expected a YAML list of legislators at the top level`);
+  if (!Array.isArray(legislators))
+    throw new GeobundleError(`${file}: expected a YAML list of legislators at the top level`);
   const byId = new Map<Geoid, { rep: Representative; where: string }>();
   for (const [index, entry] of (legislators as Legislator[]).entries()) {
     const who = text(entry?.id?.bioguide) ?? text(entry?.name?.official_full);
@@ -60,18 +62,31 @@ function currentRepresentatives(legislators: unknown, file: string): Representat
     const term = terms[terms.length - 1]!;
     if (term.type !== 'rep') continue;
     const state = typeof term.state === 'string' ? stateByPostal(term.state) : undefined;
-    if (!state) throw new GeobundleError(`${where}: last term's "state" ${JSON.stringify(term.state)} is not a known state or territory`);
+    if (!state)
+      throw new GeobundleError(
+        `${where}: last term's "state" ${JSON.stringify(term.state)} is not a known state or territory`,
+      );
     if (!Number.isInteger(term.district) || (term.district as number) < 0) {
-      throw new GeobundleError(`${where}: last term's "district" ${JSON.stringify(term.district)} is not a district number (0 for at-large)`);
+      throw new GeobundleError(
+        `${where}: last term's "district" ${JSON.stringify(term.district)} is not a district number (0 for at-large)`,
+      );
     }
-    const name = text(entry.name?.official_full) ?? [text(entry.name?.first), text(entry.name?.last)].filter(Boolean).join(' ');
+    const name =
+      text(entry.name?.official_full) ?? [text(entry.name?.first), text(entry.name?.last)].filter(Boolean).join(' ');
     if (!name) throw new GeobundleError(`${where}: "name" has neither official_full nor first/last`);
     const id = congressionalGeoid(state, term.district as number);
     const earlier = byId.get(id);
-    if (earlier) throw new GeobundleError(`${where}: district ${id} (${state.postal}-${term.district}) already has a representative (${earlier.where.slice(file.length + 2)})`);
-    byId.set(id, { rep: { id, representative: name, party: text(term.party), representativeTitle: text(entry.id?.wikipedia) }, where });
+    if (earlier)
+      throw new GeobundleError(
+        `${where}: district ${id} (${state.postal}-${term.district}) already has a representative (${earlier.where.slice(file.length + 2)})`,
+      );
+    byId.set(id, {
+      rep: { id, representative: name, party: text(term.party), representativeTitle: text(entry.id?.wikipedia) },
+      where,
+    });
   }
-  if (byId.size === 0) throw new GeobundleError(`${file}: no current House members (no legislator whose last term is "type: rep")`);
+  if (byId.size === 0)
+    throw new GeobundleError(`${file}: no current House members (no legislator whose last term is "type: rep")`);
   return [...byId.values()].map((v) => v.rep).sort((a, b) => byteOrder(a.id, b.id));
 }
 

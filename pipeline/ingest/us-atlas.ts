@@ -23,7 +23,8 @@ function toRecords(file: string, object: 'states' | 'counties', dataClass: strin
     const source = `us-atlas/${file}#${object}/${String(f.id)}`;
     // The topology keeps the FIPS code as the feature id; the class spec reads it as property `id`.
     const resolved = resolveIdentity(spec, { properties: { ...f.properties, id: f.id }, path: source });
-    if (!resolved.ok) throw new GeobundleError(`${source} (feature ${index}): ${dataClass} feature: ${resolved.problem}`);
+    if (!resolved.ok)
+      throw new GeobundleError(`${source} (feature ${index}): ${dataClass} feature: ${resolved.problem}`);
     return { dataClass, ...resolved.identity, geometry: f.geometry, source, vintage: VINTAGE };
   });
 }
@@ -36,7 +37,11 @@ function toRecords(file: string, object: 'states' | 'counties', dataClass: strin
  */
 export async function ingestUsAtlas(connection: DuckDBConnection): Promise<StoreSummary[]> {
   return inTransaction(connection, async () => [
-    await replaceClassPolygons(connection, 'state', toRecords('states-10m.json', 'states', 'state'), { input: 'us-atlas/states-10m.json' }),
-    await replaceClassPolygons(connection, 'county', toRecords('counties-10m.json', 'counties', 'county'), { input: 'us-atlas/counties-10m.json' }),
+    await replaceClassPolygons(connection, 'state', toRecords('states-10m.json', 'states', 'state'), {
+      input: 'us-atlas/states-10m.json',
+    }),
+    await replaceClassPolygons(connection, 'county', toRecords('counties-10m.json', 'counties', 'county'), {
+      input: 'us-atlas/counties-10m.json',
+    }),
   ]);
 }

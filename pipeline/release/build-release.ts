@@ -10,7 +10,14 @@ import { COMPRESSION_TIERS } from './compress.ts';
 import { assertValidManifest, MANIFEST_FILE, manifestFiles, serializeManifest } from './manifest.ts';
 import { writeFileSynced } from '../atomic-files.ts';
 import { READ_ONLY } from './compress.ts';
-import { alreadyExists, createBuildDir, fsyncTree, publishBuildDir, removeBuildDir, removeStaleBuildDirs } from './publish.ts';
+import {
+  alreadyExists,
+  createBuildDir,
+  fsyncTree,
+  publishBuildDir,
+  removeBuildDir,
+  removeStaleBuildDirs,
+} from './publish.ts';
 import { classesWithData, planClass, SourceFingerprint } from './source.ts';
 import { parseVersion } from '../../core/version.ts';
 import { writeClass } from './write-class.ts';
@@ -45,7 +52,8 @@ export interface BuildSummary {
 function buildTime(env: Record<string, string | undefined>): Date {
   const epoch = env.SOURCE_DATE_EPOCH;
   if (epoch === undefined || epoch === '') return new Date();
-  if (!/^\d+$/.test(epoch)) throw new GeobundleError(`SOURCE_DATE_EPOCH must be a whole number of seconds, got ${JSON.stringify(epoch)}`);
+  if (!/^\d+$/.test(epoch))
+    throw new GeobundleError(`SOURCE_DATE_EPOCH must be a whole number of seconds, got ${JSON.stringify(epoch)}`);
   return new Date(Number(epoch) * 1000);
 }
 
@@ -55,7 +63,9 @@ function generatorVersion(): string {
 
 function checkPrecision(precision: number): number {
   if (!Number.isInteger(precision) || precision < 0 || precision > 15) {
-    throw new GeobundleError(`invalid coordinate precision ${precision}: expected a whole number of decimals from 0 to 15 (default ${DEFAULT_PRECISION})`);
+    throw new GeobundleError(
+      `invalid coordinate precision ${precision}: expected a whole number of decimals from 0 to 15 (default ${DEFAULT_PRECISION})`,
+    );
   }
   return precision;
 }
@@ -87,7 +97,8 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
       throw new GeobundleError(`database ${options.dbPath} has no polygons: run "geobundle ingest …" first`);
     }
     fs.mkdirSync(releasesDir, { recursive: true });
-    for (const name of removeStaleBuildDirs(releasesDir)) progress.info(`removed ${name}, left by a build that did not finish`);
+    for (const name of removeStaleBuildDirs(releasesDir))
+      progress.info(`removed ${name}, left by a build that did not finish`);
     const buildDir = createBuildDir(releasesDir, version);
     try {
       const fingerprint = new SourceFingerprint();
@@ -95,7 +106,15 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
       for (const dataClass of classes) {
         fingerprint.add(dataClass);
         const plan = await planClass(connection, dataClass);
-        classManifests[dataClass] = await writeClass({ connection, plan, buildDir, precision, fingerprint, progress, signal: options.signal });
+        classManifests[dataClass] = await writeClass({
+          connection,
+          plan,
+          buildDir,
+          precision,
+          fingerprint,
+          progress,
+          signal: options.signal,
+        });
       }
       const manifest: ReleaseManifest = {
         version,

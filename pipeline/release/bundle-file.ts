@@ -34,11 +34,7 @@ export class BundleFileWriter {
   private count = 0;
   private readonly bbox: MutableBbox = emptyBbox();
 
-  constructor(
-    basePath: string,
-    shape: BundleShape,
-    estimatedBytes: number,
-  ) {
+  constructor(basePath: string, shape: BundleShape, estimatedBytes: number) {
     this.shape = SHAPES[shape];
     this.writer = new CompressedPairWriter(basePath, estimatedBytes);
   }

@@ -38,7 +38,9 @@ export const COMPRESSION_TIERS: readonly CompressionTier[] = [
 ];
 
 export function tierFor(estimatedBytes: number): CompressionTier {
-  return COMPRESSION_TIERS.find((t) => t.max_uncompressed_bytes === null || estimatedBytes <= t.max_uncompressed_bytes)!;
+  return COMPRESSION_TIERS.find(
+    (t) => t.max_uncompressed_bytes === null || estimatedBytes <= t.max_uncompressed_bytes,
+  )!;
 }
 
 export interface EncodedFile {
@@ -57,7 +59,11 @@ export interface CompressedOutput {
 }
 
 /** The zlib options of one encoding of a file in `tier` (bench/compression-floor.ts compresses with them too). */
-export function compressorOptions(encoding: Encoding, tier: CompressionTier, estimatedBytes: number): zlib.ZlibOptions | zlib.BrotliOptions {
+export function compressorOptions(
+  encoding: Encoding,
+  tier: CompressionTier,
+  estimatedBytes: number,
+): zlib.ZlibOptions | zlib.BrotliOptions {
   // 64 KiB output chunks: fewer round trips to the thread pool than the 16 KiB default.
   const chunkSize = 64 * 1024;
   if (encoding === 'gzip') return { level: tier.gzip_level, chunkSize };
@@ -74,9 +80,15 @@ export function compressorOptions(encoding: Encoding, tier: CompressionTier, est
   };
 }
 
-function createCompressor(encoding: Encoding, tier: CompressionTier, estimatedBytes: number): zlib.Gzip | zlib.BrotliCompress {
+function createCompressor(
+  encoding: Encoding,
+  tier: CompressionTier,
+  estimatedBytes: number,
+): zlib.Gzip | zlib.BrotliCompress {
   const options = compressorOptions(encoding, tier, estimatedBytes);
-  return encoding === 'gzip' ? zlib.createGzip(options as zlib.ZlibOptions) : zlib.createBrotliCompress(options as zlib.BrotliOptions);
+  return encoding === 'gzip'
+    ? zlib.createGzip(options as zlib.ZlibOptions)
+    : zlib.createBrotliCompress(options as zlib.BrotliOptions);
 }
 
 interface Sink {

@@ -60,7 +60,8 @@ function outputGeometry(source: ArealGeometry, precision: number): ArealGeometry
     return `it collapses to nothing when rounded to ${precision} decimals; build with a higher --precision`;
   }
   const factor = 10 ** precision;
-  const round = (ring: Position[]) => ring.map(([x, y]) => [Math.round(x! * factor) / factor, Math.round(y! * factor) / factor]);
+  const round = (ring: Position[]) =>
+    ring.map(([x, y]) => [Math.round(x! * factor) / factor, Math.round(y! * factor) / factor]);
   return source.type === 'Polygon'
     ? { type: 'Polygon', coordinates: source.coordinates.map(round) }
     : { type: 'MultiPolygon', coordinates: source.coordinates.map((p) => p.map(round)) };
@@ -83,7 +84,11 @@ function joinedJson(dataClass: DataClassName, id: string, what: string, json: st
   try {
     return JSON.stringify(JSON.parse(json));
   } catch (err) {
-    return fail(dataClass, id, `its ${what} row is not representable as JSON (${errorMessage(err)}): ${json.slice(0, 200)}`);
+    return fail(
+      dataClass,
+      id,
+      `its ${what} row is not representable as JSON (${errorMessage(err)}): ${json.slice(0, 200)}`,
+    );
   }
 }
 

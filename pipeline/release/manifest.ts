@@ -12,9 +12,7 @@ let validator: ReturnType<Ajv2020['compile']> | undefined;
 
 /** Schema problems of a manifest, one line each; empty when it is valid. */
 export function manifestProblems(manifest: unknown): string[] {
-  validator ??= new Ajv2020({ allErrors: true }).compile(
-    JSON.parse(fs.readFileSync(MANIFEST_SCHEMA_PATH, 'utf8')),
-  );
+  validator ??= new Ajv2020({ allErrors: true }).compile(JSON.parse(fs.readFileSync(MANIFEST_SCHEMA_PATH, 'utf8')));
   if (validator(manifest)) return [];
   return (validator.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
 }
@@ -22,7 +20,9 @@ export function manifestProblems(manifest: unknown): string[] {
 export function assertValidManifest(manifest: unknown, where: string): asserts manifest is ReleaseManifest {
   const problems = manifestProblems(manifest);
   if (problems.length > 0) {
-    throw new GeobundleError(`${where} does not match ${path.relative(projectRoot, MANIFEST_SCHEMA_PATH)}: ${problems.slice(0, 5).join('; ')}`);
+    throw new GeobundleError(
+      `${where} does not match ${path.relative(projectRoot, MANIFEST_SCHEMA_PATH)}: ${problems.slice(0, 5).join('; ')}`,
+    );
   }
 }
 

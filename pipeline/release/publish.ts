@@ -84,7 +84,8 @@ export function publishBuildDir(buildDir: string, target: string, version: strin
     activeBuildDirs.delete(buildDir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR' || code === 'EISDIR') throw alreadyExists(version, target);
+    if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR' || code === 'EISDIR')
+      throw alreadyExists(version, target);
     throw err;
   }
   fsyncDir(path.dirname(target));

@@ -40,7 +40,8 @@ export function readCurrent(releasesDir: string): CurrentRelease | null {
     throw err;
   }
   const parsed = JSON.parse(text) as CurrentRelease;
-  if (!isReleaseVersion(parsed.version)) throw new GeobundleError(`${file} names an invalid version ${JSON.stringify(parsed.version)}`);
+  if (!isReleaseVersion(parsed.version))
+    throw new GeobundleError(`${file} names an invalid version ${JSON.stringify(parsed.version)}`);
   return parsed;
 }
 
@@ -77,7 +78,10 @@ export function nextVersion(releasesDir: string): ReleaseVersion {
  * `current` is the version current.json names; a caller that has read it
  * already passes it, so the flags agree with what it holds.
  */
-export function listReleases(releasesDir: string, current: ReleaseVersion | null = readCurrent(releasesDir)?.version ?? null): ReleaseListing[] {
+export function listReleases(
+  releasesDir: string,
+  current: ReleaseVersion | null = readCurrent(releasesDir)?.version ?? null,
+): ReleaseListing[] {
   if (!fs.existsSync(releasesDir)) return [];
   return listVersions(releasesDir).map((version) => {
     try {
@@ -90,7 +94,16 @@ export function listReleases(releasesDir: string, current: ReleaseVersion | null
         ...manifestTotals(manifest),
       };
     } catch (err) {
-      return { version, built_at: null, current: version === current, classes: [], features: 0, files: 0, bytes: 0, error: errorMessage(err) };
+      return {
+        version,
+        built_at: null,
+        current: version === current,
+        classes: [],
+        features: 0,
+        files: 0,
+        bytes: 0,
+        error: errorMessage(err),
+      };
     }
   });
 }
@@ -109,17 +122,28 @@ function update(releasesDir: string, name: string, replace: (target: string) => 
  * Points `current` at an existing release whose files are all present with
  * their listed sizes (a full checksum run is `verify-release`).
  */
-export async function setCurrent(releasesDir: string, version: string, now = new Date()): Promise<{ current: CurrentRelease; previous: ReleaseVersion | null }> {
+export async function setCurrent(
+  releasesDir: string,
+  version: string,
+  now = new Date(),
+): Promise<{ current: CurrentRelease; previous: ReleaseVersion | null }> {
   const v = parseVersion(version);
   const check = await verifyRelease({ releasesDir, version: v, structureOnly: true });
   if (!check.ok) {
-    const first = check.problems.slice(0, 3).map((p) => `${p.path}: ${p.detail}`).join('; ');
-    throw new GeobundleError(`release ${v} is incomplete, not making it current (${check.problems.length} problems: ${first})`);
+    const first = check.problems
+      .slice(0, 3)
+      .map((p) => `${p.path}: ${p.detail}`)
+      .join('; ');
+    throw new GeobundleError(
+      `release ${v} is incomplete, not making it current (${check.problems.length} problems: ${first})`,
+    );
   }
   // Checked up front so a `current` that is not ours to replace cannot leave current.json and the link disagreeing.
   const link = fs.lstatSync(path.join(releasesDir, CURRENT_LINK), { throwIfNoEntry: false });
   if (link && !link.isSymbolicLink()) {
-    throw new GeobundleError(`${path.join(releasesDir, CURRENT_LINK)} exists and is not a symlink; move it away, then run set-current again`);
+    throw new GeobundleError(
+      `${path.join(releasesDir, CURRENT_LINK)} exists and is not a symlink; move it away, then run set-current again`,
+    );
   }
   const previous = readCurrent(releasesDir)?.version ?? null;
   const current: CurrentRelease = { version: v, updated_at: now.toISOString() };

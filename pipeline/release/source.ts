@@ -86,7 +86,10 @@ function jsonObjectSql(alias: string, columns: Column[]): string {
 }
 
 async function jsonBytes(connection: DuckDBConnection, from: string, where: string, params: string[]): Promise<number> {
-  const reader = await connection.runAndReadAll(`SELECT coalesce(sum(strlen(to_json(t))), 0)::BIGINT AS n FROM ${from} WHERE ${where}`, params);
+  const reader = await connection.runAndReadAll(
+    `SELECT coalesce(sum(strlen(to_json(t))), 0)::BIGINT AS n FROM ${from} WHERE ${where}`,
+    params,
+  );
   return Number(reader.getRowObjectsJS()[0]?.n ?? 0);
 }
 
@@ -193,7 +196,11 @@ export class SourceFingerprint {
   add(...values: Array<string | null>): void {
     for (const v of values) {
       if (v === null) this.hash.update('-;');
-      else this.hash.update(`${Buffer.byteLength(v)}:`).update(v).update(';');
+      else
+        this.hash
+          .update(`${Buffer.byteLength(v)}:`)
+          .update(v)
+          .update(';');
     }
   }
 

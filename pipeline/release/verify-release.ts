@@ -47,7 +47,11 @@ function walkFiles(root: string, dir = root): string[] {
   });
 }
 
-export async function verifyRelease({ releasesDir, version, structureOnly = false }: VerifyOptions): Promise<VerifyResult> {
+export async function verifyRelease({
+  releasesDir,
+  version,
+  structureOnly = false,
+}: VerifyOptions): Promise<VerifyResult> {
   parseVersion(version);
   const dir = path.join(path.resolve(releasesDir), version);
   if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
@@ -72,14 +76,23 @@ export async function verifyRelease({ releasesDir, version, structureOnly = fals
     try {
       const parsed: unknown = JSON.parse(fs.readFileSync(path.join(dir, MANIFEST_FILE), 'utf8'));
       const schema = manifestProblems(parsed);
-      if (schema.length > 0) problems.push({ path: MANIFEST_FILE, kind: 'manifest', detail: `does not match the schema: ${schema.slice(0, 3).join('; ')}` });
+      if (schema.length > 0)
+        problems.push({
+          path: MANIFEST_FILE,
+          kind: 'manifest',
+          detail: `does not match the schema: ${schema.slice(0, 3).join('; ')}`,
+        });
       else manifest = parsed as ReleaseManifest;
     } catch (err) {
       problems.push({ path: MANIFEST_FILE, kind: 'manifest', detail: `is not valid JSON: ${errorMessage(err)}` });
     }
   }
   if (manifest && manifest.version !== version) {
-    problems.push({ path: MANIFEST_FILE, kind: 'manifest', detail: `says version ${manifest.version}, but sits in ${version}/` });
+    problems.push({
+      path: MANIFEST_FILE,
+      kind: 'manifest',
+      detail: `says version ${manifest.version}, but sits in ${version}/`,
+    });
   }
   const manifestPaths = new Set<string>();
   for (const f of manifest ? manifestFiles(manifest) : []) {
@@ -91,7 +104,8 @@ export async function verifyRelease({ releasesDir, version, structureOnly = fals
     problems.push({ path: SHA256SUMS_FILE, kind: 'missing', detail: 'the release has no SHA256SUMS' });
   } else {
     const { entries, malformed } = parseSha256Sums(fs.readFileSync(path.join(dir, SHA256SUMS_FILE), 'utf8'));
-    for (const line of malformed) problems.push({ path: SHA256SUMS_FILE, kind: 'sha256sums', detail: `malformed line ${JSON.stringify(line)}` });
+    for (const line of malformed)
+      problems.push({ path: SHA256SUMS_FILE, kind: 'sha256sums', detail: `malformed line ${JSON.stringify(line)}` });
     const listed = new Set(entries.map((e) => e.path));
     for (const e of entries) {
       if (manifest && e.path !== MANIFEST_FILE && !manifestPaths.has(e.path)) {
@@ -100,9 +114,11 @@ export async function verifyRelease({ releasesDir, version, structureOnly = fals
       expect(e.path, e.sha256);
     }
     for (const p of manifestPaths) {
-      if (!listed.has(p)) problems.push({ path: p, kind: 'sha256sums', detail: 'listed in manifest.json but not in SHA256SUMS' });
+      if (!listed.has(p))
+        problems.push({ path: p, kind: 'sha256sums', detail: 'listed in manifest.json but not in SHA256SUMS' });
     }
-    if (!listed.has(MANIFEST_FILE)) problems.push({ path: MANIFEST_FILE, kind: 'sha256sums', detail: 'SHA256SUMS does not cover manifest.json' });
+    if (!listed.has(MANIFEST_FILE))
+      problems.push({ path: MANIFEST_FILE, kind: 'sha256sums', detail: 'SHA256SUMS does not cover manifest.json' });
   }
 
   // Hashing reads every byte of a release: a few files at a time keeps the disk and the thread pool busy.
@@ -113,12 +129,16 @@ export async function verifyRelease({ releasesDir, version, structureOnly = fals
         if (!onDisk.has(file)) return { path: file, kind: 'missing', detail: 'listed but not on disk' };
         const full = path.join(dir, file);
         const bytes = fs.statSync(full).size;
-        if (want.bytes !== undefined && bytes !== want.bytes) return { path: file, kind: 'size', detail: `is ${bytes} bytes, manifest says ${want.bytes}` };
-        if (want.sha256.size > 1) return { path: file, kind: 'checksum', detail: 'manifest.json and SHA256SUMS list different checksums' };
+        if (want.bytes !== undefined && bytes !== want.bytes)
+          return { path: file, kind: 'size', detail: `is ${bytes} bytes, manifest says ${want.bytes}` };
+        if (want.sha256.size > 1)
+          return { path: file, kind: 'checksum', detail: 'manifest.json and SHA256SUMS list different checksums' };
         if (structureOnly) return null;
         const actual = await sha256File(full);
         const [listed] = want.sha256;
-        return actual === listed ? null : { path: file, kind: 'checksum', detail: `sha256 is ${actual}, expected ${listed}` };
+        return actual === listed
+          ? null
+          : { path: file, kind: 'checksum', detail: `sha256 is ${actual}, expected ${listed}` };
       }),
     ),
   );
@@ -126,7 +146,8 @@ export async function verifyRelease({ releasesDir, version, structureOnly = fals
   problems.push(...fileProblems);
   const filesChecked = checks.length - fileProblems.length;
   for (const file of [...onDisk].sort()) {
-    if (file !== SHA256SUMS_FILE && !expected.has(file)) problems.push({ path: file, kind: 'extra', detail: 'on disk but listed nowhere' });
+    if (file !== SHA256SUMS_FILE && !expected.has(file))
+      problems.push({ path: file, kind: 'extra', detail: 'on disk but listed nowhere' });
   }
   return { version, dir, ok: problems.length === 0, filesChecked, problems };
 }

@@ -46,7 +46,13 @@ function fileName(kind: FileKind, stateFips?: StateFips): string {
   }
 }
 
-function manifestEntries(relBase: string, kind: FileKind, shape: BundleShape, result: BundleFileResult, stateFips?: StateFips): ManifestFile[] {
+function manifestEntries(
+  relBase: string,
+  kind: FileKind,
+  shape: BundleShape,
+  result: BundleFileResult,
+  stateFips?: StateFips,
+): ManifestFile[] {
   return result.files.map((f) => ({
     path: `${relBase}${EXTENSION[f.encoding]}`,
     kind,
@@ -73,7 +79,15 @@ export interface WriteClassOptions {
   signal?: AbortSignal;
 }
 
-export async function writeClass({ connection, plan, buildDir, precision, fingerprint, progress, signal }: WriteClassOptions): Promise<ClassManifest> {
+export async function writeClass({
+  connection,
+  plan,
+  buildDir,
+  precision,
+  fingerprint,
+  progress,
+  signal,
+}: WriteClassOptions): Promise<ClassManifest> {
   const dataClass: DataClassName = plan.dataClass;
   const classDir = path.join(buildDir, dataClass);
   fs.mkdirSync(path.join(classDir, 'by_state'), { recursive: true });
@@ -82,7 +96,13 @@ export async function writeClass({ connection, plan, buildDir, precision, finger
 
   const openFile = (kind: FileKind, shape: BundleShape, estimatedBytes: number, stateFips?: StateFips): OpenFile => {
     const name = fileName(kind, stateFips);
-    const file: OpenFile = { kind, shape, stateFips, base: name, writer: new BundleFileWriter(path.join(classDir, name), shape, estimatedBytes) };
+    const file: OpenFile = {
+      kind,
+      shape,
+      stateFips,
+      base: name,
+      writer: new BundleFileWriter(path.join(classDir, name), shape, estimatedBytes),
+    };
     open.add(file);
     return file;
   };
@@ -92,7 +112,9 @@ export async function writeClass({ connection, plan, buildDir, precision, finger
     entries.push(...manifestEntries(`${dataClass}/${file.base}`, file.kind, file.shape, result, file.stateFips));
     const br = result.files.find((f) => f.encoding === 'br')!;
     const gz = result.files.find((f) => f.encoding === 'gzip')!;
-    progress.info(`  ${dataClass}/${file.base}: ${result.feature_count} entries, ${formatBytes(result.uncompressed_bytes)} → gz ${formatBytes(gz.bytes)}, br ${formatBytes(br.bytes)}`);
+    progress.info(
+      `  ${dataClass}/${file.base}: ${result.feature_count} entries, ${formatBytes(result.uncompressed_bytes)} → gz ${formatBytes(gz.bytes)}, br ${formatBytes(br.bytes)}`,
+    );
   };
 
   try {
@@ -101,7 +123,9 @@ export async function writeClass({ connection, plan, buildDir, precision, finger
     const census = openFile('census', 'keyed-object', plan.censusBytes);
     const wikipedia = openFile('wikipedia', 'keyed-object', plan.wikipediaBytes);
     const states = new Map<StateFips, OpenFile>();
-    progress.info(`${dataClass}: ${plan.features.length} features, ${formatBytes(plan.geometryBytes)} of source geometry`);
+    progress.info(
+      `${dataClass}: ${plan.features.length} features, ${formatBytes(plan.geometryBytes)} of source geometry`,
+    );
 
     let done = 0;
     let lastReport = Date.now();
@@ -116,11 +140,18 @@ export async function writeClass({ connection, plan, buildDir, precision, finger
       if (feature.stateFips !== null) {
         // The code becomes a file name: anything but two digits is refused before it reaches the file system.
         if (!/^\d{2}$/.test(feature.stateFips)) {
-          throw new GeobundleError(`${dataClass} feature "${feature.id}": state_fips ${JSON.stringify(feature.stateFips)} is not a two-digit FIPS code`);
+          throw new GeobundleError(
+            `${dataClass} feature "${feature.id}": state_fips ${JSON.stringify(feature.stateFips)} is not a two-digit FIPS code`,
+          );
         }
         state = states.get(feature.stateFips);
         if (!state) {
-          state = openFile('by_state', 'feature-collection', plan.stateGeometryBytes.get(feature.stateFips) ?? 0, feature.stateFips);
+          state = openFile(
+            'by_state',
+            'feature-collection',
+            plan.stateGeometryBytes.get(feature.stateFips) ?? 0,
+            feature.stateFips,
+          );
           states.set(feature.stateFips, state);
         }
         writes.push(state.writer.add(feature.full, feature.bbox));
@@ -137,7 +168,9 @@ export async function writeClass({ connection, plan, buildDir, precision, finger
     }
     await Promise.all([all, polygons, census, wikipedia].map(closeFile));
     if (done !== plan.features.length || open.size > 0) {
-      throw new GeobundleError(`${dataClass}: read ${done} features but planned ${plan.features.length}; did the database change during the build?`);
+      throw new GeobundleError(
+        `${dataClass}: read ${done} features but planned ${plan.features.length}; did the database change during the build?`,
+      );
     }
   } catch (err) {
     for (const f of open) f.writer.abort();

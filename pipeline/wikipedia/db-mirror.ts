@@ -35,7 +35,9 @@ export async function readVoteShares(
       `SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = $1`,
       [table],
     )
-  ).getRowsJS().map(([name]) => String(name));
+  )
+    .getRowsJS()
+    .map(([name]) => String(name));
   if (columns.length === 0) return { shares: new Map(), missing: `no table ${table} (run "geobundle ingest census")` };
   const absent = [DEM_SHARE_COLUMN, REP_SHARE_COLUMN].filter((c) => !columns.includes(c));
   if (absent.length > 0) return { shares: new Map(), missing: `${table} has no column ${absent.join(', ')}` };
@@ -65,7 +67,12 @@ export interface MirrorRow {
 // so a district whose fetch failed, or a page never fetched, keeps the good data it has.
 // `ingest legislators`' columns (representative, party, representative_title) are never named.
 const ARTICLE = ['article_title', 'article_url', 'description', 'extract', 'revision', 'article_timestamp', 'etag'];
-const REPRESENTATIVE = ['representative_url', 'representative_description', 'representative_extract', 'representative_etag'];
+const REPRESENTATIVE = [
+  'representative_url',
+  'representative_description',
+  'representative_extract',
+  'representative_etag',
+];
 const STAGED = 'wikipedia_refresh_staged';
 
 const keepUnless = (column: string, present: string) =>
@@ -101,12 +108,23 @@ export async function writeMirror(
        partisan_lean DOUBLE, partisan_lean_label VARCHAR, retire_representative BOOLEAN)`,
   );
   const appender = await connection.createAppender(STAGED, 'main', 'temp');
-  const appendText = (value: string | null | undefined) => (value == null ? appender.appendNull() : appender.appendVarchar(value));
+  const appendText = (value: string | null | undefined) =>
+    value == null ? appender.appendNull() : appender.appendVarchar(value);
   let staged = 0;
   for (const { id, article: a, representative: r, lean, retireRepresentative } of rows) {
     if (!a && !r && !lean && !retireRepresentative) continue;
     appender.appendVarchar(id);
-    for (const value of [a?.title, a?.url, a?.description, a?.extract, a?.revision, a?.timestamp, a?.etag, a?.fetched_at]) appendText(value);
+    for (const value of [
+      a?.title,
+      a?.url,
+      a?.description,
+      a?.extract,
+      a?.revision,
+      a?.timestamp,
+      a?.etag,
+      a?.fetched_at,
+    ])
+      appendText(value);
     for (const value of [r?.url, r?.description, r?.extract, r?.etag, r?.fetched_at]) appendText(value);
     if (lean) appender.appendDouble(lean.lean);
     else appender.appendNull();

@@ -6,7 +6,13 @@ import { silentProgress, type Progress } from '../progress.ts';
 import type { DataClassName, FeatureId } from '../../core/types.ts';
 import { readCacheEntry, writeCacheEntry, type CacheEntry } from './cache.ts';
 import { readDistricts, readVoteShares, writeMirror, type DistrictRow, type MirrorRow } from './db-mirror.ts';
-import { createSummaryClient, DEFAULT_CLIENT_OPTIONS, defaultUserAgent, type ClientOptions, type SummaryClient } from './http-client.ts';
+import {
+  createSummaryClient,
+  DEFAULT_CLIENT_OPTIONS,
+  defaultUserAgent,
+  type ClientOptions,
+  type SummaryClient,
+} from './http-client.ts';
 import { LEAN_ELECTION, partisanLean } from './partisan-lean.ts';
 import type { PageFacts } from './summary.ts';
 import { districtArticleTitle } from './titles.ts';
@@ -93,12 +99,18 @@ function planTasks(
   return { tasks, skipped };
 }
 
-function onlySet(only: FeatureId[] | undefined, districts: DistrictRow[], dataClass: DataClassName): Set<FeatureId> | null {
+function onlySet(
+  only: FeatureId[] | undefined,
+  districts: DistrictRow[],
+  dataClass: DataClassName,
+): Set<FeatureId> | null {
   if (!only || only.length === 0) return null;
   const known = new Set(districts.map((d) => d.id));
   const unknown = only.filter((id) => !known.has(id));
   if (unknown.length > 0) {
-    throw new GeobundleError(`--only: no ${dataClass} district with id ${unknown.map((id) => `"${id}"`).join(', ')} in the database`);
+    throw new GeobundleError(
+      `--only: no ${dataClass} district with id ${unknown.map((id) => `"${id}"`).join(', ')} in the database`,
+    );
   }
   return new Set(only);
 }
@@ -168,7 +180,9 @@ export async function refreshWikipedia(options: RefreshOptions): Promise<Refresh
     );
   }
   if (!fs.existsSync(dbPath)) {
-    throw new GeobundleError(`database ${dbPath} does not exist: run "geobundle ingest geojson … --class ${dataClass}" first (or pass --db)`);
+    throw new GeobundleError(
+      `database ${dbPath} does not exist: run "geobundle ingest geojson … --class ${dataClass}" first (or pass --db)`,
+    );
   }
 
   const { districts, votes } = await withDatabase(dbPath, {}, async (db) => ({
@@ -176,7 +190,9 @@ export async function refreshWikipedia(options: RefreshOptions): Promise<Refresh
     votes: await readVoteShares(db.connection, dataClass),
   }));
   if (districts.length === 0) {
-    throw new GeobundleError(`no ${dataClass} districts in ${dbPath}: run "geobundle ingest geojson … --class ${dataClass}" first`);
+    throw new GeobundleError(
+      `no ${dataClass} districts in ${dbPath}: run "geobundle ingest geojson … --class ${dataClass}" first`,
+    );
   }
   const only = onlySet(options.only, districts, dataClass);
 
@@ -184,7 +200,12 @@ export async function refreshWikipedia(options: RefreshOptions): Promise<Refresh
   for (const d of districts) {
     entries.set(
       d.id,
-      readCacheEntry(cacheDir, dataClass, d.id, progress.info) ?? { data_class: dataClass, id: d.id, article: null, representative: null },
+      readCacheEntry(cacheDir, dataClass, d.id, progress.info) ?? {
+        data_class: dataClass,
+        id: d.id,
+        article: null,
+        representative: null,
+      },
     );
   }
   const { tasks, skipped } = planTasks(districts, entries, {
@@ -212,9 +233,12 @@ export async function refreshWikipedia(options: RefreshOptions): Promise<Refresh
     const share = votes.shares.get(d.id);
     // A failing Wikipedia never removes facts, but a new member or a vacant seat in the legislators
     // data does retire the former member's article: it no longer describes this district.
-    const retireRepresentative = entry.representative !== null && entry.representative.requested_title !== d.representative_title;
+    const retireRepresentative =
+      entry.representative !== null && entry.representative.requested_title !== d.representative_title;
     if (retireRepresentative) {
-      progress.info(`  ${d.id}: the legislators data no longer names "${entry.representative!.requested_title}"; removing their article facts`);
+      progress.info(
+        `  ${d.id}: the legislators data no longer names "${entry.representative!.requested_title}"; removing their article facts`,
+      );
     }
     return {
       id: d.id,

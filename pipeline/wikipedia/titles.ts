@@ -14,7 +14,8 @@ export function districtArticleTitle(geoid: Geoid): string {
   if (!match) {
     throw new GeobundleError(`congressional district id "${geoid}" is not a 4-digit GEOID (state FIPS + district)`);
   }
-  if (!stateByFips(match[1]!)) throw new GeobundleError(`congressional district "${geoid}": unknown state FIPS "${match[1]}"`);
+  if (!stateByFips(match[1]!))
+    throw new GeobundleError(`congressional district "${geoid}": unknown state FIPS "${match[1]}"`);
   return congressionalTitle(geoid);
 }
 

@@ -20,14 +20,22 @@ if (!hasChromium) {
 export const ARTIFACTS = path.join(projectRoot, 'test-artifacts');
 
 /** A browser with its own profile on disk, so IndexedDB survives reloads as it does for a user. */
-export async function launchBrowser(options: { noDecompressionStream?: boolean } = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchBrowser(
+  options: { noDecompressionStream?: boolean } = {},
+): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = tempDir('chromium');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
     ],
     viewport: { width: 1280, height: 800 },
   });
@@ -70,7 +78,11 @@ export async function serveDemoInBrowser({ releasesDir, siteRoot }: { releasesDi
   }
 }
 
-export interface NetworkEntry { url: string; status: number; bytes: number }
+export interface NetworkEntry {
+  url: string;
+  status: number;
+  bytes: number;
+}
 
 /**
  * Every request a page makes, with the bytes received for it as Chromium
@@ -108,7 +120,12 @@ export async function recordNetwork(page: Page) {
   };
 }
 
-export interface VisitTransfer { requests: number; bytes: number; bundleBytes: number; detail: string[] }
+export interface VisitTransfer {
+  requests: number;
+  bytes: number;
+  bundleBytes: number;
+  detail: string[];
+}
 
 /**
  * What each page visit cost on the wire, written to test-artifacts/<file> when
@@ -126,7 +143,9 @@ export function transferLog(file: string) {
         detail: entries.map((e) => `${e.status} ${e.bytes} ${new URL(e.url).pathname}`),
       };
       visits[visit] = summary;
-      console.info(`${file}, ${visit}: ${summary.requests} requests, ${bytes} bytes (${summary.bundleBytes} of them bundles)`);
+      console.info(
+        `${file}, ${visit}: ${summary.requests} requests, ${bytes} bytes (${summary.bundleBytes} of them bundles)`,
+      );
       return summary;
     },
     write(): void {
@@ -173,7 +192,13 @@ export async function keptBundles(page: Page): Promise<Array<[string, string, st
           const all = db.transaction('bundles').objectStore('bundles').getAll();
           all.onsuccess = () => {
             db.close();
-            resolve((all.result as Array<{ version: string; path: string; sha256: string }>).map((e) => [e.version, e.path, e.sha256]));
+            resolve(
+              (all.result as Array<{ version: string; path: string; sha256: string }>).map((e) => [
+                e.version,
+                e.path,
+                e.sha256,
+              ]),
+            );
           };
           all.onerror = () => reject(all.error);
         };

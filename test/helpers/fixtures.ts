@@ -26,7 +26,8 @@ export function expectFile(actual: string, expectedFile: string): void {
     fs.writeFileSync(expectedFile, actual);
     return;
   }
-  if (!fs.existsSync(expectedFile)) throw new Error(`${expectedFile} is missing: run REGEN=1 make test to write it, then review it`);
+  if (!fs.existsSync(expectedFile))
+    throw new Error(`${expectedFile} is missing: run REGEN=1 make test to write it, then review it`);
   expect(actual, path.relative(process.cwd(), expectedFile)).toBe(fs.readFileSync(expectedFile, 'utf8'));
 }
 

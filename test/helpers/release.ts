@@ -21,7 +21,10 @@ export async function usAtlasDatabase(): Promise<string> {
  * Builds a real release of the embedded default into `releasesDir`, for tests
  * of everything that consumes releases (nginx, API, client, benchmarks).
  */
-export async function buildUsAtlasRelease(releasesDir: string, version: string): Promise<BuildSummary & { dbPath: string }> {
+export async function buildUsAtlasRelease(
+  releasesDir: string,
+  version: string,
+): Promise<BuildSummary & { dbPath: string }> {
   const dbPath = await usAtlasDatabase();
   const summary = await buildRelease({ dbPath, releasesDir, version });
   return { ...summary, dbPath };
@@ -58,7 +61,8 @@ export function releaseFixtureSource(): FixtureSource {
   const dir = path.join(RELEASE_FIXTURES, 'source');
   return {
     dataClass: 'congressional_districts',
-    features: (JSON.parse(fs.readFileSync(path.join(dir, 'features.geojson'), 'utf8')) as { features: Feature[] }).features,
+    features: (JSON.parse(fs.readFileSync(path.join(dir, 'features.geojson'), 'utf8')) as { features: Feature[] })
+      .features,
     censusCsv: path.join(dir, 'census.csv'),
     wikipedia: JSON.parse(fs.readFileSync(path.join(dir, 'wikipedia.json'), 'utf8')) as FixtureSource['wikipedia'],
   };

@@ -28,13 +28,28 @@ export const DISTRICTS = [
 export async function seedDatabase(dbPath: string, { withLegislators = true } = {}): Promise<void> {
   const db = await openDatabase(dbPath);
   try {
-    const square = JSON.stringify({ type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]] });
+    const square = JSON.stringify({
+      type: 'Polygon',
+      coordinates: [
+        [
+          [0, 0],
+          [1, 0],
+          [1, 1],
+          [0, 1],
+          [0, 0],
+        ],
+      ],
+    });
     await db.connection.run(
       'CREATE TABLE census_congressional_districts (id VARCHAR PRIMARY KEY, TOTPOP20 BIGINT, G20PREDBID_pct DOUBLE, G20PRERTRU_pct DOUBLE)',
     );
     for (const d of DISTRICTS) {
       await db.connection.run(`INSERT INTO polygons VALUES ($1, $2, $3, $4, $5, 'fixture', 'test')`, [
-        CLASS, d.id, d.name, d.id.slice(0, 2), square,
+        CLASS,
+        d.id,
+        d.name,
+        d.id.slice(0, 2),
+        square,
       ]);
       if (withLegislators) {
         await db.connection.run(
@@ -43,7 +58,10 @@ export async function seedDatabase(dbPath: string, { withLegislators = true } = 
         );
       }
       if (d.votes) {
-        await db.connection.run('INSERT INTO census_congressional_districts VALUES ($1, 700000, $2, $3)', [d.id, ...d.votes]);
+        await db.connection.run('INSERT INTO census_congressional_districts VALUES ($1, 700000, $2, $3)', [
+          d.id,
+          ...d.votes,
+        ]);
       }
     }
   } finally {
