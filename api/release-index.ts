@@ -8,8 +8,9 @@
  * change a release engineer makes — a build renamed into place, set-current
  * renaming current.json and the `current` link — changes that mtime.
  *
- * A version's manifest is read once and kept: published releases never
- * change. Only `<releasesDir>/<version>/manifest.json` of a version found by
+ * A version's manifest and changes are read once and kept: published
+ * releases never change. Only `<releasesDir>/<version>/manifest.json` (and
+ * the changes.json it names) of a version found by
  * listReleases is ever read.
  */
 import fs from 'node:fs';
@@ -60,6 +61,7 @@ export class ReleaseIndex {
   private dirMtime = -1;
   private watcher: fs.FSWatcher | null = null;
   private readonly manifests = new Map<string, CachedManifest>();
+  private readonly changesBodies = new Map<string, Representation>();
 
   constructor(options: ReleaseIndexOptions) {
     this.options = { revalidateMs: 1000, ...options };
@@ -142,7 +144,9 @@ export class ReleaseIndex {
         bundles_url: `${bundlesBaseUrl}/${listing.version}/`,
       });
     }
-    for (const version of this.manifests.keys()) if (!releases.has(version)) this.manifests.delete(version);
+    for (const cache of [this.manifests, this.changesBodies]) {
+      for (const version of cache.keys()) if (!releases.has(version)) cache.delete(version);
+    }
 
     const target = pointer ? releases.get(pointer.version) : undefined;
     if (pointer && !target) problem(`current.json names ${pointer.version}, which is not a published release`);
@@ -170,6 +174,21 @@ export class ReleaseIndex {
       this.manifests.set(version, cached);
     }
     return cached;
+  }
+
+  /** What changed in a published version (its changes.json), read on first use and then kept; null for unknown versions. */
+  changes(version: string): Representation | null {
+    const cached = this.manifest(version);
+    if (!cached) return null;
+    let body = this.changesBodies.get(version);
+    if (!body) {
+      body = representation(
+        fs.readFileSync(path.join(this.releasesDir, version, cached.manifest.changes.path)),
+        IMMUTABLE,
+      );
+      this.changesBodies.set(version, body);
+    }
+    return body;
   }
 
   close(): void {

@@ -16,6 +16,7 @@ export type Route =
   | { kind: 'releases' }
   | { kind: 'current' }
   | { kind: 'manifest'; version: string }
+  | { kind: 'changes'; version: string }
   | { kind: 'bundle'; version: string; dataClass: string }
   | { kind: 'error'; status: 400 | 404; message: string };
 
@@ -51,6 +52,7 @@ export function route(target: string): Route {
     };
   }
   if (rest.length === 1 && rest[0] === 'manifest') return { kind: 'manifest', version };
+  if (rest.length === 1 && rest[0] === 'changes') return { kind: 'changes', version };
   if (rest.length === 2 && rest[1] === 'bundle.geojson.gz') {
     const dataClass = rest[0]!;
     if (!isDataClassName(dataClass))

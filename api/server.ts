@@ -1,6 +1,6 @@
 /**
  * The thin, read-only geobundle API (node:http): which releases exist, which
- * is current, each release's manifest, and redirects to the static bundles
+ * is current, each release's manifest and what changed in it, and redirects to the static bundles
  * nginx serves. Every answer comes from memory (see release-index.ts), with a
  * strong ETag and 304s; errors are JSON and never carry a stack trace.
  */
@@ -107,6 +107,12 @@ function handle(
     case 'manifest': {
       const cached = index.manifest(target.version);
       if (cached) send(req, res, 200, cached.body);
+      else sendError(req, res, 404, `release ${target.version} not found`);
+      return;
+    }
+    case 'changes': {
+      const body = index.changes(target.version);
+      if (body) send(req, res, 200, body);
       else sendError(req, res, 404, `release ${target.version} not found`);
       return;
     }

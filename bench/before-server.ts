@@ -7,7 +7,7 @@ import { isDataClassName } from '../pipeline/data-class.ts';
 import { openDatabase } from '../pipeline/db.ts';
 import { closeServer, listen } from '../api/http-server.ts';
 import { bundleText } from '../pipeline/release/bundle-file.ts';
-import { planClass, readClassRows } from '../pipeline/release/source.ts';
+import { planClass, readGeometries } from '../pipeline/release/source.ts';
 import { serializeFeature } from '../pipeline/release/feature.ts';
 
 /**
@@ -50,7 +50,7 @@ export async function startBeforeServer({
       const plan = await planClass(db.connection, dataClass);
       if (plan.features.length === 0) return null;
       const out: string[] = [];
-      for await (const row of readClassRows(db.connection, plan))
+      for await (const row of readGeometries(db.connection, plan))
         out.push(serializeFeature(dataClass, row, precision).full);
       return out;
     });

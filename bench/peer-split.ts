@@ -7,7 +7,7 @@ import zlib from 'node:zlib';
 import pLimit from 'p-limit';
 import { withDatabase } from '../pipeline/db.ts';
 import { projectRoot } from '../pipeline/paths.ts';
-import { planClass, readClassRows } from '../pipeline/release/source.ts';
+import { planClass, readGeometries } from '../pipeline/release/source.ts';
 import { measureCommand, measureInProcess, round, sumCosts } from './measure.ts';
 import type { PeerRun, ProcessCost } from './results.ts';
 
@@ -54,7 +54,7 @@ export async function exportPeerInput(dbPath: string, dataClass: string, file: s
     const states = new Set<string>();
     let features = 0;
     await write('{"type":"FeatureCollection","features":[\n');
-    for await (const row of readClassRows(db.connection, await planClass(db.connection, dataClass))) {
+    for await (const row of readGeometries(db.connection, await planClass(db.connection, dataClass))) {
       const props = {
         id: row.id,
         name: row.name,

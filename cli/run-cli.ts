@@ -1,14 +1,14 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, GeobundleError, errorMessage } from '../core/errors.ts';
-import { projectRoot } from '../pipeline/paths.ts';
+import { packageVersion } from '../pipeline/paths.ts';
 import type { CliIo } from './io.ts';
 import * as buildRelease from './commands/build-release.ts';
+import * as diff from './commands/diff.ts';
 import * as ingest from './commands/ingest.ts';
 import * as listReleases from './commands/list-releases.ts';
 import * as nextVersion from './commands/next-version.ts';
 import * as nginxConfig from './commands/nginx-config.ts';
+import * as prune from './commands/prune.ts';
 import * as refreshWikipedia from './commands/refresh-wikipedia.ts';
 import * as serve from './commands/serve.ts';
 import * as setCurrent from './commands/set-current.ts';
@@ -21,15 +21,13 @@ const COMMANDS: Array<{ register(program: Command, io: CliIo): void }> = [
   verifyRelease,
   listReleases,
   setCurrent,
+  diff,
+  prune,
   nextVersion,
   refreshWikipedia,
   serve,
   nginxConfig,
 ];
-
-export function packageVersion(): string {
-  return (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
-}
 
 function program(io: CliIo): Command {
   const root = new Command('geobundle')

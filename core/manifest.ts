@@ -24,9 +24,12 @@ export interface ReleaseManifest {
   version: ReleaseVersion;
   built_at: string;
   generator: { name: 'geobundle'; version: string };
+  /** Digest of every file's input fingerprint: same value, same source data and settings. */
   source_fingerprint: string;
   coordinate_precision: number;
   compression: { tiers: CompressionTier[] };
+  /** What changed against the release this one was built after (changes.json beside the manifest). */
+  changes: { from: ReleaseVersion | null; path: 'changes.json'; bytes: number; sha256: string };
   classes: Record<DataClassName, ClassManifest>;
 }
 
@@ -51,6 +54,26 @@ export interface ManifestFile {
   uncompressed_sha256: string;
   feature_count: number;
   bbox: Bbox | null;
+  /** Digest of exactly what the file is made from (rows, columns, settings): equal digests, equal bytes. */
+  input_fingerprint: string;
+  /** Where under /bundles/ exactly these bytes are served in every release that has them: `content/<key>/<name>`. */
+  canonical_path: string;
+}
+
+/** The parts of a feature `geobundle diff` and changes.json name. */
+export type ChangedPart = 'geometry' | 'name' | 'census' | 'wikipedia';
+
+export interface ClassChanges {
+  added: string[];
+  removed: string[];
+  changed: Array<{ id: string; fields: ChangedPart[] }>;
+}
+
+/** changes.json of a release, and what `geobundle diff --json` prints: only classes with a change. */
+export interface ReleaseChanges {
+  from: ReleaseVersion | null;
+  to: ReleaseVersion;
+  classes: Record<DataClassName, ClassChanges>;
 }
 
 /** releases/current.json: which release `current` points at, and since when. */

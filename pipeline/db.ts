@@ -9,7 +9,9 @@ import { isDataClassName } from './data-class.ts';
  * docs/database.md) is created here and nowhere else:
  *
  * - `polygons`   one row per boundary, all classes in one table keyed by (data_class, id);
- *                geometry is the validated GeoJSON geometry as text, at source precision.
+ *                geometry is the validated GeoJSON geometry as text, at source precision,
+ *                with its sha256 and byte length, so a build plans (and decides what it
+ *                can reuse) without reading any geometry.
  * - `census_<class>`  one table per class, created from the ingested CSV: `id` plus the
  *                CSV's own columns with the types DuckDB's CSV sniffer gave them.
  * - `wikipedia`  per (data_class, id): district article facts, the representative
@@ -24,8 +26,15 @@ CREATE TABLE IF NOT EXISTS polygons (
   geometry   VARCHAR NOT NULL,
   source     VARCHAR NOT NULL,
   vintage    VARCHAR,
+  geometry_sha256 VARCHAR,
+  geometry_bytes  BIGINT,
   PRIMARY KEY (data_class, id)
 );
+-- Files written before the two columns existed get them, filled in once.
+ALTER TABLE polygons ADD COLUMN IF NOT EXISTS geometry_sha256 VARCHAR;
+ALTER TABLE polygons ADD COLUMN IF NOT EXISTS geometry_bytes BIGINT;
+UPDATE polygons SET geometry_sha256 = sha256(geometry), geometry_bytes = strlen(geometry)
+ WHERE geometry_sha256 IS NULL OR geometry_bytes IS NULL;
 CREATE TABLE IF NOT EXISTS wikipedia (
   data_class                 VARCHAR NOT NULL,
   id                         VARCHAR NOT NULL,

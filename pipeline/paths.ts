@@ -1,8 +1,14 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The checkout root, so defaults work whatever the current directory is. */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** geobundle's own version, from package.json: what `--version` prints and every manifest records. */
+export function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 export function defaultDbPath(env = process.env): string {
   return env.GEOBUNDLE_DB ?? path.join('data', 'output', 'geobundle.duckdb');

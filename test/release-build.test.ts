@@ -55,7 +55,9 @@ describe('build-release on the fixture source', () => {
     for (const f of onDisk) expect(fs.statSync(path.join(dir, f)).mode & 0o777, `${f} is read-only`).toBe(0o444);
     const bundles = [...new Set(onDisk.filter((f) => /\.(gz|br)$/.test(f)).map((f) => f.replace(/\.(gz|br)$/, '')))];
     expect(bundles).toContain(`${CLASS}/by_state/06.geojson`);
-    expect(onDisk).toEqual(['SHA256SUMS', 'manifest.json', ...bundles.flatMap((f) => [`${f}.br`, `${f}.gz`])].sort());
+    expect(onDisk).toEqual(
+      ['SHA256SUMS', 'changes.json', 'manifest.json', ...bundles.flatMap((f) => [`${f}.br`, `${f}.gz`])].sort(),
+    );
     for (const f of bundles) {
       const text = readBundle(path.join(dir, `${f}.gz`));
       expect(readBundle(path.join(dir, `${f}.br`)), `${f}.br`).toBe(text);

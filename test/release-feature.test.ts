@@ -2,7 +2,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GeobundleError } from '../core/errors.ts';
-import { serializeFeature } from '../pipeline/release/feature.ts';
+import { keyedMember, serializeFeature } from '../pipeline/release/feature.ts';
 import type { SourceRow } from '../pipeline/release/source.ts';
 import { expectFile, fixtureCases } from './helpers/fixtures.ts';
 
@@ -37,8 +37,8 @@ function outcome({ precision, row }: FeatureCase): string {
       bbox: JSON.stringify(feature.bbox),
       full: feature.full,
       polygon: feature.polygon,
-      censusMember: member(feature.censusMember),
-      wikipediaMember: member(feature.wikipediaMember),
+      censusMember: member(keyedMember('congressional_districts', row.id, 'census', row.census)),
+      wikipediaMember: member(keyedMember('congressional_districts', row.id, 'wikipedia', row.wikipedia)),
     };
   } catch (err) {
     expect(err).toBeInstanceOf(GeobundleError);

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import GJV from 'geojson-validation';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { withDatabase } from '../pipeline/db.ts';
 import { manifestProblems, readManifest } from '../pipeline/release/manifest.ts';
 import { verifyRelease } from '../pipeline/release/verify-release.ts';
 import { US_STATES } from '../pipeline/states.ts';
@@ -138,14 +139,20 @@ describe('build-release of the embedded default through the CLI', () => {
     expect((await verifyRelease({ releasesDir: releases, version: 'v2.0.0' })).ok).toBe(true);
   });
 
-  /** Starts a CLI build of `version` and resolves once it has written part of the county bundles. */
-  async function buildUnderWay(version: string) {
-    const child = spawnGeobundle(['build-release', version, '--db', dbPath, '--releases', releases]);
+  /**
+   * Starts a CLI build of `version` and resolves once `file` of its build
+   * directory exists. At precision 5 no file of v1.0.0 (precision 6) can be
+   * reused, so the build writes everything and is under way for seconds.
+   */
+  async function buildUnderWay(
+    version: string,
+    { db = dbPath, file = 'county/by_state/06.geojson.gz', args = ['--precision', '5'] } = {},
+  ) {
+    const child = spawnGeobundle(['build-release', version, '--db', db, '--releases', releases, ...args]);
     const started = Date.now();
     while (Date.now() - started < 60_000) {
       const dir = buildDirs(releases).find((d) => d.startsWith(`.build-${version}-`));
-      if (dir && fs.existsSync(path.join(releases, dir, 'county', 'by_state', '06.geojson.gz')))
-        return { child, partial: dir };
+      if (dir && fs.existsSync(path.join(releases, dir, file))) return { child, partial: dir };
       await sleep(20);
     }
     throw new Error(`the build of ${version} never got under way`);
@@ -167,12 +174,36 @@ describe('build-release of the embedded default through the CLI', () => {
     const killed = await child;
     expect(killed.signal).toBe('SIGKILL');
     expect(fs.existsSync(path.join(releases, 'v3.0.0'))).toBe(false);
-    expect(fs.readdirSync(releases).filter((n) => !n.startsWith('.'))).toEqual(['v1.0.0', 'v2.0.0']);
+    expect(fs.readdirSync(releases).filter((n) => !n.startsWith('.'))).toEqual(['content', 'v1.0.0', 'v2.0.0']);
 
     const again = await build('v3.0.0');
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stderr).toContain(`removed ${partial}, left by a build that did not finish`);
     expect(buildDirs(releases)).toEqual([]);
     expect((await verifyRelease({ releasesDir: releases, version: 'v3.0.0' })).ok).toBe(true);
+  });
+
+  it('leaves no partial release and nothing in the content store when an incremental build is killed with -9', async () => {
+    // One county fewer: the state class and 55 county by_state files are linked, the rest written.
+    const changed = path.join(work, 'one-county-fewer.duckdb');
+    fs.copyFileSync(dbPath, changed);
+    await withDatabase(changed, {}, ({ connection }) =>
+      connection.run("DELETE FROM polygons WHERE data_class = 'county' AND id = '06037'"),
+    );
+    const content = snapshotTree(path.join(releases, 'content'));
+    const { child, partial } = await buildUnderWay('v5.0.0', { db: changed, file: 'county/all.geojson.gz', args: [] });
+    expect(
+      fs.existsSync(path.join(releases, partial, 'county', 'by_state', '01.geojson.gz')),
+      'reused files linked first',
+    ).toBe(true);
+    child.kill('SIGKILL');
+    expect((await child).signal).toBe('SIGKILL');
+    expect(fs.existsSync(path.join(releases, 'v5.0.0'))).toBe(false);
+    expect(snapshotTree(path.join(releases, 'content'))).toEqual(content);
+
+    const again = await geobundle(['build-release', 'v5.0.0', '--db', changed, '--releases', releases]);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/county: 3230 features, .*; 3 files to write, 57 unchanged/);
+    expect((await verifyRelease({ releasesDir: releases, version: 'v5.0.0' })).ok).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { appendNullable } from '../db.ts';
 import { GeobundleError } from '../../core/errors.ts';
@@ -66,6 +67,7 @@ export async function replaceClassPolygons(
       }
       seen.set(r.id, r.source);
       const geometry = JSON.stringify(r.geometry);
+      const bytes = Buffer.from(geometry);
       appender.appendVarchar(dataClass);
       appender.appendVarchar(r.id);
       appender.appendVarchar(r.name);
@@ -73,8 +75,10 @@ export async function replaceClassPolygons(
       appender.appendVarchar(geometry);
       appender.appendVarchar(r.source);
       appendNullable(appender, r.vintage);
+      appender.appendVarchar(crypto.createHash('sha256').update(bytes).digest('hex'));
+      appender.appendBigInt(BigInt(bytes.length));
       appender.endRow();
-      pending += geometry.length;
+      pending += bytes.length;
       if (pending >= FLUSH_BYTES) {
         appender.flushSync();
         pending = 0;

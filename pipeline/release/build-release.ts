@@ -1,15 +1,20 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { withDatabase } from '../db.ts';
 import { GeobundleError } from '../../core/errors.ts';
-import { projectRoot } from '../paths.ts';
-import { silentProgress, type Progress } from '../progress.ts';
-import { formatSha256Sums, SHA256SUMS_FILE } from './checksums.ts';
-import { COMPRESSION_TIERS } from './compress.ts';
-import { assertValidManifest, MANIFEST_FILE, manifestFiles, serializeManifest } from './manifest.ts';
+import type { ClassManifest, ReleaseChanges, ReleaseManifest } from '../../core/manifest.ts';
+import { parseVersion } from '../../core/version.ts';
 import { writeFileSynced } from '../atomic-files.ts';
-import { READ_ONLY } from './compress.ts';
+import { withDatabase } from '../db.ts';
+import { packageVersion } from '../paths.ts';
+import { silentProgress, type Progress } from '../progress.ts';
+import { diffReleases, serializeChanges } from './changes.ts';
+import { formatSha256Sums, SHA256SUMS_FILE } from './checksums.ts';
+import { COMPRESSION_TIERS, READ_ONLY } from './compress.ts';
+import { linkIntoContentStore } from './content-store.ts';
+import { Digest } from './fingerprint.ts';
+import { assertValidManifest, CHANGES_FILE, MANIFEST_FILE, serializeManifest } from './manifest.ts';
+import { PublishedFiles } from './published-files.ts';
 import {
   alreadyExists,
   createBuildDir,
@@ -18,10 +23,8 @@ import {
   removeBuildDir,
   removeStaleBuildDirs,
 } from './publish.ts';
-import { classesWithData, planClass, SourceFingerprint } from './source.ts';
-import { parseVersion } from '../../core/version.ts';
+import { classesWithData, planClass } from './source.ts';
 import { writeClass } from './write-class.ts';
-import type { ClassManifest, ReleaseManifest } from '../../core/manifest.ts';
 
 export const DEFAULT_PRECISION = 6;
 const DUCKDB_MEMORY_LIMIT = '256MB';
@@ -45,6 +48,10 @@ export interface BuildSummary {
   version: string;
   dir: string;
   manifest: ReleaseManifest;
+  changes: ReleaseChanges;
+  /** Logical files (each .gz + .br) written anew, and linked unchanged from an earlier release. */
+  written: number;
+  reused: number;
   seconds: number;
 }
 
@@ -57,10 +64,6 @@ function buildTime(env: Record<string, string | undefined>): Date {
   return new Date(Number(epoch) * 1000);
 }
 
-function generatorVersion(): string {
-  return (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
-}
-
 function checkPrecision(precision: number): number {
   if (!Number.isInteger(precision) || precision < 0 || precision > 15) {
     throw new GeobundleError(
@@ -70,11 +73,15 @@ function checkPrecision(precision: number): number {
   return precision;
 }
 
+const sha256Text = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
+
 /**
  * Builds `<releasesDir>/<version>/` from the database: every class with data,
- * manifest.json and SHA256SUMS, written into a private directory and renamed
- * into place only when complete. Nothing is touched before the version, the
- * precision and the database have been checked.
+ * manifest.json, changes.json and SHA256SUMS, written into a private
+ * directory and renamed into place only when complete; files an earlier
+ * release already has are linked from it, not written again. Nothing is
+ * touched before the version, the precision and the database have been
+ * checked.
  */
 export async function buildRelease(options: BuildOptions): Promise<BuildSummary> {
   const started = process.hrtime.bigint();
@@ -99,30 +106,50 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
     fs.mkdirSync(releasesDir, { recursive: true });
     for (const name of removeStaleBuildDirs(releasesDir))
       progress.info(`removed ${name}, left by a build that did not finish`);
+    // What earlier releases hold, read before this build exists, so it can only reuse published files.
+    const published = PublishedFiles.read(releasesDir);
     const buildDir = createBuildDir(releasesDir, version);
     try {
-      const fingerprint = new SourceFingerprint();
+      const settings = { generatorVersion: packageVersion(), coordinatePrecision: precision };
       const classManifests: Record<string, ClassManifest> = {};
+      let written = 0;
+      let reused = 0;
       for (const dataClass of classes) {
-        fingerprint.add(dataClass);
         const plan = await planClass(connection, dataClass);
-        classManifests[dataClass] = await writeClass({
+        const result = await writeClass({
           connection,
           plan,
           buildDir,
-          precision,
-          fingerprint,
+          settings,
+          published,
           progress,
           signal: options.signal,
         });
+        classManifests[dataClass] = result.manifest;
+        written += result.written;
+        reused += result.reused;
       }
+      const previous = published.previous(version);
+      const changes = await diffReleases(
+        previous && { version: previous.version, dir: previous.dir, classes: previous.manifest.classes },
+        { version, dir: buildDir, classes: classManifests },
+      );
+      const changesText = serializeChanges(changes);
+      writeFileSynced(path.join(buildDir, CHANGES_FILE), changesText, READ_ONLY);
+      const files = Object.values(classManifests).flatMap((c) => c.files);
       const manifest: ReleaseManifest = {
         version,
         built_at: builtAt.toISOString(),
-        generator: { name: 'geobundle', version: generatorVersion() },
-        source_fingerprint: fingerprint.digest(),
+        generator: { name: 'geobundle', version: settings.generatorVersion },
+        source_fingerprint: new Digest().add(...files.map((f) => `${f.path} ${f.input_fingerprint}`)).value(),
         coordinate_precision: precision,
         compression: { tiers: [...COMPRESSION_TIERS] },
+        changes: {
+          from: changes.from,
+          path: CHANGES_FILE,
+          bytes: Buffer.byteLength(changesText),
+          sha256: sha256Text(changesText),
+        },
         classes: classManifests,
       };
       assertValidManifest(manifest, `the manifest built for ${version}`);
@@ -131,17 +158,19 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
       writeFileSynced(
         path.join(buildDir, SHA256SUMS_FILE),
         formatSha256Sums([
-          ...manifestFiles(manifest).map((f) => ({ path: f.path, sha256: f.sha256 })),
-          { path: MANIFEST_FILE, sha256: crypto.createHash('sha256').update(manifestText).digest('hex') },
+          ...files.map((f) => ({ path: f.path, sha256: f.sha256 })),
+          { path: CHANGES_FILE, sha256: manifest.changes.sha256 },
+          { path: MANIFEST_FILE, sha256: sha256Text(manifestText) },
         ]),
         READ_ONLY,
       );
       fsyncTree(buildDir);
       options.signal?.throwIfAborted();
+      linkIntoContentStore(releasesDir, buildDir, files);
       publishBuildDir(buildDir, target, version);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      progress.info(`published ${target} in ${seconds.toFixed(1)} s`);
-      return { version, dir: target, manifest, seconds };
+      progress.info(`published ${target} in ${seconds.toFixed(1)} s: ${written} files written, ${reused} unchanged`);
+      return { version, dir: target, manifest, changes, written, reused, seconds };
     } catch (err) {
       removeBuildDir(buildDir);
       throw err;

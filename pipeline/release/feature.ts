@@ -21,9 +21,6 @@ export interface SerializedFeature {
   full: string;
   /** Feature with properties id, name, state_fips (polygons.geojson). */
   polygon: string;
-  /** `"<id>":{...}` members for census.json / wikipedia.json, or null without data. */
-  censusMember: string | null;
-  wikipediaMember: string | null;
 }
 
 /**
@@ -79,7 +76,12 @@ function fail(dataClass: DataClassName, id: string, problem: string): never {
  * writes NaN/Infinity doubles as bare words) and gives numbers JavaScript's
  * canonical form.
  */
-function joinedJson(dataClass: DataClassName, id: string, what: string, json: string | null): string | null {
+function joinedJson(
+  dataClass: DataClassName,
+  id: string,
+  what: 'census' | 'wikipedia',
+  json: string | null,
+): string | null {
   if (json === null) return null;
   try {
     return JSON.stringify(JSON.parse(json));
@@ -90,6 +92,17 @@ function joinedJson(dataClass: DataClassName, id: string, what: string, json: st
       `its ${what} row is not representable as JSON (${errorMessage(err)}): ${json.slice(0, 200)}`,
     );
   }
+}
+
+/** The `"<id>":{...}` member of census.json or wikipedia.json for a feature's joined row, or null without one. */
+export function keyedMember(
+  dataClass: DataClassName,
+  id: string,
+  what: 'census' | 'wikipedia',
+  json: string | null,
+): string | null {
+  const value = joinedJson(dataClass, id, what, json);
+  return value === null ? null : `${JSON.stringify(id)}:${value}`;
 }
 
 export function serializeFeature(dataClass: DataClassName, row: SourceRow, precision: number): SerializedFeature {
@@ -122,7 +135,5 @@ export function serializeFeature(dataClass: DataClassName, row: SourceRow, preci
     bbox: geometryBbox(geometry),
     full: `${base},"census":${censusJson ?? 'null'},"wikipedia":${wikipediaJson ?? 'null'}},"geometry":${geometryJson}}`,
     polygon: `${base}},"geometry":${geometryJson}}`,
-    censusMember: censusJson === null ? null : `${id}:${censusJson}`,
-    wikipediaMember: wikipediaJson === null ? null : `${id}:${wikipediaJson}`,
   };
 }

@@ -6,6 +6,8 @@ import { projectRoot } from '../paths.ts';
 import type { ReleaseManifest, ManifestFile } from '../../core/manifest.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
+/** What changed against the release a release was built after (core/manifest.ts, ReleaseChanges). */
+export const CHANGES_FILE = 'changes.json';
 const MANIFEST_SCHEMA_PATH = path.join(projectRoot, 'manifests', 'release-manifest.schema.json');
 
 let validator: ReturnType<Ajv2020['compile']> | undefined;

@@ -1,46 +1,42 @@
-import crypto from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { censusTable, quoteIdent, quoteString } from '../db.ts';
+import { GeobundleError } from '../../core/errors.ts';
 import type { DataClassName, FeatureId, StateFips } from '../../core/types.ts';
+import { censusTable, quoteIdent, quoteString } from '../db.ts';
 
 /**
- * Reads a class out of DuckDB for a build, read-only and in id order.
- *
- * Rows are fetched in batches of bounded total geometry size (~4 MB), each batch an
- * id range of the class, so neither DuckDB nor Node ever holds a whole class
- * (the state-legislative lower chamber alone is 400 MB of GeoJSON): a single
- * `ORDER BY id` over the class would make DuckDB sort every geometry first.
+ * Reads a class out of DuckDB for a build, read-only and in id order, in
+ * two steps. The plan is everything but geometry: per feature its id, name,
+ * state, the sha256 and size of its geometry (kept by ingest) and its census
+ * and wikipedia rows as the bundles carry them — enough to fingerprint every
+ * output file and so decide what an earlier release already holds before
+ * any work is done. Geometry is read afterwards, only for the features of
+ * files that must be written, in batches of bounded size (~4 MB), each batch
+ * an id range of the class, so neither DuckDB nor Node ever holds a whole
+ * class (the state-legislative lower chamber alone is 400 MB of GeoJSON).
  */
 
-export interface SourceRow {
+export interface PlannedFeature {
   id: FeatureId;
   name: string;
   stateFips: StateFips | null;
-  /** GeoJSON geometry text as stored (validated at ingest, source precision). */
-  geometry: string;
+  /** sha256 (hex) and UTF-8 length of the stored geometry text. */
+  geometrySha256: string;
+  geometryBytes: number;
   /** The census row (minus id) as JSON text, or null when the class has no census row for the id. */
   census: string | null;
-  /** The wikipedia row as JSON text, or null. */
+  /** The wikipedia row (minus keys and refresh bookkeeping) as JSON text, or null. */
   wikipedia: string | null;
 }
 
-interface Column {
-  name: string;
-  type: string;
-}
-
-interface PlannedFeature {
-  id: FeatureId;
-  stateFips: StateFips | null;
-  geometryBytes: number;
+/** A planned feature with its geometry: what the serialiser turns into bundle entries. */
+export interface SourceRow extends PlannedFeature {
+  /** GeoJSON geometry text as stored (validated at ingest, source precision). */
+  geometry: string;
 }
 
 export interface ClassPlan {
   dataClass: DataClassName;
   features: PlannedFeature[];
-  /** Columns of census_<class> / wikipedia that go into the bundles (keys excluded); null when the table is absent. */
-  censusColumns: Column[] | null;
-  wikipediaColumns: Column[] | null;
   /** Source geometry bytes in total and per state: an upper bound of the output, used to pick compression settings. */
   geometryBytes: number;
   stateGeometryBytes: Map<StateFips, number>;
@@ -50,6 +46,19 @@ export interface ClassPlan {
   wikipediaBytes: number;
 }
 
+interface Column {
+  name: string;
+  type: string;
+}
+
+/**
+ * Columns of the wikipedia table that say when and how the refresh last
+ * asked, not what the page says: a daily refresh revalidates every page and
+ * rewrites them even when nothing changed, so publishing them would make
+ * every district's bundles new every day.
+ */
+const WIKIPEDIA_BOOKKEEPING = ['etag', 'fetched_at', 'representative_etag', 'representative_fetched_at'];
+
 async function tableExists(connection: DuckDBConnection, name: string): Promise<boolean> {
   const reader = await connection.runAndReadAll(
     "SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = $1",
@@ -58,8 +67,8 @@ async function tableExists(connection: DuckDBConnection, name: string): Promise<
   return (reader.getRowObjectsJS()[0]?.n as number) > 0;
 }
 
-/** The table's columns in declaration order, minus its key columns; null when there is no such table. */
-async function valueColumns(connection: DuckDBConnection, table: string, keys: string[]): Promise<Column[] | null> {
+/** The table's columns in declaration order, minus `omit`; null when there is no such table. */
+async function valueColumns(connection: DuckDBConnection, table: string, omit: string[]): Promise<Column[] | null> {
   if (!(await tableExists(connection, table))) return null;
   const reader = await connection.runAndReadAll(
     "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = $1 ORDER BY column_index",
@@ -68,7 +77,7 @@ async function valueColumns(connection: DuckDBConnection, table: string, keys: s
   return reader
     .getRowObjectsJS()
     .map((r) => ({ name: r.column_name as string, type: r.data_type as string }))
-    .filter((c) => !keys.includes(c.name));
+    .filter((c) => !omit.includes(c.name));
 }
 
 /**
@@ -85,14 +94,6 @@ function jsonObjectSql(alias: string, columns: Column[]): string {
   return `CASE WHEN ${alias}.id IS NULL THEN NULL ELSE json_object(${members.join(', ')}) END`;
 }
 
-async function jsonBytes(connection: DuckDBConnection, from: string, where: string, params: string[]): Promise<number> {
-  const reader = await connection.runAndReadAll(
-    `SELECT coalesce(sum(strlen(to_json(t))), 0)::BIGINT AS n FROM ${from} WHERE ${where}`,
-    params,
-  );
-  return Number(reader.getRowObjectsJS()[0]?.n ?? 0);
-}
-
 /** The classes that have polygons, in name order: only these get bundles. */
 export async function classesWithData(connection: DuckDBConnection): Promise<DataClassName[]> {
   if (!(await tableExists(connection, 'polygons'))) return [];
@@ -100,111 +101,128 @@ export async function classesWithData(connection: DuckDBConnection): Promise<Dat
   return reader.getRowObjectsJS().map((r) => r.data_class as string);
 }
 
-export async function planClass(connection: DuckDBConnection, dataClass: DataClassName): Promise<ClassPlan> {
+/**
+ * The geometry digests ingest keeps; for a file whose rows were written
+ * some other way (raw SQL) and never opened for writing since, computed here
+ * — correct, only slower, as it reads the geometry.
+ */
+async function digestColumns(
+  connection: DuckDBConnection,
+  dataClass: DataClassName,
+): Promise<{ sha256: string; bytes: string }> {
   const reader = await connection.runAndReadAll(
-    'SELECT id, state_fips, strlen(geometry)::BIGINT AS bytes FROM polygons WHERE data_class = $1 ORDER BY id',
+    'SELECT count(*)::INTEGER AS n FROM polygons WHERE data_class = $1 AND (geometry_sha256 IS NULL OR geometry_bytes IS NULL)',
     [dataClass],
   );
-  const features = reader.getRowObjectsJS().map((r) => ({
+  return (reader.getRowObjectsJS()[0]?.n as number) === 0
+    ? { sha256: 'p.geometry_sha256', bytes: 'p.geometry_bytes' }
+    : { sha256: 'sha256(p.geometry)', bytes: 'strlen(p.geometry)' };
+}
+
+export async function planClass(connection: DuckDBConnection, dataClass: DataClassName): Promise<ClassPlan> {
+  const censusColumns = await valueColumns(connection, censusTable(dataClass), ['id']);
+  const wikipediaColumns = await valueColumns(connection, 'wikipedia', ['data_class', 'id', ...WIKIPEDIA_BOOKKEEPING]);
+  const digest = await digestColumns(connection, dataClass);
+  const reader = await connection.runAndReadAll(
+    `SELECT p.id, p.name, p.state_fips, ${digest.sha256} AS geometry_sha256, ${digest.bytes}::BIGINT AS geometry_bytes,
+       ${censusColumns ? jsonObjectSql('c', censusColumns) : 'NULL'} AS census,
+       ${wikipediaColumns ? jsonObjectSql('w', wikipediaColumns) : 'NULL'} AS wikipedia
+     FROM polygons p
+     ${censusColumns ? `LEFT JOIN ${quoteIdent(censusTable(dataClass))} c ON c.id = p.id` : ''}
+     ${wikipediaColumns ? 'LEFT JOIN wikipedia w ON w.data_class = p.data_class AND w.id = p.id' : ''}
+     WHERE p.data_class = $1
+     ORDER BY p.id`,
+    [dataClass],
+  );
+  const features: PlannedFeature[] = reader.getRowObjectsJS().map((r) => ({
     id: r.id as string,
+    name: r.name as string,
     stateFips: (r.state_fips as string | null) ?? null,
-    geometryBytes: Number(r.bytes),
+    geometrySha256: r.geometry_sha256 as string,
+    geometryBytes: Number(r.geometry_bytes),
+    census: (r.census as string | null) ?? null,
+    wikipedia: (r.wikipedia as string | null) ?? null,
   }));
   const stateGeometryBytes = new Map<StateFips, number>();
   const stateFeatureCounts = new Map<StateFips, number>();
   let geometryBytes = 0;
+  let censusBytes = 0;
+  let wikipediaBytes = 0;
   for (const f of features) {
+    // The code becomes a file name (by_state/<fips>): anything but two digits is refused before any work.
+    if (f.stateFips !== null && !/^\d{2}$/.test(f.stateFips)) {
+      throw new GeobundleError(
+        `${dataClass} feature "${f.id}": state_fips ${JSON.stringify(f.stateFips)} is not a two-digit FIPS code`,
+      );
+    }
     geometryBytes += f.geometryBytes;
+    censusBytes += f.census?.length ?? 0;
+    wikipediaBytes += f.wikipedia?.length ?? 0;
     if (f.stateFips === null) continue;
     stateGeometryBytes.set(f.stateFips, (stateGeometryBytes.get(f.stateFips) ?? 0) + f.geometryBytes);
     stateFeatureCounts.set(f.stateFips, (stateFeatureCounts.get(f.stateFips) ?? 0) + 1);
   }
-  const censusColumns = await valueColumns(connection, censusTable(dataClass), ['id']);
-  const wikipediaColumns = await valueColumns(connection, 'wikipedia', ['data_class', 'id']);
-  return {
-    dataClass,
-    features,
-    censusColumns,
-    wikipediaColumns,
-    geometryBytes,
-    stateGeometryBytes,
-    stateFeatureCounts,
-    censusBytes: censusColumns ? await jsonBytes(connection, `${quoteIdent(censusTable(dataClass))} t`, 'TRUE', []) : 0,
-    wikipediaBytes: wikipediaColumns ? await jsonBytes(connection, 'wikipedia t', 't.data_class = $1', [dataClass]) : 0,
-  };
+  return { dataClass, features, geometryBytes, stateGeometryBytes, stateFeatureCounts, censusBytes, wikipediaBytes };
 }
 
-/** Consecutive id ranges whose geometries add up to about `batchBytes` (at least one feature each). */
-function idRanges(features: PlannedFeature[], batchBytes: number): Array<[FeatureId, FeatureId]> {
-  const ranges: Array<[FeatureId, FeatureId]> = [];
-  let start = 0;
+/**
+ * The wanted features in batches of consecutive features (in the plan's id
+ * order, so each batch is one id range holding nothing unwanted), each
+ * adding up to about `batchBytes` of geometry, at least one feature.
+ */
+function batches(
+  features: PlannedFeature[],
+  wanted: (f: PlannedFeature) => boolean,
+  batchBytes: number,
+): PlannedFeature[][] {
+  const out: PlannedFeature[][] = [];
+  let current: PlannedFeature[] = [];
   let bytes = 0;
-  for (let i = 0; i < features.length; i++) {
-    bytes += features[i]!.geometryBytes;
-    if (bytes >= batchBytes || i === features.length - 1) {
-      ranges.push([features[start]!.id, features[i]!.id]);
-      start = i + 1;
-      bytes = 0;
+  const close = () => {
+    if (current.length > 0) out.push(current);
+    current = [];
+    bytes = 0;
+  };
+  for (const f of features) {
+    if (!wanted(f)) {
+      close();
+      continue;
     }
+    current.push(f);
+    bytes += f.geometryBytes;
+    if (bytes >= batchBytes) close();
   }
-  return ranges;
+  close();
+  return out;
 }
 
 const DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
 
-/** Every row of the class joined with its census and wikipedia rows, in id order. */
-export async function* readClassRows(
+/** The planned features for which `wanted` is true, in id order, each with its geometry. */
+export async function* readGeometries(
   connection: DuckDBConnection,
   plan: ClassPlan,
+  wanted: (feature: PlannedFeature) => boolean = () => true,
   batchBytes = DEFAULT_BATCH_BYTES,
 ): AsyncGenerator<SourceRow> {
-  const { censusColumns, wikipediaColumns } = plan;
-  const sql = `
-    SELECT p.id, p.name, p.state_fips, p.geometry,
-      ${censusColumns ? jsonObjectSql('c', censusColumns) : 'NULL'} AS census,
-      ${wikipediaColumns ? jsonObjectSql('w', wikipediaColumns) : 'NULL'} AS wikipedia
-    FROM polygons p
-    ${censusColumns ? `LEFT JOIN ${quoteIdent(censusTable(plan.dataClass))} c ON c.id = p.id` : ''}
-    ${wikipediaColumns ? 'LEFT JOIN wikipedia w ON w.data_class = p.data_class AND w.id = p.id' : ''}
-    WHERE p.data_class = $1 AND p.id >= $2 AND p.id <= $3
-    ORDER BY p.id`;
-  const statement = await connection.prepare(sql);
-  for (const [first, last] of idRanges(plan.features, batchBytes)) {
-    statement.bind([plan.dataClass, first, last]);
-    const reader = await statement.runAndReadAll();
-    for (const r of reader.getRowObjectsJS()) {
-      yield {
-        id: r.id as string,
-        name: r.name as string,
-        stateFips: (r.state_fips as string | null) ?? null,
-        geometry: r.geometry as string,
-        census: (r.census as string | null) ?? null,
-        wikipedia: (r.wikipedia as string | null) ?? null,
-      };
+  const statement = await connection.prepare(
+    'SELECT id, geometry FROM polygons WHERE data_class = $1 AND id >= $2 AND id <= $3 ORDER BY id',
+  );
+  for (const batch of batches(plan.features, wanted, batchBytes)) {
+    statement.bind([plan.dataClass, batch[0]!.id, batch.at(-1)!.id]);
+    const rows = (await statement.runAndReadAll()).getRows();
+    if (rows.length !== batch.length) {
+      throw new GeobundleError(
+        `${plan.dataClass}: read ${rows.length} features from ${batch[0]!.id} to ${batch.at(-1)!.id} but planned ${batch.length}; did the database change during the build?`,
+      );
     }
-  }
-}
-
-/**
- * A deterministic digest of everything a build reads, fed row by row: two
- * builds with the same fingerprint came from the same data. Each value is
- * length-prefixed so no two different inputs hash alike.
- */
-export class SourceFingerprint {
-  private readonly hash = crypto.createHash('sha256');
-
-  add(...values: Array<string | null>): void {
-    for (const v of values) {
-      if (v === null) this.hash.update('-;');
-      else
-        this.hash
-          .update(`${Buffer.byteLength(v)}:`)
-          .update(v)
-          .update(';');
+    for (const [i, feature] of batch.entries()) {
+      const [id, geometry] = rows[i]!;
+      if (id !== feature.id)
+        throw new GeobundleError(
+          `${plan.dataClass}: read feature "${id}" where "${feature.id}" was planned; did the database change during the build?`,
+        );
+      yield { ...feature, geometry: geometry as string };
     }
-  }
-
-  digest(): string {
-    return `sha256:${this.hash.digest('hex')}`;
   }
 }

@@ -7,7 +7,7 @@ import { parseSha256Sums, sha256File, SHA256SUMS_FILE } from './checksums.ts';
 import { MANIFEST_FILE, manifestFiles, manifestProblems } from './manifest.ts';
 import { parseVersion } from '../../core/version.ts';
 import { byteOrder } from '../../core/byte-order.ts';
-import type { ReleaseManifest } from '../../core/manifest.ts';
+import type { ManifestFile, ReleaseManifest } from '../../core/manifest.ts';
 
 /**
  * Checks a published release against its own manifest.json and SHA256SUMS:
@@ -16,7 +16,7 @@ import type { ReleaseManifest } from '../../core/manifest.ts';
  * run names them all.
  */
 
-export type ProblemKind = 'missing' | 'extra' | 'size' | 'checksum' | 'manifest' | 'sha256sums';
+export type ProblemKind = 'missing' | 'extra' | 'size' | 'checksum' | 'manifest' | 'sha256sums' | 'canonical';
 
 export interface VerifyProblem {
   path: string;
@@ -45,6 +45,32 @@ function walkFiles(root: string, dir = root): string[] {
     const full = path.join(dir, entry.name);
     return entry.isDirectory() ? walkFiles(root, full) : [toPosix(path.relative(root, full))];
   });
+}
+
+/**
+ * A file's canonical path must serve exactly its bytes: there, with the
+ * listed size, and the same inode as the version's copy (a hard link) or,
+ * where the file system could not link, the listed sha256.
+ */
+async function canonicalProblem(
+  releasesDir: string,
+  dir: string,
+  f: ManifestFile,
+  structureOnly: boolean,
+): Promise<VerifyProblem | null> {
+  const canonical = path.join(path.resolve(releasesDir), f.canonical_path);
+  const stat = fs.statSync(canonical, { throwIfNoEntry: false });
+  const problem = (detail: string): VerifyProblem => ({
+    path: f.path,
+    kind: 'canonical',
+    detail: `canonical path ${f.canonical_path} ${detail}`,
+  });
+  if (!stat) return problem('is missing');
+  if (stat.size !== f.bytes) return problem(`is ${stat.size} bytes, manifest says ${f.bytes}`);
+  const own = fs.statSync(path.join(dir, f.path), { throwIfNoEntry: false });
+  if (structureOnly || (own && own.ino === stat.ino && own.dev === stat.dev)) return null;
+  const actual = await sha256File(canonical);
+  return actual === f.sha256 ? null : problem(`has sha256 ${actual}, expected ${f.sha256}`);
 }
 
 export async function verifyRelease({
@@ -99,6 +125,10 @@ export async function verifyRelease({
     manifestPaths.add(f.path);
     expect(f.path, f.sha256, f.bytes);
   }
+  if (manifest) {
+    manifestPaths.add(manifest.changes.path);
+    expect(manifest.changes.path, manifest.changes.sha256, manifest.changes.bytes);
+  }
 
   if (!onDisk.has(SHA256SUMS_FILE)) {
     problems.push({ path: SHA256SUMS_FILE, kind: 'missing', detail: 'the release has no SHA256SUMS' });
@@ -142,9 +172,16 @@ export async function verifyRelease({
       }),
     ),
   );
-  const fileProblems = checks.filter((p): p is VerifyProblem => p !== null).sort((a, b) => byteOrder(a.path, b.path));
+  const canonical = await Promise.all(
+    (manifest ? manifestFiles(manifest) : []).map((f) =>
+      limit(() => canonicalProblem(releasesDir, dir, f, structureOnly)),
+    ),
+  );
+  const fileProblems = [...checks, ...canonical]
+    .filter((p): p is VerifyProblem => p !== null)
+    .sort((a, b) => byteOrder(a.path, b.path));
   problems.push(...fileProblems);
-  const filesChecked = checks.length - fileProblems.length;
+  const filesChecked = checks.filter((p) => p === null).length;
   for (const file of [...onDisk].sort()) {
     if (file !== SHA256SUMS_FILE && !expected.has(file))
       problems.push({ path: file, kind: 'extra', detail: 'on disk but listed nowhere' });

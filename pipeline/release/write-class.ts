@@ -1,63 +1,47 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { GeobundleError } from '../../core/errors.ts';
-import type { Progress } from '../progress.ts';
-import type { DataClassName, StateFips } from '../../core/types.ts';
-import { BundleFileWriter, type BundleFileResult, type BundleShape } from './bundle-file.ts';
-import { EXTENSION } from './compress.ts';
-import { readClassRows, type ClassPlan, type SourceFingerprint } from './source.ts';
-import { serializeFeature } from './feature.ts';
-import { formatBytes } from './format-bytes.ts';
 import { byteOrder } from '../../core/byte-order.ts';
-import type { ClassManifest, FileKind, ManifestFile } from '../../core/manifest.ts';
+import { GeobundleError } from '../../core/errors.ts';
+import type { ClassManifest, ManifestFile } from '../../core/manifest.ts';
+import type { Progress } from '../progress.ts';
+import { BundleFileWriter, type BundleFileResult, type BundleShape } from './bundle-file.ts';
+import { classFiles, type ClassFile } from './class-files.ts';
+import { EXTENSION } from './compress.ts';
+import { canonicalPaths } from './content-store.ts';
+import { keyedMember, serializeFeature } from './feature.ts';
+import type { BuildSettings } from './fingerprint.ts';
+import { formatBytes } from './format-bytes.ts';
+import type { PublishedFiles } from './published-files.ts';
+import { readGeometries, type ClassPlan, type PlannedFeature } from './source.ts';
 
 /**
- * Writes the bundles of one class into `<buildDir>/<class>/` in a single pass
- * over its rows: all, polygons, census and wikipedia stay open for the whole
- * pass; a state's file is opened at its first feature and closed as soon as
- * its last one (known from the plan) is written, so only a few state files
- * are open at once (ids group by state in every class scheme).
+ * Writes the bundles of one class into `<buildDir>/<class>/`. Every file
+ * whose input fingerprint an earlier release already has is linked from it
+ * (no serialising, no compressing); the others are written in one pass over
+ * the rows they need: census and wikipedia straight from the plan, the
+ * GeoJSON files from the geometry read for their features only. all and
+ * polygons stay open for the whole pass; a state's file is opened at its
+ * first feature and closed as soon as its last one (known from the plan) is
+ * written, so only a few state files are open at once (ids group by state
+ * in every class scheme).
  */
-
-interface OpenFile {
-  kind: FileKind;
-  shape: BundleShape;
-  stateFips?: StateFips;
-  base: string;
-  writer: BundleFileWriter;
-}
 
 const MEDIA_TYPE: Record<BundleShape, string> = {
   'feature-collection': 'application/geo+json',
   'keyed-object': 'application/json',
 };
 
-function fileName(kind: FileKind, stateFips?: StateFips): string {
-  switch (kind) {
-    case 'all':
-    case 'polygons':
-      return `${kind}.geojson`;
-    case 'census':
-    case 'wikipedia':
-      return `${kind}.json`;
-    case 'by_state':
-      return `by_state/${stateFips}.geojson`;
-  }
-}
-
-function manifestEntries(
-  relBase: string,
-  kind: FileKind,
-  shape: BundleShape,
-  result: BundleFileResult,
-  stateFips?: StateFips,
-): ManifestFile[] {
+function manifestEntries(dataClass: string, file: ClassFile, result: BundleFileResult): ManifestFile[] {
+  const canonical = canonicalPaths(
+    file.name,
+    result.files.map((f) => ({ encoding: f.encoding, sha256: f.sha256, extension: EXTENSION[f.encoding] })),
+  );
   return result.files.map((f) => ({
-    path: `${relBase}${EXTENSION[f.encoding]}`,
-    kind,
-    ...(stateFips === undefined ? {} : { state_fips: stateFips }),
-    media_type: MEDIA_TYPE[shape],
+    path: `${dataClass}/${file.name}${EXTENSION[f.encoding]}`,
+    kind: file.kind,
+    ...(file.stateFips === undefined ? {} : { state_fips: file.stateFips }),
+    media_type: MEDIA_TYPE[file.shape],
     encoding: f.encoding,
     compression_level: f.compression_level,
     bytes: f.bytes,
@@ -66,6 +50,8 @@ function manifestEntries(
     uncompressed_sha256: result.uncompressed_sha256,
     feature_count: result.feature_count,
     bbox: result.bbox,
+    input_fingerprint: file.inputFingerprint,
+    canonical_path: canonical.get(f.encoding)!,
   }));
 }
 
@@ -73,115 +59,138 @@ export interface WriteClassOptions {
   connection: DuckDBConnection;
   plan: ClassPlan;
   buildDir: string;
-  precision: number;
-  fingerprint: SourceFingerprint;
+  settings: BuildSettings;
+  /** What earlier releases hold, for reuse. */
+  published: PublishedFiles;
   progress: Progress;
   signal?: AbortSignal;
 }
 
-export async function writeClass({
-  connection,
-  plan,
-  buildDir,
-  precision,
-  fingerprint,
-  progress,
-  signal,
-}: WriteClassOptions): Promise<ClassManifest> {
-  const dataClass: DataClassName = plan.dataClass;
-  const classDir = path.join(buildDir, dataClass);
-  fs.mkdirSync(path.join(classDir, 'by_state'), { recursive: true });
+export interface WrittenClass {
+  manifest: ClassManifest;
+  /** Logical files written anew, and linked from an earlier release. */
+  written: number;
+  reused: number;
+}
+
+export async function writeClass(options: WriteClassOptions): Promise<WrittenClass> {
+  const { plan, buildDir, settings, published, progress } = options;
+  const { dataClass } = plan;
+  fs.mkdirSync(path.join(buildDir, dataClass, 'by_state'), { recursive: true });
   const entries: ManifestFile[] = [];
-  const open = new Set<OpenFile>();
-
-  const openFile = (kind: FileKind, shape: BundleShape, estimatedBytes: number, stateFips?: StateFips): OpenFile => {
-    const name = fileName(kind, stateFips);
-    const file: OpenFile = {
-      kind,
-      shape,
-      stateFips,
-      base: name,
-      writer: new BundleFileWriter(path.join(classDir, name), shape, estimatedBytes),
-    };
-    open.add(file);
-    return file;
-  };
-  const closeFile = async (file: OpenFile): Promise<void> => {
-    open.delete(file);
-    const result = await file.writer.end();
-    entries.push(...manifestEntries(`${dataClass}/${file.base}`, file.kind, file.shape, result, file.stateFips));
-    const br = result.files.find((f) => f.encoding === 'br')!;
-    const gz = result.files.find((f) => f.encoding === 'gzip')!;
-    progress.info(
-      `  ${dataClass}/${file.base}: ${result.feature_count} entries, ${formatBytes(result.uncompressed_bytes)} → gz ${formatBytes(gz.bytes)}, br ${formatBytes(br.bytes)}`,
-    );
-  };
-
-  try {
-    const all = openFile('all', 'feature-collection', plan.geometryBytes);
-    const polygons = openFile('polygons', 'feature-collection', plan.geometryBytes);
-    const census = openFile('census', 'keyed-object', plan.censusBytes);
-    const wikipedia = openFile('wikipedia', 'keyed-object', plan.wikipediaBytes);
-    const states = new Map<StateFips, OpenFile>();
-    progress.info(
-      `${dataClass}: ${plan.features.length} features, ${formatBytes(plan.geometryBytes)} of source geometry`,
-    );
-
-    let done = 0;
-    let lastReport = Date.now();
-    for await (const row of readClassRows(connection, plan)) {
-      signal?.throwIfAborted();
-      fingerprint.add(row.id, row.name, row.stateFips, row.geometry, row.census, row.wikipedia);
-      const feature = serializeFeature(dataClass, row, precision);
-      const writes = [all.writer.add(feature.full, feature.bbox), polygons.writer.add(feature.polygon, feature.bbox)];
-      if (feature.censusMember) writes.push(census.writer.add(feature.censusMember));
-      if (feature.wikipediaMember) writes.push(wikipedia.writer.add(feature.wikipediaMember));
-      let state: OpenFile | undefined;
-      if (feature.stateFips !== null) {
-        // The code becomes a file name: anything but two digits is refused before it reaches the file system.
-        if (!/^\d{2}$/.test(feature.stateFips)) {
-          throw new GeobundleError(
-            `${dataClass} feature "${feature.id}": state_fips ${JSON.stringify(feature.stateFips)} is not a two-digit FIPS code`,
-          );
-        }
-        state = states.get(feature.stateFips);
-        if (!state) {
-          state = openFile(
-            'by_state',
-            'feature-collection',
-            plan.stateGeometryBytes.get(feature.stateFips) ?? 0,
-            feature.stateFips,
-          );
-          states.set(feature.stateFips, state);
-        }
-        writes.push(state.writer.add(feature.full, feature.bbox));
-      }
-      await Promise.all(writes);
-      if (state && state.writer.featureCount === plan.stateFeatureCounts.get(feature.stateFips!)) {
-        await closeFile(state);
-      }
-      done += 1;
-      if (Date.now() - lastReport > 5000) {
-        lastReport = Date.now();
-        progress.info(`  ${dataClass}: ${done}/${plan.features.length} features`);
-      }
+  const toWrite: ClassFile[] = [];
+  const reusedFrom = new Set<string>();
+  let reused = 0;
+  for (const file of classFiles(plan, settings)) {
+    const found = published.find(file.inputFingerprint);
+    if (!found) {
+      toWrite.push(file);
+      continue;
     }
-    await Promise.all([all, polygons, census, wikipedia].map(closeFile));
-    if (done !== plan.features.length || open.size > 0) {
-      throw new GeobundleError(
-        `${dataClass}: read ${done} features but planned ${plan.features.length}; did the database change during the build?`,
-      );
-    }
-  } catch (err) {
-    for (const f of open) f.writer.abort();
-    throw err;
+    for (const entry of found.entries) published.linkInto(found, entry, path.join(buildDir, entry.path));
+    entries.push(...found.entries);
+    reusedFrom.add(found.version);
+    reused += 1;
   }
+  progress.info(
+    `${dataClass}: ${plan.features.length} features, ${formatBytes(plan.geometryBytes)} of source geometry; ` +
+      `${toWrite.length} files to write` +
+      (reused > 0 ? `, ${reused} unchanged (linked from ${[...reusedFrom].join(', ')})` : ''),
+  );
+  if (toWrite.length > 0) entries.push(...(await writeFiles(options, toWrite)));
 
   entries.sort((a, b) => byteOrder(a.path, b.path));
   const allEntry = entries.find((e) => e.kind === 'all')!;
   return {
-    feature_count: allEntry.feature_count,
-    bbox: allEntry.bbox,
-    files: entries,
+    manifest: { feature_count: allEntry.feature_count, bbox: allEntry.bbox, files: entries },
+    written: toWrite.length,
+    reused,
   };
+}
+
+/** An output file being written. */
+interface Open {
+  file: ClassFile;
+  writer: BundleFileWriter;
+}
+
+/** Writes `files` (none of them reusable) in one pass; resolves with their manifest entries. */
+async function writeFiles(
+  { connection, plan, buildDir, settings, progress, signal }: WriteClassOptions,
+  files: ClassFile[],
+): Promise<ManifestFile[]> {
+  const { dataClass } = plan;
+  const entries: ManifestFile[] = [];
+  const open = new Set<Open>();
+  const openFile = (file: ClassFile): Open => {
+    const o = {
+      file,
+      writer: new BundleFileWriter(path.join(buildDir, dataClass, file.name), file.shape, file.estimatedBytes),
+    };
+    open.add(o);
+    return o;
+  };
+  const closeFile = async (o: Open): Promise<void> => {
+    open.delete(o);
+    const result = await o.writer.end();
+    entries.push(...manifestEntries(dataClass, o.file, result));
+    const size = (encoding: string) => formatBytes(result.files.find((f) => f.encoding === encoding)!.bytes);
+    progress.info(
+      `  ${dataClass}/${o.file.name}: ${result.feature_count} entries, ${formatBytes(result.uncompressed_bytes)} → gz ${size('gzip')}, br ${size('br')}`,
+    );
+  };
+
+  try {
+    // census.json and wikipedia.json need no geometry: their members come from the plan.
+    for (const file of files.filter((f) => !f.needsGeometry)) {
+      const o = openFile(file);
+      const what = file.kind as 'census' | 'wikipedia';
+      for (const feature of plan.features) {
+        const member = keyedMember(dataClass, feature.id, what, feature[what]);
+        if (member !== null) await o.writer.add(member);
+      }
+      await closeFile(o);
+    }
+
+    const whole = files.filter((f) => f.needsGeometry && f.kind !== 'by_state').map(openFile);
+    const stateFiles = new Map(files.filter((f) => f.kind === 'by_state').map((f) => [f.stateFips!, f]));
+    if (whole.length === 0 && stateFiles.size === 0) return entries;
+    const states = new Map<string, Open>();
+    const wanted = (f: PlannedFeature) => whole.length > 0 || (f.stateFips !== null && stateFiles.has(f.stateFips));
+    const total = whole.length > 0 ? plan.features.length : plan.features.filter(wanted).length;
+    let done = 0;
+    let lastReport = Date.now();
+    for await (const row of readGeometries(connection, plan, wanted)) {
+      signal?.throwIfAborted();
+      const feature = serializeFeature(dataClass, row, settings.coordinatePrecision);
+      const writes = whole.map((o) =>
+        o.writer.add(o.file.kind === 'polygons' ? feature.polygon : feature.full, feature.bbox),
+      );
+      const stateFile = feature.stateFips === null ? undefined : stateFiles.get(feature.stateFips);
+      let state: Open | undefined;
+      if (stateFile) {
+        state = states.get(stateFile.stateFips!) ?? openFile(stateFile);
+        states.set(stateFile.stateFips!, state);
+        writes.push(state.writer.add(feature.full, feature.bbox));
+      }
+      await Promise.all(writes);
+      if (state && state.writer.featureCount === plan.stateFeatureCounts.get(feature.stateFips!))
+        await closeFile(state);
+      done += 1;
+      if (Date.now() - lastReport > 5000) {
+        lastReport = Date.now();
+        progress.info(`  ${dataClass}: ${done}/${total} features`);
+      }
+    }
+    await Promise.all(whole.map(closeFile));
+    if (done !== total || open.size > 0) {
+      throw new GeobundleError(
+        `${dataClass}: read ${done} features but planned ${total}; did the database change during the build?`,
+      );
+    }
+    return entries;
+  } catch (err) {
+    for (const o of open) o.writer.abort();
+    throw err;
+  }
 }

@@ -1,7 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import pLimit from 'p-limit';
-import { projectRoot } from '../paths.ts';
+import { packageVersion } from '../paths.ts';
 import { createRateLimiter } from './rate-limiter.ts';
 import { isRetryableStatus, parseRetryAfter, retryDelay } from './retry-policy.ts';
 import { MalformedSummaryError, parseSummary, type PageFacts } from './summary.ts';
@@ -15,7 +13,7 @@ export const DEFAULT_API_BASE = 'https://en.wikipedia.org/api/rest_v1';
  * GEOBUNDLE_CONTACT (an e-mail or URL) on a production machine.
  */
 export function defaultUserAgent(env = process.env): string {
-  const version = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).version;
+  const version = packageVersion();
   const contact = env.GEOBUNDLE_CONTACT ?? 'https://github.com/geobundle/geobundle';
   return `geobundle/${version} (${contact}) refresh-wikipedia node/${process.versions.node}`;
 }

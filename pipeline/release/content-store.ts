@@ -1,0 +1,107 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { GeobundleError } from '../../core/errors.ts';
+import type { Encoding, ManifestFile } from '../../core/manifest.ts';
+import { fsyncDir } from '../atomic-files.ts';
+import { linkOrCopy } from './published-files.ts';
+
+/**
+ * `releases/content/`: every bundle file of every kept release, once, at a
+ * path made from its bytes — `content/<key>/<name>.<ext>`, the key a digest
+ * of the sha256s of the file's encodings (.gz and .br side by side, so nginx
+ * can still pick one by Accept-Encoding). That path is the file's
+ * `canonical_path`: the same in every release whose file has the same
+ * bytes, so browsers and CDN edges that fetched it for yesterday's release
+ * hit their caches for today's. The version directories hold hard links to
+ * the same inodes, so `/bundles/<version>/<path>` keeps working at no cost.
+ */
+export const CONTENT_DIR = 'content';
+
+/** 128 bits of the digest: unique among any number of files a releases directory will see. */
+const KEY_HEX = 32;
+
+export const CANONICAL_PATH_PATTERN = new RegExp(`^${CONTENT_DIR}/[0-9a-f]{${KEY_HEX}}/[^/]+$`);
+
+/** The canonical path of each encoding of one logical file (`by_state/06.geojson` → `content/<key>/06.geojson.gz`). */
+export function canonicalPaths(
+  name: string,
+  files: ReadonlyArray<{ encoding: Encoding; sha256: string; extension: string }>,
+): Map<Encoding, string> {
+  const key = crypto
+    .createHash('sha256')
+    .update(
+      files
+        .map((f) => `${f.encoding}:${f.sha256}`)
+        .sort()
+        .join('\n'),
+    )
+    .digest('hex')
+    .slice(0, KEY_HEX);
+  return new Map(files.map((f) => [f.encoding, `${CONTENT_DIR}/${key}/${path.posix.basename(name)}${f.extension}`]));
+}
+
+/**
+ * Links each entry's file of a finished build into the content store at its
+ * canonical path, unless it is there already (same path, same bytes: a
+ * reused file, or the same bytes written by another class or build). Called
+ * just before the build is published, so a release never lists a canonical
+ * path that is not there; a build that fails afterwards leaves only entries
+ * no release lists, which prune removes.
+ */
+export function linkIntoContentStore(releasesDir: string, buildDir: string, entries: readonly ManifestFile[]): void {
+  const dirs = new Set<string>();
+  for (const entry of entries) {
+    const target = path.join(releasesDir, entry.canonical_path);
+    const existing = fs.statSync(target, { throwIfNoEntry: false });
+    if (existing) {
+      if (existing.size !== entry.bytes) {
+        throw new GeobundleError(
+          `${target} is ${existing.size} bytes where ${entry.path} is ${entry.bytes}: the content store is damaged; ` +
+            'remove that file and run geobundle verify-release on the releases that list it',
+        );
+      }
+      continue;
+    }
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    try {
+      linkOrCopy(path.join(buildDir, entry.path), target);
+    } catch (err) {
+      // A concurrent build linked the same bytes first.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    dirs.add(path.dirname(target));
+  }
+  for (const dir of dirs) fsyncDir(dir);
+  if (dirs.size > 0) fsyncDir(path.join(releasesDir, CONTENT_DIR));
+}
+
+export interface GarbageCollected {
+  files: number;
+  bytes: number;
+}
+
+/**
+ * Removes the content-store files no kept release lists and no directory
+ * still links (a build in progress holds links to what it will publish):
+ * what prune leaves behind once old version directories are gone.
+ */
+export function collectGarbage(releasesDir: string, listed: ReadonlySet<string>): GarbageCollected {
+  const root = path.join(releasesDir, CONTENT_DIR);
+  const removed = { files: 0, bytes: 0 };
+  if (!fs.existsSync(root)) return removed;
+  for (const key of fs.readdirSync(root)) {
+    const dir = path.join(root, key);
+    for (const name of fs.readdirSync(dir)) {
+      const relative = `${CONTENT_DIR}/${key}/${name}`;
+      const stat = fs.statSync(path.join(dir, name));
+      if (listed.has(relative) || stat.nlink > 1) continue;
+      fs.rmSync(path.join(dir, name));
+      removed.files += 1;
+      removed.bytes += stat.size;
+    }
+    if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+  }
+  fsyncDir(root);
+  return removed;
+}

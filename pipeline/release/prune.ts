@@ -1,0 +1,59 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { GeobundleError, errorMessage } from '../../core/errors.ts';
+import type { ReleaseVersion } from '../../core/types.ts';
+import { fsyncDir } from '../atomic-files.ts';
+import { collectGarbage, type GarbageCollected } from './content-store.ts';
+import { manifestFiles, readManifest } from './manifest.ts';
+import { listVersions, readCurrent } from './releases.ts';
+
+/**
+ * Retention: removes old releases — never the current one nor the newest
+ * `keep` — and then every content-store file no remaining release lists, so
+ * each canonical path a kept release lists keeps answering. A release
+ * disappears in one step (renamed to a dot-directory nginx never serves,
+ * then deleted), so nginx and the API see it whole or not at all.
+ */
+export interface PruneResult {
+  removed: ReleaseVersion[];
+  kept: ReleaseVersion[];
+  content: GarbageCollected;
+}
+
+/** `.pruned-<version>-<pid>-<hex>`: a release on its way out (left behind only by an interrupted prune). */
+const PRUNED = /^\.pruned-/;
+
+export function pruneReleases(releasesDir: string, keep: number, { dryRun = false } = {}): PruneResult {
+  if (!Number.isInteger(keep) || keep < 0)
+    throw new GeobundleError(`--keep must be a whole number of releases, got ${keep}`);
+  const versions = listVersions(releasesDir);
+  const current = readCurrent(releasesDir)?.version ?? null;
+  const newest = new Set(versions.slice(Math.max(0, versions.length - keep)));
+  const removed = versions.filter((v) => !newest.has(v) && v !== current);
+  const kept = versions.filter((v) => !removed.includes(v));
+  // What the kept releases list, read before anything is removed: a kept manifest that cannot
+  // be read could list anything, so nothing is removed at all.
+  const listed = new Set<string>();
+  for (const version of kept) {
+    try {
+      for (const f of manifestFiles(readManifest(path.join(releasesDir, version)))) listed.add(f.canonical_path);
+    } catch (err) {
+      throw new GeobundleError(
+        `cannot prune: the kept release ${version} is unreadable (${errorMessage(err)}); run geobundle verify-release ${version}`,
+      );
+    }
+  }
+  if (dryRun) return { removed, kept, content: { files: 0, bytes: 0 } };
+
+  for (const version of removed) {
+    const doomed = path.join(releasesDir, `.pruned-${version}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+    fs.renameSync(path.join(releasesDir, version), doomed);
+    fsyncDir(releasesDir);
+    fs.rmSync(doomed, { recursive: true, force: true });
+  }
+  for (const name of fs.readdirSync(releasesDir)) {
+    if (PRUNED.test(name)) fs.rmSync(path.join(releasesDir, name), { recursive: true, force: true });
+  }
+  return { removed, kept, content: collectGarbage(releasesDir, listed) };
+}

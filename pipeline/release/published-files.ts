@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ManifestFile, ReleaseManifest } from '../../core/manifest.ts';
+import type { ReleaseVersion } from '../../core/types.ts';
+import { compareVersions } from '../../core/version.ts';
+import { readManifest } from './manifest.ts';
+import { listVersions } from './releases.ts';
+
+/**
+ * What the published releases of a releases directory already hold, by
+ * input fingerprint: a build reuses the files of any of them whose
+ * fingerprint it would write again, by hard link (the same inode, no bytes
+ * copied), copying only where the file system cannot link. A release whose
+ * manifest cannot be read offers nothing (verify-release reports it).
+ */
+export interface PublishedFile {
+  version: ReleaseVersion;
+  /** The release's manifest entries of this logical file, one per encoding. */
+  entries: ManifestFile[];
+}
+
+export interface PublishedRelease {
+  version: ReleaseVersion;
+  dir: string;
+  manifest: ReleaseManifest;
+}
+
+export class PublishedFiles {
+  private readonly byFingerprint = new Map<string, PublishedFile>();
+
+  private constructor(
+    readonly releasesDir: string,
+    /** Every readable published release, oldest first. */
+    readonly releases: PublishedRelease[],
+  ) {
+    // Newest last, so the newest release holding a file is the one reused from.
+    for (const { version, manifest } of releases) {
+      const groups = new Map<string, ManifestFile[]>();
+      for (const entry of Object.values(manifest.classes).flatMap((c) => c.files)) {
+        groups.set(entry.input_fingerprint, [...(groups.get(entry.input_fingerprint) ?? []), entry]);
+      }
+      for (const [fingerprint, entries] of groups) this.byFingerprint.set(fingerprint, { version, entries });
+    }
+  }
+
+  static read(releasesDir: string): PublishedFiles {
+    const releases: PublishedRelease[] = [];
+    for (const version of listVersions(releasesDir)) {
+      const dir = path.join(releasesDir, version);
+      try {
+        releases.push({ version, dir, manifest: readManifest(dir) });
+      } catch {
+        // Unreadable or from an older format: nothing to reuse from it.
+      }
+    }
+    return new PublishedFiles(releasesDir, releases);
+  }
+
+  /** The newest published release below `version`: the one a build of `version` records its changes against. */
+  previous(version: ReleaseVersion): PublishedRelease | null {
+    return this.releases.filter((r) => compareVersions(r.version, version) < 0).at(-1) ?? null;
+  }
+
+  /** The published file with this fingerprint whose every encoding is still on disk with its listed size. */
+  find(fingerprint: string): PublishedFile | undefined {
+    const found = this.byFingerprint.get(fingerprint);
+    if (!found) return undefined;
+    const intact = found.entries.every(
+      (e) =>
+        fs.statSync(path.join(this.releasesDir, found.version, e.path), { throwIfNoEntry: false })?.size === e.bytes,
+    );
+    return intact ? found : undefined;
+  }
+
+  /** Puts a published file's bytes at `target`: a hard link, or a copy across file systems. */
+  linkInto(found: PublishedFile, entry: ManifestFile, target: string): void {
+    linkOrCopy(path.join(this.releasesDir, found.version, entry.path), target);
+  }
+}
+
+/** A hard link to `source` at `target` (a new name), or a copy where links are not possible. */
+export function linkOrCopy(source: string, target: string): void {
+  try {
+    fs.linkSync(source, target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw err;
+    fs.copyFileSync(source, target, fs.constants.COPYFILE_EXCL);
+  }
+}

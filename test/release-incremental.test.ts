@@ -1,0 +1,250 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startApi } from '../api/server.ts';
+import type { ReleaseChanges, ReleaseManifest } from '../core/manifest.ts';
+import { withDatabase } from '../pipeline/db.ts';
+import { buildRelease } from '../pipeline/release/build-release.ts';
+import { readManifest } from '../pipeline/release/manifest.ts';
+import { setCurrent } from '../pipeline/release/releases.ts';
+import { verifyRelease } from '../pipeline/release/verify-release.ts';
+import { request } from '../bench/http-request.ts';
+import { geobundle } from './helpers/cli.ts';
+import { createFixtureDatabase, releaseFixtureSource, snapshotTree } from './helpers/release.ts';
+import { tempDir } from './helpers/temp.ts';
+
+/**
+ * Content-stable releases on the fixture source (4 districts in CA, DC and
+ * NY, with census and wikipedia rows): a build reuses every file whose
+ * input fingerprint an earlier release has (a hard link: the same inode)
+ * and writes only the files made from changed rows; each release records
+ * what changed; canonical paths follow the bytes; prune keeps what kept
+ * releases list.
+ */
+const CLASS = 'congressional_districts';
+const BUILT_AT = new Date('2026-01-02T03:04:05Z');
+
+let work: string;
+let dbPath: string;
+let releases: string;
+
+const dir = (version: string) => path.join(releases, version);
+const manifestOf = (version: string): ReleaseManifest => readManifest(dir(version));
+const inode = (version: string, file: string) => fs.statSync(path.join(dir(version), CLASS, file)).ino;
+const changesOf = (version: string): ReleaseChanges =>
+  JSON.parse(fs.readFileSync(path.join(dir(version), 'changes.json'), 'utf8'));
+
+/** Runs SQL against the fixture database, then builds `version` from it. */
+async function change(version: string, sql: string) {
+  await withDatabase(dbPath, {}, ({ connection }) => connection.run(sql));
+  return buildRelease({ dbPath, releasesDir: releases, version, builtAt: BUILT_AT });
+}
+
+/** The class's logical files the build of `version` wrote anew rather than linked from `earlier`. */
+function rewritten(version: string, earlier: string): string[] {
+  const names = new Set(
+    manifestOf(version).classes[CLASS]!.files.map((f) => f.path.slice(CLASS.length + 1).replace(/\.(gz|br)$/, '')),
+  );
+  return [...names].filter((name) => inode(version, `${name}.gz`) !== inode(earlier, `${name}.gz`)).sort();
+}
+
+beforeAll(async () => {
+  work = tempDir('release-incremental');
+  releases = path.join(work, 'releases');
+  dbPath = await createFixtureDatabase(path.join(work, 'db.duckdb'), releaseFixtureSource());
+  await buildRelease({ dbPath, releasesDir: releases, version: 'v1.0.0', builtAt: BUILT_AT });
+});
+
+describe('incremental builds', () => {
+  it('reuses every file of an unchanged database: same inodes, nothing written, no changes recorded', async () => {
+    const summary = await buildRelease({ dbPath, releasesDir: releases, version: 'v1.0.1', builtAt: BUILT_AT });
+    expect(summary).toMatchObject({ written: 0, reused: 7 });
+    expect(rewritten('v1.0.1', 'v1.0.0')).toEqual([]);
+    const [a, b] = [manifestOf('v1.0.0'), manifestOf('v1.0.1')];
+    expect(b.classes).toEqual(a.classes);
+    expect(b.source_fingerprint).toBe(a.source_fingerprint);
+    expect(changesOf('v1.0.1')).toEqual({ from: 'v1.0.0', to: 'v1.0.1', classes: {} });
+    expect(b.changes).toMatchObject({ from: 'v1.0.0', path: 'changes.json' });
+    expect((await verifyRelease({ releasesDir: releases, version: 'v1.0.1' })).problems).toEqual([]);
+    const sums = await execa('sha256sum', ['--check', '--strict', 'SHA256SUMS'], { cwd: dir('v1.0.1'), reject: false });
+    expect(sums.exitCode, sums.stderr).toBe(0);
+  });
+
+  it('after a Wikipedia-only change of one district rewrites only all, wikipedia and that state', async () => {
+    const summary = await change('v1.0.2', "UPDATE wikipedia SET extract = 'Rewritten lead.' WHERE id = '0601'");
+    expect(rewritten('v1.0.2', 'v1.0.1')).toEqual(['all.geojson', 'by_state/06.geojson', 'wikipedia.json']);
+    expect(summary).toMatchObject({ written: 3, reused: 4 });
+    expect(changesOf('v1.0.2')).toEqual({
+      from: 'v1.0.1',
+      to: 'v1.0.2',
+      classes: { [CLASS]: { added: [], removed: [], changed: [{ id: '0601', fields: ['wikipedia'] }] } },
+    });
+  });
+
+  it('after a census-only change rewrites all, census and that state', async () => {
+    await change('v1.0.3', "UPDATE census_congressional_districts SET TOTPOP20 = 761000 WHERE id = '0602'");
+    expect(rewritten('v1.0.3', 'v1.0.2')).toEqual(['all.geojson', 'by_state/06.geojson', 'census.json']);
+    expect(changesOf('v1.0.3').classes[CLASS]!.changed).toEqual([{ id: '0602', fields: ['census'] }]);
+  });
+
+  it('after a geometry-only change rewrites all, polygons and that state', async () => {
+    const moved = JSON.stringify({
+      type: 'Polygon',
+      coordinates: [
+        [
+          [-73.1, 40.9],
+          [-72, 40.9],
+          [-72, 41.2],
+          [-73.1, 41.2],
+          [-73.1, 40.9],
+        ],
+      ],
+    });
+    await change(
+      'v1.0.4',
+      `UPDATE polygons SET geometry = '${moved}', geometry_sha256 = sha256('${moved}'), geometry_bytes = ${moved.length} WHERE id = '3601'`,
+    );
+    expect(rewritten('v1.0.4', 'v1.0.3')).toEqual(['all.geojson', 'by_state/36.geojson', 'polygons.geojson']);
+    expect(changesOf('v1.0.4').classes[CLASS]!.changed).toEqual([{ id: '3601', fields: ['geometry'] }]);
+  });
+
+  it('records added and removed districts, and a renamed one', async () => {
+    await change(
+      'v1.0.5',
+      `DELETE FROM polygons WHERE id = '1198';
+       INSERT INTO polygons (data_class, id, name, state_fips, geometry, source, vintage)
+         SELECT data_class, '3602', 'New York''s 2nd congressional district', state_fips, geometry, source, vintage FROM polygons WHERE id = '3601';
+       UPDATE polygons SET name = 'California''s first' WHERE id = '0601';
+       UPDATE polygons SET geometry_sha256 = sha256(geometry), geometry_bytes = strlen(geometry);`,
+    );
+    expect(changesOf('v1.0.5').classes[CLASS]).toEqual({
+      added: ['3602'],
+      removed: ['1198'],
+      changed: [{ id: '0601', fields: ['name'] }],
+    });
+    expect(fs.existsSync(path.join(dir('v1.0.5'), CLASS, 'by_state', '11.geojson.gz'))).toBe(false);
+  });
+
+  it('writes byte-identical files whether incremental or from scratch (only the changes record differs)', async () => {
+    const scratch = path.join(work, 'scratch');
+    await buildRelease({ dbPath, releasesDir: scratch, version: 'v1.0.5', builtAt: BUILT_AT });
+    const incremental = snapshotTree(dir('v1.0.5'));
+    const fresh = snapshotTree(path.join(scratch, 'v1.0.5'));
+    const bundles = (tree: Map<string, string>) => new Map([...tree].filter(([f]) => f.startsWith(`${CLASS}/`)));
+    expect(bundles(fresh)).toEqual(bundles(incremental));
+    const { changes: a, ...restA } = manifestOf('v1.0.5');
+    const { changes: b, ...restB } = readManifest(path.join(scratch, 'v1.0.5'));
+    expect(restB).toEqual(restA);
+    expect([a.from, b.from]).toEqual(['v1.0.4', null]);
+    // The first release of a directory lists every id as added.
+    expect(
+      JSON.parse(fs.readFileSync(path.join(scratch, 'v1.0.5', 'changes.json'), 'utf8')).classes[CLASS].added,
+    ).toEqual(['0601', '0602', '3601', '3602']);
+  });
+
+  it('gives every file a canonical path that holds exactly its bytes, the same path in every release that has them', () => {
+    for (const version of ['v1.0.0', 'v1.0.2']) {
+      for (const f of manifestOf(version).classes[CLASS]!.files) {
+        expect(f.canonical_path).toMatch(
+          new RegExp(`^content/[0-9a-f]{32}/${path.basename(f.path).replaceAll('.', '\\.')}$`),
+        );
+        expect(fs.statSync(path.join(releases, f.canonical_path)).ino, f.canonical_path).toBe(
+          fs.statSync(path.join(dir(version), f.path)).ino,
+        );
+      }
+    }
+    const canonical = (version: string, file: string) =>
+      manifestOf(version).classes[CLASS]!.files.find((f) => f.path === `${CLASS}/${file}`)!.canonical_path;
+    expect(canonical('v1.0.2', 'polygons.geojson.br')).toBe(canonical('v1.0.0', 'polygons.geojson.br'));
+    expect(canonical('v1.0.2', 'wikipedia.json.br')).not.toBe(canonical('v1.0.0', 'wikipedia.json.br'));
+  });
+});
+
+describe('geobundle diff and the changes endpoint', () => {
+  it('prints exactly the documented JSON', async () => {
+    const result = await geobundle(['diff', 'v1.0.1', 'v1.0.3', '--releases', releases, '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      from: 'v1.0.1',
+      to: 'v1.0.3',
+      classes: {
+        [CLASS]: {
+          added: [],
+          removed: [],
+          changed: [
+            { id: '0601', fields: ['wikipedia'] },
+            { id: '0602', fields: ['census'] },
+          ],
+        },
+      },
+    });
+    const text = await geobundle(['diff', 'v1.0.0', 'v1.0.1', '--releases', releases]);
+    expect(text.stdout).toBe('v1.0.0 → v1.0.1: 0 class(es) changed\n');
+    const none = await geobundle(['diff', 'v1.0.0', 'v9.0.0', '--releases', releases]);
+    expect(none.exitCode).toBe(1);
+    expect(none.stderr).toMatch(/^geobundle: cannot read .*v9\.0\.0\/manifest\.json/);
+  });
+
+  it('serves each release’s changes from the API, immutable', async () => {
+    const api = await startApi({ releasesDir: releases, host: '127.0.0.1', port: 0, listMaxAge: 60 });
+    try {
+      const res = await request(`${api.url}/api/v1/releases/v1.0.2/changes`);
+      expect(res.status).toBe(200);
+      expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(JSON.parse(res.body.toString())).toEqual(changesOf('v1.0.2'));
+      expect((await request(`${api.url}/api/v1/releases/v7.0.0/changes`)).status).toBe(404);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('geobundle prune', () => {
+  it('keeps the current and the newest releases, and every canonical path they list; frees what only the others held', async () => {
+    await setCurrent(releases, 'v1.0.1');
+    const onlyInOld = manifestOf('v1.0.0').classes[CLASS]!.files.find((f) =>
+      f.path.endsWith('wikipedia.json.br'),
+    )!.canonical_path;
+    const dry = await geobundle(['prune', '--keep', '2', '--releases', releases, '--dry-run', '--json']);
+    expect(JSON.parse(dry.stdout)).toMatchObject({
+      removed: ['v1.0.0', 'v1.0.2', 'v1.0.3'],
+      kept: ['v1.0.1', 'v1.0.4', 'v1.0.5'],
+    });
+    expect(fs.existsSync(dir('v1.0.0'))).toBe(true);
+
+    const result = await geobundle(['prune', '--keep', '2', '--releases', releases]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(
+      /^removed 3 release\(s\): v1\.0\.0, v1\.0\.2, v1\.0\.3; kept 3; \d+ content file\(s\) no kept release lists/,
+    );
+    expect(
+      fs
+        .readdirSync(releases)
+        .filter((n) => /^v/.test(n))
+        .sort(),
+    ).toEqual(['v1.0.1', 'v1.0.4', 'v1.0.5']);
+    for (const version of ['v1.0.1', 'v1.0.4', 'v1.0.5']) {
+      expect((await verifyRelease({ releasesDir: releases, version })).problems, version).toEqual([]);
+    }
+    // v1.0.1 was built unchanged from v1.0.0: its wikipedia file is v1.0.0's, still there.
+    expect(fs.existsSync(path.join(releases, onlyInOld))).toBe(true);
+    const onlyInPruned = manifestOf('v1.0.4').classes[CLASS]!.files.find((f) => f.path.endsWith('census.json.br'))!;
+    expect(fs.existsSync(path.join(releases, onlyInPruned.canonical_path))).toBe(true);
+    expect(fs.readdirSync(releases).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+
+  it('removes a content file only once no kept release lists it', async () => {
+    const v2 = manifestOf('v1.0.4').classes[CLASS]!.files.find((f) =>
+      f.path.endsWith('polygons.geojson.gz'),
+    )!.canonical_path;
+    const v1 = manifestOf('v1.0.1').classes[CLASS]!.files.find((f) =>
+      f.path.endsWith('polygons.geojson.gz'),
+    )!.canonical_path;
+    expect(v2).not.toBe(v1);
+    await geobundle(['prune', '--keep', '1', '--releases', releases]);
+    // v1.0.1 is current, v1.0.5 the newest; v1.0.4's moved NY district is gone from both.
+    expect(fs.existsSync(path.join(releases, v1))).toBe(true);
+    expect(fs.existsSync(path.join(releases, v2))).toBe(false);
+  });
+});
