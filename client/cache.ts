@@ -1,33 +1,38 @@
 /**
- * The browser's copy of downloaded bundles, in IndexedDB: localStorage holds
- * about 5 MB of strings per origin, too little for one bundle, while
+ * The browser's copy of downloaded bundle files, in IndexedDB: localStorage
+ * holds about 5 MB of strings per origin, too little for one bundle, while
  * IndexedDB stores binary values within the origin's (much larger) quota.
  *
- * Entries are keyed by [version, sha256] and hold the verified .gz bytes as
- * downloaded — the smallest form, and one whose checksum can be rechecked
- * on every read, so a corrupted entry is dropped instead of trusted.
+ * Entries are keyed by content — the sha256 of the decoded file, the
+ * manifest's `uncompressed_sha256` — not by release: a file that did not
+ * change between two releases has the same key in both, so a returning
+ * visitor downloads only what changed. Each entry's bytes are checked
+ * against its key on every read, so a corrupted entry is dropped instead of
+ * trusted; entries no open release lists are evicted.
  */
-export interface CachedBundle {
-  version: string;
+export interface CachedFile {
+  /** sha256 (hex) of `bytes`: the manifest's uncompressed_sha256 of the file. */
   sha256: string;
-  /** The file's path within the release, e.g. `county/all.geojson.gz`. */
+  /** Where the file was first seen, for people reading the cache: `county/polygons.geojson`. */
   path: string;
   bytes: ArrayBuffer;
   storedAt: string;
 }
 
-export interface BundleCache {
-  get(version: string, sha256: string): Promise<CachedBundle | undefined>;
-  put(entry: CachedBundle): Promise<void>;
-  delete(version: string, sha256: string): Promise<void>;
-  /** Removes every entry of another release: a newer current release replaces what an older one stored. */
-  deleteOtherVersions(version: string): Promise<number>;
-  list(): Promise<Array<Omit<CachedBundle, 'bytes'>>>;
+export interface FileCache {
+  get(sha256: string): Promise<CachedFile | undefined>;
+  put(entry: CachedFile): Promise<void>;
+  delete(sha256: string): Promise<void>;
+  /** Removes every entry whose key is not in `needed`; resolves with how many went. */
+  retainOnly(needed: ReadonlySet<string>): Promise<number>;
+  list(): Promise<Array<Omit<CachedFile, 'bytes'>>>;
   close(): void;
 }
 
 export const CACHE_DB_NAME = 'geobundle';
-const STORE = 'bundles';
+/** Version 2: content-keyed `files` (version 1 kept `bundles` keyed by [version, sha256]). */
+const DB_VERSION = 2;
+const STORE = 'files';
 
 function done<T>(request: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -49,15 +54,16 @@ function committed(tx: IDBTransaction): Promise<void> {
  * refused (some private-browsing modes): bundles then still load, just
  * without being kept.
  */
-export async function openBundleCache(
-  factory: IDBFactory | undefined = globalThis.indexedDB,
-): Promise<BundleCache | null> {
+export async function openFileCache(factory: IDBFactory | undefined = globalThis.indexedDB): Promise<FileCache | null> {
   if (!factory) return null;
   let db: IDBDatabase;
   try {
-    const request = factory.open(CACHE_DB_NAME, 1);
+    const request = factory.open(CACHE_DB_NAME, DB_VERSION);
     request.onupgradeneeded = () => {
-      request.result.createObjectStore(STORE, { keyPath: ['version', 'sha256'] });
+      const names = request.result.objectStoreNames;
+      // What an earlier version of this library kept is keyed by release: start afresh.
+      for (const name of Array.from(names)) request.result.deleteObjectStore(name);
+      request.result.createObjectStore(STORE, { keyPath: 'sha256' });
     };
     db = await done(request);
   } catch {
@@ -70,29 +76,29 @@ export async function openBundleCache(
     return { tx, store: tx.objectStore(STORE) };
   };
   return {
-    async get(version, sha256) {
-      return (await done(store('readonly').store.get([version, sha256]))) as CachedBundle | undefined;
+    async get(sha256) {
+      return (await done(store('readonly').store.get(sha256))) as CachedFile | undefined;
     },
     async put(entry) {
       const { tx, store: s } = store('readwrite');
       s.put(entry);
       await committed(tx);
     },
-    async delete(version, sha256) {
+    async delete(sha256) {
       const { tx, store: s } = store('readwrite');
-      s.delete([version, sha256]);
+      s.delete(sha256);
       await committed(tx);
     },
-    async deleteOtherVersions(version) {
+    async retainOnly(needed) {
       const { tx, store: s } = store('readwrite');
-      const keys = (await done(s.getAllKeys())) as Array<[string, string]>;
-      const stale = keys.filter(([v]) => v !== version);
-      for (const key of stale) s.delete(key);
+      const keys = (await done(s.getAllKeys())) as string[];
+      const unneeded = keys.filter((k) => !needed.has(k));
+      for (const key of unneeded) s.delete(key);
       await committed(tx);
-      return stale.length;
+      return unneeded.length;
     },
     async list() {
-      const entries = (await done(store('readonly').store.getAll())) as CachedBundle[];
+      const entries = (await done(store('readonly').store.getAll())) as CachedFile[];
       return entries.map(({ bytes: _bytes, ...rest }) => rest);
     },
     close() {

@@ -1,15 +1,15 @@
 /**
- * geobundle's browser client: open a release, load a class's bundle (verified
- * against the manifest, kept in IndexedDB until a newer release replaces it),
- * and find the district containing a point.
+ * geobundle's browser client: open a release, load a class (verified
+ * against the manifest, kept in IndexedDB by content, so a new release costs
+ * only the files that changed), and find the district containing a point.
  *
  *   const release = await openRelease({ baseUrl: location.origin });
  *   const counties = await release.loadBundle('county');
  *   counties.findDistrict(-118.24, 34.05)?.properties.name; // "Los Angeles"
  */
-export { openRelease, type OpenReleaseOptions, type Release } from './release.ts';
-export type { Bundle, LoadBundleOptions } from './bundle.ts';
-export { openBundleCache, CACHE_DB_NAME, type BundleCache, type CachedBundle } from './cache.ts';
+export { openRelease, type OpenReleaseOptions, type Release, type BundleFile } from './release.ts';
+export type { Bundle, LoadBundleOptions, Source } from './bundle.ts';
+export { openFileCache, CACHE_DB_NAME, type FileCache, type CachedFile } from './cache.ts';
 export { buildDistrictIndex, polygonsOf, type DistrictIndex } from './district-index.ts';
 export { GeobundleError } from '../core/errors.ts';
 export type * from './types.ts';

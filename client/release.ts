@@ -1,17 +1,38 @@
 import { GeobundleError, errorMessage } from '../core/errors.ts';
+import type { Encoding, FileKind, ManifestFile } from '../core/manifest.ts';
 import { parseVersion } from '../core/version.ts';
 import { loadBundle, type Bundle, type LoadBundleOptions } from './bundle.ts';
-import { openBundleCache, type BundleCache } from './cache.ts';
-import type { CurrentRelease, ManifestFile, ReleaseManifest } from './types.ts';
+import { openFileCache, type FileCache } from './cache.ts';
+import type { CurrentRelease, ReleaseManifest } from './types.ts';
 
 export interface OpenReleaseOptions {
   /** Origin (and optional path prefix) that serves `/api/v1/` and `/bundles/`, e.g. `https://example.org`. */
   baseUrl: string;
   /** A pinned version; default: whatever the server calls current. */
   version?: string;
-  /** The bundle cache; default: IndexedDB, or none where IndexedDB is unavailable. */
-  cache?: BundleCache | null;
+  /** The file cache; default: IndexedDB, or none where IndexedDB is unavailable. */
+  cache?: FileCache | null;
   fetch?: typeof fetch;
+}
+
+/** One file of a release as the client fetches it: both stored encodings are the same content. */
+export interface BundleFile {
+  /** The file's path in the release without encoding, e.g. `county/polygons.geojson`. */
+  path: string;
+  kind: FileKind;
+  stateFips?: string;
+  /** sha256 and size of the decoded content: what is verified and kept. */
+  sha256: string;
+  bytes: number;
+  /** The size the wire carries for each stored encoding. */
+  encodedBytes: Partial<Record<Encoding, number>>;
+  /**
+   * The file's canonical URL, without encoding: the same in every release
+   * whose file has the same bytes (so browser and CDN caches keep hitting
+   * across releases); the server sends br or gzip as the browser accepts,
+   * and the browser decodes it.
+   */
+  url: string;
 }
 
 export interface Release {
@@ -20,10 +41,10 @@ export interface Release {
   readonly manifest: ReleaseManifest;
   /** Data classes in this release, in name order. */
   classes(): string[];
-  /** The manifest entry of a class's bundle (`all`, or one state's). */
-  file(dataClass: string, options?: { state?: string }): ManifestFile;
-  /** Absolute URL of a file of this release. */
-  url(file: ManifestFile): string;
+  /** A file of a class: `polygons`, `census`, `wikipedia`, `all`, or `by_state` with `state`. */
+  file(dataClass: string, kind: FileKind, options?: { state?: string }): BundleFile;
+  /** Every file the release lists. */
+  files(): BundleFile[];
   loadBundle(dataClass: string, options?: LoadBundleOptions): Promise<Bundle>;
 }
 
@@ -56,9 +77,41 @@ export async function fetchJson<T>(url: string, fetchFn: typeof fetch = fetch, i
   }
 }
 
+/** The logical files of a manifest: its entries grouped by path without encoding. */
+function logicalFiles(baseUrl: string, manifest: ReleaseManifest): Map<string, BundleFile> {
+  const files = new Map<string, BundleFile>();
+  for (const entry of Object.values(manifest.classes).flatMap((c) => c.files)) {
+    const path = entry.path.replace(/\.(gz|br)$/, '');
+    const file = files.get(path) ?? {
+      path,
+      kind: entry.kind,
+      ...(entry.state_fips === undefined ? {} : { stateFips: entry.state_fips }),
+      sha256: entry.uncompressed_sha256,
+      bytes: entry.uncompressed_bytes,
+      encodedBytes: {},
+      url: `${baseUrl}/bundles/${canonicalBase(entry)}`,
+    };
+    file.encodedBytes[entry.encoding] = entry.bytes;
+    files.set(path, file);
+  }
+  return files;
+}
+
+function canonicalBase(entry: ManifestFile): string {
+  return entry.canonical_path.replace(/\.(gz|br)$/, '');
+}
+
+/**
+ * The contents every release opened in this page needs: what the cache
+ * keeps when it evicts (a page may have pinned one version and opened the
+ * current one besides).
+ */
+const openedContents = new Set<string>();
+
 /**
  * Opens a release: asks the API which version is current (unless one is
- * given) and reads its manifest, which lists every bundle with its sha256.
+ * given), reads its manifest, which lists every file with its sha256 and
+ * canonical URL, and drops from the cache what no release opened here lists.
  */
 export async function openRelease(options: OpenReleaseOptions): Promise<Release> {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -79,9 +132,12 @@ export async function openRelease(options: OpenReleaseOptions): Promise<Release>
   if (manifest.version !== version || typeof manifest.classes !== 'object' || manifest.classes === null) {
     throw new GeobundleError(`the manifest served for ${version} is not a release manifest of ${version}`);
   }
-  const cache = options.cache === undefined ? await openBundleCache() : options.cache;
+  const files = logicalFiles(baseUrl, manifest);
+  for (const f of files.values()) openedContents.add(f.sha256);
+  const cache = options.cache === undefined ? await openFileCache() : options.cache;
+  await cache?.retainOnly(openedContents).catch(() => 0);
   const pinned = version;
-  // Two callers asking for one bundle at once share one download.
+  // Two callers asking for one class at once share one load.
   const inFlight = new Map<string, Promise<Bundle>>();
 
   const release: Release = {
@@ -89,27 +145,26 @@ export async function openRelease(options: OpenReleaseOptions): Promise<Release>
     version: pinned,
     manifest,
     classes: () => Object.keys(manifest.classes).sort(),
-    file(dataClass, { state } = {}) {
-      const entry = manifest.classes[dataClass];
-      if (!entry) {
+    file(dataClass, kind, { state } = {}) {
+      if (!manifest.classes[dataClass]) {
         throw new GeobundleError(
           `release ${pinned} has no data class "${dataClass}" (it has: ${release.classes().join(', ')})`,
         );
       }
-      const path = state === undefined ? `${dataClass}/all.geojson.gz` : `${dataClass}/by_state/${state}.geojson.gz`;
-      const file = entry.files.find((f) => f.path === path);
+      const name = kind === 'by_state' ? `by_state/${state}` : kind;
+      const file = [...files.values()].find((f) => f.path.startsWith(`${dataClass}/${name}.`));
       if (!file) {
         throw new GeobundleError(
-          state === undefined
-            ? `release ${pinned} lists no ${path}`
-            : `release ${pinned} has no "${dataClass}" bundle for state ${state}`,
+          kind === 'by_state'
+            ? `release ${pinned} has no "${dataClass}" bundle for state ${state}`
+            : `release ${pinned} lists no ${dataClass} ${kind} file`,
         );
       }
       return file;
     },
-    url: (file) => `${baseUrl}/bundles/${pinned}/${file.path}`,
+    files: () => [...files.values()],
     async loadBundle(dataClass, loadOptions = {}) {
-      const key = release.file(dataClass, loadOptions).path;
+      const key = `${dataClass}/${loadOptions.state ?? ''}`;
       let pending = inFlight.get(key);
       if (!pending) {
         pending = loadBundle(release, dataClass, { cache, fetch: fetchFn, ...loadOptions }).finally(() =>

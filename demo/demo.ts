@@ -220,8 +220,8 @@ async function showClass(dataClass: string): Promise<void> {
   ui.info.textContent = '';
   ui.canvas.getContext('2d')?.clearRect(0, 0, ui.canvas.width, ui.canvas.height);
   try {
-    const file = release.file(dataClass);
-    const total = formatBytes(file.bytes);
+    const files = (['polygons', 'census', 'wikipedia'] as const).map((kind) => release!.file(dataClass, kind));
+    const total = formatBytes(files.reduce((n, f) => n + f.bytes, 0));
     setState('loading', `Loading ${dataClass} (${total})…`);
     const loaded = await release.loadBundle(dataClass, {
       onProgress: ({ loaded: n }) => {
@@ -234,13 +234,13 @@ async function showClass(dataClass: string): Promise<void> {
     const n = loaded.districts.features.length.toLocaleString('en-US');
     setState('ready', `${dataClass.replaceAll('_', ' ')}: ${n} districts ready.`);
     ui.info.dataset.source = loaded.source;
+    const cached = loaded.sources.filter((s) => s === 'cache').length;
     ui.info.textContent =
-      `${file.path} · ${total} · sha256 ${file.sha256.slice(0, 12)}… verified · ` +
+      `${loaded.files.map((f) => f.path.slice(dataClass.length + 1)).join(' + ')} · ${total} · sha256 verified · ` +
       (loaded.source === 'cache'
         ? 'read from this browser’s cache (no download)'
-        : loaded.stored
-          ? 'downloaded and kept for next time'
-          : 'downloaded (this browser did not keep it)');
+        : `${cached ? `${cached} of ${loaded.files.length} from this browser’s cache, the rest ` : ''}` +
+          (loaded.stored ? 'downloaded and kept for next time' : 'downloaded (this browser did not keep it)'));
     ui.findButton.disabled = false;
     if (ui.lat.value && ui.lon.value) lookup(Number(ui.lon.value), Number(ui.lat.value));
   } catch (err) {

@@ -8,7 +8,8 @@
 # noticed. A refresh that aborted before writing the database (no summary)
 # releases nothing. Configuration comes from the environment, as for the CLI:
 # GEOBUNDLE_DB, GEOBUNDLE_RELEASES, GEOBUNDLE_CACHE, GEOBUNDLE_CONTACT;
-# GEOBUNDLE_SET_CURRENT=0 builds without making the release current.
+# GEOBUNDLE_SET_CURRENT=0 builds without making the release current;
+# GEOBUNDLE_KEEP (default 30) is how many releases prune keeps.
 # Extra arguments go to refresh-wikipedia (e.g. --api-base, --force).
 # See docs/wikipedia-refresh.md.
 set -uo pipefail
@@ -43,4 +44,7 @@ if [[ "${GEOBUNDLE_SET_CURRENT:-1}" != 0 ]]; then
   geobundle set-current "$version" --releases "$releases" || exit $?
   log "$version is current"
 fi
+# Retention: the newest GEOBUNDLE_KEEP releases (and the current one) stay; files they share
+# with the removed ones stay too (geobundle prune never removes a path a kept release lists).
+geobundle prune --keep "${GEOBUNDLE_KEEP:-30}" --releases "$releases" >&2 || exit $?
 exit "$refresh_status"

@@ -6,10 +6,9 @@ import { projectRoot } from '../pipeline/paths.ts';
 
 /**
  * Builds the demo site into a static directory nginx serves as the site
- * root: `geobundle-client.js` (the browser library, ESM, with its own
- * chunks: pako is a separate file fetched only by browsers without
- * DecompressionStream), `demo.js` (the page, which imports the library file
- * rather than carrying a second copy of it), `index.html`, `demo.css`.
+ * root: `geobundle-client.js` (the browser library, ESM), `demo.js` (the
+ * page, which imports the library file rather than carrying a second copy
+ * of it), `index.html`, `demo.css`.
  *
  *   npx tsx scripts/build-site.ts [outDir]     (make client)
  */

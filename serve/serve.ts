@@ -40,6 +40,8 @@ export interface ServeOptions {
   accessLog?: boolean;
   /** Keep nginx's temporary prefix (config, logs) after stop, for debugging. */
   keepPrefix?: boolean;
+  /** Serve HTTPS with this certificate and key (PEM files); browsers accept `br` only over HTTPS. */
+  tls?: { certificate: string; key: string };
 }
 
 export const SERVE_DEFAULTS = {
@@ -111,7 +113,8 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
           prefix,
           releasesDir,
           siteRoot,
-          listen: `${urlHost(o.host)}:${port}`,
+          listen: `${urlHost(o.host)}:${port}${options.tls ? ' ssl' : ''}`,
+          tls: options.tls,
           serverName: '_',
           apiUpstream: `${urlHost(o.host)}:${api.port}`,
           brotliModule: nginxBinary.brotliModule,
@@ -130,7 +133,7 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
     throw err;
   }
 
-  const site = `http://${urlHost(o.host)}:${port}/`;
+  const site = `${options.tls ? 'https' : 'http'}://${urlHost(o.host)}:${port}/`;
   let stopping: Promise<void> | undefined;
   return {
     urls: {

@@ -1,19 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchBrowser, type recordNetwork } from '../bench/browser.ts';
 import { openRelease } from '../client/geobundle-client.ts';
+import type { ManifestFile } from '../core/manifest.ts';
+import { withDatabase } from '../pipeline/db.ts';
+import { buildRelease } from '../pipeline/release/build-release.ts';
 import { manifestFiles, readManifest } from '../pipeline/release/manifest.ts';
 import { setCurrent } from '../pipeline/release/releases.ts';
 import { startServing } from '../serve/serve.ts';
 import {
   ARTIFACTS,
-  hasChromium,
-  keptBundles,
-  launchBrowser,
+  keptFiles,
   lookUp,
   paintedShare,
-  type recordNetwork,
   serveDemoInBrowser,
   settled,
   transferLog,
@@ -23,59 +25,75 @@ import { tempDir } from './helpers/temp.ts';
 
 /**
  * The demo page and client library in real headless Chromium, against real
- * nginx + API serving real releases of the embedded default (us-atlas).
+ * nginx + API serving real releases of the embedded default (us-atlas). The
+ * page loads a class as three files — polygons, census, wikipedia — each from
+ * its canonical URL, and keeps them in IndexedDB by content.
  */
 
-function manifestSha(releasesDir: string, version: string, file: string): string {
-  const entry = manifestFiles(readManifest(path.join(releasesDir, version))).find((f) => f.path === file);
+/** A file's manifest entry (.gz) in a release: its canonical URL path and its decoded sha256. */
+function fileOf(releasesDir: string, version: string, file: string): ManifestFile {
+  const entry = manifestFiles(readManifest(path.join(releasesDir, version))).find((f) => f.path === `${file}.gz`);
   if (!entry) throw new Error(`${file} is not in the manifest of ${version}`);
-  return entry.sha256;
+  return entry;
 }
+
+const canonicalUrlPath = (entry: ManifestFile) => `/bundles/${entry.canonical_path.replace(/\.gz$/, '')}`;
 
 describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atlas release, real nginx + API)', () => {
   let tmp: string;
   let releasesDir: string;
   let siteRoot: string;
+  let dbPath: string;
   let demo: Awaited<ReturnType<typeof serveDemoInBrowser>>;
   let baseUrl: string;
   let network: Awaited<ReturnType<typeof recordNetwork>>;
   let page: Page;
-  /** The next release, built while the first one is being tested (it takes the longest). */
-  let nextRelease: Promise<unknown>;
   const transfer = transferLog('client-transfer-us-atlas.json');
-  const COUNTY = 'county/all.geojson.gz';
+  const COUNTY = ['county/census.json', 'county/polygons.geojson', 'county/wikipedia.json'];
+  const bundlePaths = (urls: string[]) =>
+    urls
+      .filter((u) => u.includes('/bundles/'))
+      .map((u) => new URL(u).pathname)
+      .sort();
+  const expectedPaths = (version: string, files: string[]) =>
+    files.map((f) => canonicalUrlPath(fileOf(releasesDir, version, f))).sort();
+  /**
+   * The contents IndexedDB should hold for these files, sorted: keyed by content, so files
+   * with the same bytes (us-atlas's empty census and wikipedia files, `{}`) are one entry.
+   */
+  const kept = (version: string, files: string[]) =>
+    [...new Set(files.map((f) => fileOf(releasesDir, version, f).uncompressed_sha256))].sort();
+  const keptContents = async () => [...new Set((await keptFiles(page)).map(([, sha]) => sha))].sort();
 
   beforeAll(async () => {
     tmp = tempDir('client');
     releasesDir = path.join(tmp, 'releases');
     siteRoot = path.join(tmp, 'site');
-    await buildUsAtlasRelease(releasesDir, 'v1.0.0');
+    ({ dbPath } = await buildUsAtlasRelease(releasesDir, 'v1.0.0'));
     await setCurrent(releasesDir, 'v1.0.0');
     demo = await serveDemoInBrowser({ releasesDir, siteRoot });
     ({ page, network } = demo);
-    nextRelease = buildUsAtlasRelease(releasesDir, 'v1.0.1');
-    nextRelease.catch(() => undefined); // awaited (and reported) by the test that uses it
     baseUrl = new URL(demo.serving.urls.site).origin;
   });
 
   afterAll(async () => {
     transfer.write();
     await demo?.stop();
-    await nextRelease?.catch(() => undefined);
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('first visit: downloads the bundle once, verifies it, keeps it, draws the map', async () => {
+  it('first visit: downloads polygons, census and wikipedia once each, by canonical URL; verifies, keeps, draws', async () => {
     network.reset();
     await page.goto(`${baseUrl}/?class=county`);
     const outcome = await settled(page);
     expect(outcome, outcome.error).toMatchObject({ state: 'ready' });
     const { entries } = await network.settle();
     const bundles = entries.filter((e) => e.url.includes('/bundles/'));
-    expect(bundles.map((e) => [new URL(e.url).pathname, e.status])).toEqual([[`/bundles/v1.0.0/${COUNTY}`, 200]]);
+    expect(bundles.every((e) => e.status === 200)).toBe(true);
+    expect(bundlePaths(bundles.map((e) => e.url))).toEqual(expectedPaths('v1.0.0', COUNTY));
     expect(await page.locator('#bundle-info').getAttribute('data-source')).toBe('network');
     expect(await page.locator('#release').innerText()).toContain('v1.0.0');
-    expect(await keptBundles(page)).toEqual([['v1.0.0', COUNTY, manifestSha(releasesDir, 'v1.0.0', COUNTY)]]);
+    expect(await keptContents()).toEqual(kept('v1.0.0', COUNTY));
     expect(await paintedShare(page)).toBeGreaterThan(0.05);
     await transfer.add('first visit', network);
   });
@@ -136,9 +154,19 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     expect(release.classes()).toEqual(['county', 'state']);
     const california = await release.loadBundle('county', { state: '06' });
     expect(california).toMatchObject({ source: 'network', stored: false, version: 'v1.0.0' });
-    expect(california.file.path).toBe('county/by_state/06.geojson.gz');
+    expect(california.files.map((f) => f.path)).toEqual(['county/by_state/06.geojson']);
     expect(california.findDistrict(-118.2437, 34.0522)?.properties.name).toBe('Los Angeles');
     expect(california.findDistrict(-77.0091, 38.8899)).toBeUndefined();
+    // The whole class: polygons joined with census and wikipedia, as all.geojson has them.
+    const counties = await release.loadBundle('county');
+    expect(counties.districts.features).toHaveLength(3231);
+    expect(counties.findDistrict(-118.2437, 34.0522)?.properties).toEqual({
+      id: '06037',
+      name: 'Los Angeles',
+      state_fips: '06',
+      census: null,
+      wikipedia: null,
+    });
     await expect(release.loadBundle('congressional_districts')).rejects.toThrow(
       'release v1.0.0 has no data class "congressional_districts" (it has: county, state)',
     );
@@ -154,34 +182,56 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     );
   });
 
-  it('a new current release is picked up on the next load and replaces the kept bundles', async () => {
-    await nextRelease;
+  it('a new current release costs only the files that changed; what no release needs is evicted', async () => {
+    // v1.0.1: Los Angeles County gains a rock off the coast (its polygons file changes), nothing else.
+    await withDatabase(dbPath, {}, async ({ connection }) => {
+      const read = await connection.runAndReadAll(
+        "SELECT geometry FROM polygons WHERE data_class = 'county' AND id = '06037'",
+      );
+      const geometry = JSON.parse(String(read.getRows()[0]![0]));
+      geometry.coordinates.push([
+        [
+          [-120.5, 32.5],
+          [-120.49, 32.5],
+          [-120.49, 32.51],
+          [-120.5, 32.5],
+        ],
+      ]);
+      await connection.run(
+        "UPDATE polygons SET geometry = $1, geometry_sha256 = sha256($1), geometry_bytes = strlen($1) WHERE data_class = 'county' AND id = '06037'",
+        [JSON.stringify(geometry)],
+      );
+    });
+    const summary = await buildRelease({ dbPath, releasesDir, version: 'v1.0.1' });
+    expect(summary.changes.classes).toEqual({
+      county: { added: [], removed: [], changed: [{ id: '06037', fields: ['geometry'] }] },
+    });
     await setCurrent(releasesDir, 'v1.0.1');
     network.reset();
     await page.reload();
     const outcome = await settled(page);
     expect(outcome, outcome.error).toMatchObject({ state: 'ready' });
     const { requested } = await network.settle();
-    expect(requested.filter((u) => u.includes('/bundles/')).map((u) => new URL(u).pathname)).toEqual([
-      `/bundles/v1.0.1/${COUNTY}`,
-    ]);
+    // census.json and wikipedia.json have the same bytes, so the same canonical URLs, in both releases: kept.
+    expect(bundlePaths(requested)).toEqual(expectedPaths('v1.0.1', ['county/polygons.geojson']));
+    expect(await page.locator('#bundle-info').getAttribute('data-source')).toBe('mixed');
     expect(await page.locator('#release').innerText()).toContain('v1.0.1');
-    expect(await keptBundles(page)).toEqual([['v1.0.1', COUNTY, manifestSha(releasesDir, 'v1.0.1', COUNTY)]]);
+    expect(await keptContents()).toEqual(kept('v1.0.1', COUNTY));
     expect((await lookUp(page, -78.4767, 38.0293)).id).toBe('51540');
+    await transfer.add('repeat visit after a release that changed one county', network);
   });
 
-  it('switching class loads that class and keeps both bundles of the release', async () => {
+  it('switching class loads that class and keeps both classes of the release', async () => {
     await page.selectOption('#class-select', 'state');
     const outcome = await settled(page);
     expect(outcome, outcome.error).toMatchObject({ state: 'ready' });
     expect((await lookUp(page, -118.2437, 34.0522)).id).toBe('06');
-    expect((await keptBundles(page)).map(([v, p]) => `${v} ${p}`).sort()).toEqual([
-      'v1.0.1 county/all.geojson.gz',
-      'v1.0.1 state/all.geojson.gz',
-    ]);
+    // us-atlas has no census or Wikipedia facts: both classes' are the same empty {} file, kept once.
+    expect(await keptContents()).toEqual(kept('v1.0.1', [...COUNTY, 'state/polygons.geojson']));
+    expect(await keptContents()).toHaveLength(3);
   });
 
-  it('without DecompressionStream (and on a slow line, showing progress) the bundle is decompressed with pako', async () => {
+  it('works without DecompressionStream (the browser decodes), and shows progress on a slow line', async () => {
     const old = await launchBrowser({ noDecompressionStream: true });
     try {
       const p = old.context.pages()[0] ?? (await old.context.newPage());
@@ -211,18 +261,24 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     }
   });
 
-  it('a tampered bundle is rejected with a clear error on the page and never kept', async () => {
-    // Releases are immutable, so the tampering happens in a copy served by its own nginx.
+  it('a tampered file is rejected with a clear error on the page and never kept', async () => {
+    // Releases are immutable, so the tampering happens in a copy served by its own nginx: the
+    // county polygons at their canonical path, recompressed so they still decode.
     const tamperedDir = path.join(tmp, 'tampered-releases');
-    fs.cpSync(path.join(releasesDir, 'v1.0.0'), path.join(tamperedDir, 'v1.0.0'), { recursive: true });
-    await setCurrent(tamperedDir, 'v1.0.0');
-    const target = path.join(tamperedDir, 'v1.0.0', COUNTY);
-    fs.chmodSync(target, 0o644);
-    const bytes = fs.readFileSync(target);
-    const at = Math.floor(bytes.length / 2);
-    bytes[at] = bytes[at]! ^ 0xff;
-    fs.writeFileSync(target, bytes);
-
+    fs.cpSync(releasesDir, tamperedDir, { recursive: true, verbatimSymlinks: true });
+    const polygons = fileOf(tamperedDir, 'v1.0.1', 'county/polygons.geojson');
+    const text = zlib
+      .gunzipSync(fs.readFileSync(path.join(tamperedDir, polygons.canonical_path)))
+      .toString()
+      .replace('Los Angeles', 'Los Angelos');
+    for (const [ext, bytes] of [
+      ['.gz', zlib.gzipSync(text)],
+      ['.br', zlib.brotliCompressSync(text)],
+    ] as const) {
+      const file = path.join(tamperedDir, polygons.canonical_path.replace(/\.gz$/, ext));
+      fs.chmodSync(file, 0o644);
+      fs.writeFileSync(file, bytes);
+    }
     const tampered = await startServing({ releasesDir: tamperedDir, port: 0, apiPort: 0, siteRoot });
     try {
       const url = new URL(tampered.urls.site).origin;
@@ -230,17 +286,18 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
       const outcome = await settled(page);
       expect(outcome.state).toBe('error');
       expect(outcome.error).toMatch(
-        /bundle county\/all\.geojson\.gz of release v1\.0\.0 failed verification: its sha256 is [0-9a-f]{64}/,
+        /county\/polygons\.geojson of release v1\.0\.1 failed verification: its sha256 is [0-9a-f]{64}/,
       );
-      expect(outcome.error).toContain(manifestSha(tamperedDir, 'v1.0.0', COUNTY));
+      expect(outcome.error).toContain(polygons.uncompressed_sha256);
       expect(await page.locator('#error').isVisible()).toBe(true);
       expect(await page.isDisabled('#lookup button[type=submit]')).toBe(true); // nothing to look up in
-      expect(await keptBundles(page)).toEqual([]);
+      expect((await keptFiles(page)).map(([p]) => p)).not.toContain('county/polygons.geojson');
+      expect(await keptContents()).not.toContain(polygons.uncompressed_sha256);
       await page.screenshot({ path: path.join(ARTIFACTS, 'client-demo-tampered.png') });
       // The untampered class of the same release still loads and is kept.
       await page.selectOption('#class-select', 'state');
       expect(await settled(page), 'state class').toMatchObject({ state: 'ready' });
-      expect((await keptBundles(page)).map(([v, p]) => `${v} ${p}`)).toEqual(['v1.0.0 state/all.geojson.gz']);
+      expect((await keptFiles(page)).map(([p]) => p)).toContain('state/polygons.geojson');
     } finally {
       await tampered.stop();
     }

@@ -9,16 +9,9 @@ import { ingestLegislators } from '../pipeline/ingest/legislators.ts';
 import { buildRelease } from '../pipeline/release/build-release.ts';
 import { setCurrent } from '../pipeline/release/releases.ts';
 import { refreshWikipedia } from '../pipeline/wikipedia/refresh.ts';
-import {
-  ARTIFACTS,
-  hasChromium,
-  lookUp,
-  paintedShare,
-  type recordNetwork,
-  serveDemoInBrowser,
-  settled,
-  transferLog,
-} from './helpers/browser.ts';
+import { hasChromium, type recordNetwork } from '../bench/browser.ts';
+import { manifestFiles, readManifest } from '../pipeline/release/manifest.ts';
+import { ARTIFACTS, lookUp, paintedShare, serveDemoInBrowser, settled, transferLog } from './helpers/browser.ts';
 import { cd119Sources, missingSources } from '../bench/shared-data.ts';
 import { tempDir } from './helpers/temp.ts';
 import { startSummaryServer } from '../bench/wikipedia-stand-in.ts';
@@ -40,6 +33,8 @@ describe.skipIf(!hasChromium || missing.length > 0)(
   'demo page on the 119th Congress release (real data, nginx, Chromium)',
   () => {
     let tmp: string;
+    let dbPath: string;
+    let releasesDir: string;
     let demo: Awaited<ReturnType<typeof serveDemoInBrowser>>;
     let page: Page;
     let network: Awaited<ReturnType<typeof recordNetwork>>;
@@ -47,8 +42,8 @@ describe.skipIf(!hasChromium || missing.length > 0)(
 
     beforeAll(async () => {
       tmp = tempDir('client-cd119');
-      const dbPath = path.join(tmp, 'geobundle.duckdb');
-      const releasesDir = path.join(tmp, 'releases');
+      dbPath = path.join(tmp, 'geobundle.duckdb');
+      releasesDir = path.join(tmp, 'releases');
       await withDatabase(dbPath, {}, async (db) => {
         await ingestGeojson(db.connection, { input: sources.shapes, dataClass: CLASS });
         await ingestCensus(db.connection, { csv: sources.census, dataClass: CLASS });
@@ -68,7 +63,7 @@ describe.skipIf(!hasChromium || missing.length > 0)(
       }
       await buildRelease({ dbPath, releasesDir, version: 'v1.0.0' });
       await setCurrent(releasesDir, 'v1.0.0');
-      demo = await serveDemoInBrowser({ releasesDir, siteRoot: path.join(tmp, 'site') });
+      demo = await serveDemoInBrowser({ releasesDir, siteRoot: path.join(tmp, 'site'), https: true });
       ({ page, network } = demo);
       await page.goto(demo.serving.urls.site);
       const outcome = await settled(page);
@@ -81,24 +76,57 @@ describe.skipIf(!hasChromium || missing.length > 0)(
       if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     });
 
-    it('opens on the congressional districts and draws all 437, coloured by partisan lean', async () => {
+    /** Bytes of a release's stored .br files of the class (or of `kinds` only). */
+    const brBytes = (version: string, kinds: string[]) =>
+      manifestFiles(readManifest(path.join(releasesDir, version)))
+        .filter((f) => f.encoding === 'br' && kinds.includes(f.kind))
+        .reduce((n, f) => n + f.bytes, 0);
+
+    it('opens on the congressional districts and draws all 437, coloured by partisan lean; over https it fetches br', async () => {
       expect(await page.inputValue('#class-select')).toBe(CLASS);
       expect(await page.locator('#status').innerText()).toContain('437 districts');
       expect(await paintedShare(page)).toBeGreaterThan(0.05);
       expect(await page.locator('#legend').isVisible()).toBe(true);
       const first = await transfer.add('first visit', network);
-      expect(first.detail.filter((d) => d.includes('/bundles/'))).toEqual([
-        expect.stringMatching(/^200 \d+ \/bundles\/v1\.0\.0\/congressional_districts\/all\.geojson\.gz$/),
-      ]);
+      const bundles = first.entries.filter((e) => e.url.includes('/bundles/'));
+      expect(bundles.map((e) => new URL(e.url).pathname.replace(/^\/bundles\/content\/[0-9a-f]{32}\//, ''))).toEqual(
+        expect.arrayContaining(['polygons.geojson', 'census.json', 'wikipedia.json']),
+      );
+      expect(bundles).toHaveLength(3);
+      // What crossed the wire (headers included) is the .br files, within 5 %.
+      const wire = bundles.reduce((n, e) => n + e.bytes, 0);
+      const stored = brBytes('v1.0.0', ['polygons', 'census', 'wikipedia']);
+      expect(wire / stored, `${wire} bytes for ${stored} bytes of .br`).toBeLessThan(1.05);
     });
 
-    it('a reload reads the bundle from IndexedDB: no bundle bytes on the wire', async () => {
+    it('a reload reads the files from IndexedDB: no bundle bytes on the wire', async () => {
       network.reset();
       await page.reload();
       expect(await settled(page)).toMatchObject({ state: 'ready' });
       expect((await network.settle()).requested.filter((u) => u.includes('/bundles/'))).toEqual([]);
       expect(await page.locator('#bundle-info').getAttribute('data-source')).toBe('cache');
       await transfer.add('repeat visit', network);
+    });
+
+    it('after a Wikipedia-only release a returning visitor fetches the wikipedia file and the manifest, nothing more', async () => {
+      await withDatabase(dbPath, {}, ({ connection }) =>
+        connection.run("UPDATE wikipedia SET extract = extract || ' (Revised.)'"),
+      );
+      const summary = await buildRelease({ dbPath, releasesDir, version: 'v1.0.1' });
+      expect(summary.changes.classes[CLASS]!.changed).toHaveLength(437);
+      await setCurrent(releasesDir, 'v1.0.1');
+      network.reset();
+      await page.reload();
+      expect(await settled(page)).toMatchObject({ state: 'ready' });
+      const visit = await transfer.add('repeat visit after a Wikipedia-only release', network);
+      const bundles = visit.entries.filter((e) => e.url.includes('/bundles/'));
+      expect(bundles.map((e) => new URL(e.url).pathname.split('/').at(-1))).toEqual(['wikipedia.json']);
+      const manifest = visit.entries.filter((e) => e.url.endsWith('/api/v1/releases/v1.0.1/manifest'));
+      expect(manifest).toHaveLength(1);
+      const wire = [...bundles, ...manifest].reduce((n, e) => n + e.bytes, 0);
+      expect(wire / (brBytes('v1.0.1', ['wikipedia']) + manifest[0]!.bytes)).toBeLessThan(1.1);
+      expect(await page.locator('#bundle-info').getAttribute('data-source')).toBe('mixed');
+      expect((await lookUp(page, -93.6091, 41.5868)).text).toMatch(/\(Revised\.\)/);
     });
 
     it('the US Capitol is in the District of Columbia delegate district, with its delegate and no census row', async () => {
@@ -149,14 +177,14 @@ describe.skipIf(!hasChromium || missing.length > 0)(
       const release = await client.openRelease({ baseUrl: location.origin });
       const iowa = await release.loadBundle('congressional_districts', { state: '19' });
       return {
-        path: iowa.file.path,
+        path: iowa.files[0].path,
         features: iowa.districts.features.length,
         desMoines: iowa.findDistrict(-93.6091, 41.5868)?.properties.id,
         capitol: iowa.findDistrict(-77.0091, 38.8899)?.properties.id ?? null,
       };
     })()`);
       expect(found).toEqual({
-        path: 'congressional_districts/by_state/19.geojson.gz',
+        path: 'congressional_districts/by_state/19.geojson',
         features: 4,
         desMoines: '1903',
         capitol: null,

@@ -42,7 +42,7 @@ const TOOLS = ['scripts', 'bench'];
 
 /** Code that runs in the browser: no Node built-ins, and only these packages. */
 const BROWSER = new Set(['core', 'client', 'demo']);
-const BROWSER_PACKAGES = new Set(['geojson', 'pako', '@turf/boolean-point-in-polygon']);
+const BROWSER_PACKAGES = new Set(['geojson', '@turf/boolean-point-in-polygon']);
 
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', 'test-artifacts', 'releases', 'data', 'fixtures']);
 

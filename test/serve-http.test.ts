@@ -280,6 +280,21 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
       expect(sums.status).toBe(200);
     });
 
+    it('serves each file at its canonical path too: negotiated, immutable, the same bytes as the version path', async () => {
+      const manifest = readManifest(path.join(releasesDir, 'v1.0.0'));
+      const entry = manifest.classes.county!.files.find((f) => f.path === 'county/all.geojson.br')!;
+      const canonical = await request(`${base}/bundles/${entry.canonical_path.replace(/\.br$/, '')}`, {
+        headers: { 'Accept-Encoding': 'br' },
+      });
+      expect(canonical.status).toBe(200);
+      expect(canonical.headers['content-encoding']).toBe('br');
+      expect(canonical.headers['content-type']).toBe('application/geo+json');
+      expect(canonical.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(crypto.createHash('sha256').update(canonical.body).digest('hex')).toBe(entry.sha256);
+      expect((await request(`${base}/bundles/content/${'0'.repeat(32)}/all.geojson`)).status).toBe(404);
+      expect((await request(`${base}/bundles/content/not-a-key/all.geojson`)).status).toBe(404);
+    });
+
     it('downloads a stored .gz as is: application/gzip, no Content-Encoding, sha256 as in the manifest', async () => {
       const manifest = readManifest(path.join(releasesDir, 'v1.0.0'));
       const listed = manifest.classes.county!.files.find((f) => f.path === 'county/all.geojson.gz')!;
@@ -541,6 +556,31 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
         expect(second.headers['content-encoding']).toBe(ae);
         expect(second.body.equals(first.body)).toBe(true);
       }
+    });
+
+    it('serves canonical paths immutable; after a new release the edge has every unchanged file: all HITs', async () => {
+      const entries = (version: string) =>
+        readManifest(path.join(releasesDir, version)).classes.state!.files.map((f) => ({
+          url: `/bundles/${f.canonical_path.replace(/\.(gz|br)$/, '')}`,
+          encoding: f.encoding,
+        }));
+      // v1.1.0 (counties removed) has the very same state files, at the very same canonical paths.
+      expect(entries('v1.1.0')).toEqual(entries('v1.0.0'));
+      for (const { url, encoding } of entries('v1.0.0')) {
+        const first = await request(`${edge.url}${url}`, { headers: { 'Accept-Encoding': encoding } });
+        expect(first.status, url).toBe(200);
+        expect(first.headers['x-cache-status'], url).toBe('MISS');
+        expect(first.headers['content-encoding'], url).toBe(encoding);
+        expect(first.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      }
+      const statuses: unknown[] = [];
+      for (const { url, encoding } of entries('v1.1.0')) {
+        statuses.push(
+          (await request(`${edge.url}${url}`, { headers: { 'Accept-Encoding': encoding } })).headers['x-cache-status'],
+        );
+      }
+      expect(new Set(statuses)).toEqual(new Set(['HIT']));
+      expect(statuses).toHaveLength(entries('v1.1.0').length);
     });
 
     it('switches current without an nginx reload; the edge refetches current once its TTL passes', async () => {

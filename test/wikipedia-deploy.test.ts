@@ -121,18 +121,37 @@ describe('deploy/refresh-and-release.sh', () => {
     expect(wikipediaJson('v1.0.1')).toEqual(wikipediaJson('v1.0.0'));
   });
 
+  it('prunes after publishing: GEOBUNDLE_KEEP=1 keeps the new current release, whose files verify', async () => {
+    wiki.server.setDefault(null);
+    const run = await execa(
+      path.join(projectRoot, 'deploy', 'refresh-and-release.sh'),
+      ['--api-base', wiki.server.apiBase, '--rate', '200', '--retries', '0'],
+      {
+        env: { ...env, GEOBUNDLE_KEEP: '1' },
+        reject: false,
+      },
+    );
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/removed 2 release\(s\): v1\.0\.0, v1\.0\.1; kept 1/);
+    expect(current()).toBe('v1.0.2');
+    expect(fs.readdirSync(releases()).filter((n) => n.startsWith('v'))).toEqual(['v1.0.2']);
+    expect((await geobundle(['verify-release', 'v1.0.2', '--releases', releases()])).exitCode).toBe(0);
+  });
+
   it('releases nothing when the refresh cannot run at all', async () => {
+    const versions = () =>
+      fs
+        .readdirSync(releases())
+        .filter((n) => n.startsWith('v'))
+        .sort();
+    const before = versions();
+    expect(before.length).toBeGreaterThan(0);
     const run = await execa(path.join(projectRoot, 'deploy', 'refresh-and-release.sh'), [], {
       env: { ...env, GEOBUNDLE_DB: path.join(wiki.dir, 'missing.duckdb') },
       reject: false,
     });
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/aborted \(exit 1\) before writing the database; no release built/);
-    expect(
-      fs
-        .readdirSync(releases())
-        .filter((n) => n.startsWith('v'))
-        .sort(),
-    ).toEqual(['v1.0.0', 'v1.0.1']);
+    expect(versions()).toEqual(before);
   });
 });

@@ -1,67 +1,48 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import {
+  CHROMIUM,
+  hasChromium,
+  launchBrowser,
+  type NetworkEntry,
+  recordNetwork,
+  throwawayCertificate,
+} from '../../bench/browser.ts';
 import { buildSite } from '../../scripts/build-site.ts';
 import { projectRoot } from '../../pipeline/paths.ts';
 import { startServing, type Serving } from '../../serve/serve.ts';
-import { tempDir } from './temp.ts';
 
 /**
- * Driving the demo page in Debian's headless Chromium (never a downloaded
- * browser) for the client tests: launch with a profile on disk, record the
- * network, wait for the page, type a point, read what IndexedDB kept.
+ * Driving the demo page in headless Chromium (bench/browser.ts) for the
+ * client tests: serve it, wait for the page, type a point, read what
+ * IndexedDB kept.
  */
 
-export const CHROMIUM = process.env.GEOBUNDLE_CHROMIUM ?? '/usr/bin/chromium';
-export const hasChromium = fs.existsSync(CHROMIUM);
 if (!hasChromium) {
   console.warn(`SKIPPED browser tests: ${CHROMIUM} is missing (install it: scripts/install-system-deps.sh test)`);
 }
 export const ARTIFACTS = path.join(projectRoot, 'test-artifacts');
 
-/** A browser with its own profile on disk, so IndexedDB survives reloads as it does for a user. */
-export async function launchBrowser(
-  options: { noDecompressionStream?: boolean } = {},
-): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  const profile = tempDir('chromium');
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 800 },
-  });
-  if (options.noDecompressionStream) {
-    // An older browser: no native gzip decompressor, so the client must use pako.
-    await context.addInitScript(() => {
-      delete (globalThis as { DecompressionStream?: unknown }).DecompressionStream;
-    });
-  }
-  return {
-    context,
-    async close() {
-      await context.close();
-      fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
-    },
-  };
-}
-
 /**
  * The demo page built into `siteRoot` and served with `releasesDir` by real
- * nginx + API, and a fresh browser with one page whose network is recorded.
- * stop() closes the browser, then the servers (callers remove the directories).
+ * nginx + API (over HTTPS with a throwaway certificate when `https`, so
+ * Chromium asks for br), and a fresh browser with one page whose network is
+ * recorded. stop() closes the browser, then the servers (callers remove the
+ * directories).
  */
-export async function serveDemoInBrowser({ releasesDir, siteRoot }: { releasesDir: string; siteRoot: string }) {
+export async function serveDemoInBrowser({
+  releasesDir,
+  siteRoot,
+  https = false,
+}: {
+  releasesDir: string;
+  siteRoot: string;
+  https?: boolean;
+}) {
   await buildSite({ outDir: siteRoot });
-  const serving: Serving = await startServing({ releasesDir, port: 0, apiPort: 0, siteRoot });
+  const tls = https ? await throwawayCertificate(fs.mkdtempSync(path.join(path.dirname(siteRoot), 'tls-'))) : undefined;
+  const serving: Serving = await startServing({ releasesDir, port: 0, apiPort: 0, siteRoot, tls });
   let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
   const stop = async () => {
     await browser?.close();
@@ -78,53 +59,13 @@ export async function serveDemoInBrowser({ releasesDir, siteRoot }: { releasesDi
   }
 }
 
-export interface NetworkEntry {
-  url: string;
-  status: number;
-  bytes: number;
-}
-
-/**
- * Every request a page makes, with the bytes received for it as Chromium
- * counts them (`encodedDataLength`: headers plus the body as it came over the
- * wire, i.e. compressed). Playwright's request.sizes() reports decoded body
- * sizes for compressed responses, which would overstate a visit's cost.
- */
-export async function recordNetwork(page: Page) {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Network.enable');
-  const requested: string[] = [];
-  const open = new Map<string, { url: string; status: number }>();
-  const entries: NetworkEntry[] = [];
-  cdp.on('Network.requestWillBeSent', (e) => {
-    requested.push(e.request.url);
-    open.set(e.requestId, { url: e.request.url, status: 0 });
-  });
-  cdp.on('Network.responseReceived', (e) => open.set(e.requestId, { url: e.response.url, status: e.response.status }));
-  cdp.on('Network.loadingFinished', (e) => {
-    const r = open.get(e.requestId);
-    open.delete(e.requestId);
-    if (r) entries.push({ ...r, bytes: e.encodedDataLength });
-  });
-  cdp.on('Network.loadingFailed', (e) => open.delete(e.requestId));
-  return {
-    /** Waits (up to 10 s) for requests in flight to finish, then returns everything since the last reset. */
-    async settle() {
-      for (let i = 0; i < 100 && open.size > 0; i++) await new Promise((r) => setTimeout(r, 100));
-      return { requested: [...requested], entries: [...entries], bytes: entries.reduce((n, e) => n + e.bytes, 0) };
-    },
-    reset() {
-      entries.length = 0;
-      requested.length = 0;
-    },
-  };
-}
-
 export interface VisitTransfer {
   requests: number;
   bytes: number;
   bundleBytes: number;
   detail: string[];
+  /** Each request with its status and the bytes Chromium received for it. */
+  entries: NetworkEntry[];
 }
 
 /**
@@ -141,8 +82,9 @@ export function transferLog(file: string) {
         bytes,
         bundleBytes: entries.filter((e) => e.url.includes('/bundles/')).reduce((n, e) => n + e.bytes, 0),
         detail: entries.map((e) => `${e.status} ${e.bytes} ${new URL(e.url).pathname}`),
+        entries,
       };
-      visits[visit] = summary;
+      visits[visit] = { ...summary, entries: [] };
       console.info(
         `${file}, ${visit}: ${summary.requests} requests, ${bytes} bytes (${summary.bundleBytes} of them bundles)`,
       );
@@ -175,35 +117,30 @@ export async function lookUp(page: Page, lon: number, lat: number): Promise<{ id
   return { id: await card.getAttribute('data-district-id'), text: await card.innerText() };
 }
 
-/** What this origin's IndexedDB holds: [version, path, sha256] per kept bundle. */
-export async function keptBundles(page: Page): Promise<Array<[string, string, string]>> {
-  return page.evaluate(
+/** What this origin's IndexedDB holds: [path, sha256] per kept file, by path. */
+export async function keptFiles(page: Page): Promise<Array<[string, string]>> {
+  const kept = await page.evaluate(
     () =>
-      new Promise<Array<[string, string, string]>>((resolve, reject) => {
+      new Promise<Array<[string, string]>>((resolve, reject) => {
         const open = indexedDB.open('geobundle');
         open.onerror = () => reject(open.error);
         open.onsuccess = () => {
           const db = open.result;
-          if (!db.objectStoreNames.contains('bundles')) {
+          if (!db.objectStoreNames.contains('files')) {
             db.close();
             resolve([]);
             return;
           }
-          const all = db.transaction('bundles').objectStore('bundles').getAll();
+          const all = db.transaction('files').objectStore('files').getAll();
           all.onsuccess = () => {
             db.close();
-            resolve(
-              (all.result as Array<{ version: string; path: string; sha256: string }>).map((e) => [
-                e.version,
-                e.path,
-                e.sha256,
-              ]),
-            );
+            resolve((all.result as Array<{ path: string; sha256: string }>).map((e) => [e.path, e.sha256]));
           };
           all.onerror = () => reject(all.error);
         };
       }),
   );
+  return kept.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Share of the map canvas that has been painted: a blank map is a failure even if no error shows. */
