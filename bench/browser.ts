@@ -18,16 +18,18 @@ function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `geobundle-${prefix}-`));
 }
 
-/** A browser with its own profile on disk, so IndexedDB survives reloads as it does for a user. */
+/**
+ * A browser with its own profile on disk, so IndexedDB survives reloads as
+ * it does for a user; `trust` makes it accept a throwaway certificate as if
+ * it were valid (HTTP cache included).
+ */
 export async function launchBrowser(
-  options: { noDecompressionStream?: boolean } = {},
+  options: { noDecompressionStream?: boolean; trust?: Certificate } = {},
 ): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = tempDir('chromium');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    // The tests' certificates are throwaway ones (throwawayCertificate).
-    ignoreHTTPSErrors: true,
     args: [
       '--headless',
       '--no-sandbox',
@@ -37,11 +39,12 @@ export async function launchBrowser(
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...(options.trust ? [`--ignore-certificate-errors-spki-list=${options.trust.spki}`] : []),
     ],
     viewport: { width: 1280, height: 800 },
   });
   if (options.noDecompressionStream) {
-    // An older browser: no native gzip decompressor, so the client must use pako.
+    // An older browser: without DecompressionStream (the client must not need it).
     await context.addInitScript(() => {
       delete (globalThis as { DecompressionStream?: unknown }).DecompressionStream;
     });
@@ -97,8 +100,20 @@ export async function recordNetwork(page: Page) {
   };
 }
 
-/** A self-signed certificate for 127.0.0.1 and localhost, valid for a day, made with openssl in `dir`. */
-export async function throwawayCertificate(dir: string): Promise<{ certificate: string; key: string }> {
+export interface Certificate {
+  certificate: string;
+  key: string;
+  /** base64 SHA-256 of the public key: what Chromium's --ignore-certificate-errors-spki-list takes. */
+  spki: string;
+}
+
+/**
+ * A self-signed certificate for 127.0.0.1 and localhost, valid for a day,
+ * made with openssl in `dir`. launchBrowser() trusts it by its public key:
+ * merely ignoring certificate errors would also keep Chromium from caching
+ * anything (it never stores responses of a page with a certificate error).
+ */
+export async function throwawayCertificate(dir: string): Promise<Certificate> {
   const certificate = path.join(dir, 'cert.pem');
   const key = path.join(dir, 'key.pem');
   await execa('openssl', [
@@ -118,5 +133,11 @@ export async function throwawayCertificate(dir: string): Promise<{ certificate: 
     '-out',
     certificate,
   ]);
-  return { certificate, key };
+  const { stdout: spki } = await execa('sh', [
+    '-c',
+    'openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64',
+    'sh',
+    certificate,
+  ]);
+  return { certificate, key, spki: spki.trim() };
 }

@@ -26,7 +26,8 @@ export interface BuiltDataset {
   manifest: ReleaseManifest;
 }
 
-async function geobundle(label: string, args: string[], logFile: string): Promise<BuildStep> {
+/** One `geobundle` command as a child process under GNU time, its output appended to `logFile`. */
+export async function geobundleStep(label: string, args: string[], logFile: string): Promise<BuildStep> {
   const { stdout: _stdout, ...cost } = await measureCommand(process.execPath, [CLI, ...args], {
     cwd: projectRoot,
     logFile,
@@ -66,11 +67,11 @@ export async function benchBuild(
   const inputBytes = steps.reduce((s, step) => s + bytesUnder(step.input), 0);
   const ingest: BuildStep[] = [];
   for (const step of steps) {
-    const cost = await geobundle(step.label, [...step.args, '--db', dbPath, '--quiet'], logFile);
+    const cost = await geobundleStep(step.label, [...step.args, '--db', dbPath, '--quiet'], logFile);
     log(`  ${step.label}: ${cost.wall_s} s wall, ${cost.cpu_s} s CPU, ${cost.max_rss_mb} MB peak RSS`);
     ingest.push(cost);
   }
-  const build = await geobundle(
+  const build = await geobundleStep(
     'build-release',
     ['build-release', BENCH_VERSION, '--db', dbPath, '--releases', releasesDir, '--quiet'],
     logFile,

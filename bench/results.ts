@@ -153,7 +153,49 @@ export interface ServeResult {
   static_over_dynamic: Record<string, number | null>;
 }
 
-export type AnyResult = BuildResult | PeerResult | ServeResult | { kind: string; name: string; [key: string]: unknown };
+export interface IncrementalResult {
+  kind: 'incremental';
+  name: string;
+  title: string;
+  environment: Environment;
+  classes: string[];
+  ingest: BuildStep[];
+  full: { step: BuildStep; disk_bytes: number };
+  rebuilds: Array<{
+    label: string;
+    version: string;
+    step: BuildStep;
+    files_written: number;
+    files_unchanged: number;
+    changed_bytes: number;
+    disk_growth_bytes: number;
+    /** rebuild wall / full build wall (goal ≤ 0.05). */
+    share_of_full: number;
+  }>;
+  browser: {
+    by_state: { dataClass: string; state: string };
+    visits: Array<{
+      visit: string;
+      cd119_bytes: number;
+      by_state_bytes: number;
+      manifest_bytes: number;
+      api_bytes: number;
+      requests: string[];
+    }>;
+    changed_release_bytes: number;
+    changed_file_br_bytes: number;
+    /** The last visit's bytes over (1.1 × the changed file in br + the manifest): goal ≤ 1. */
+    last_visit_over_goal: number;
+  };
+  edge: { unchanged_hit: number; unchanged_miss: number; changed_hit: number; changed_miss: number };
+}
+
+export type AnyResult =
+  | BuildResult
+  | PeerResult
+  | ServeResult
+  | IncrementalResult
+  | { kind: string; name: string; [key: string]: unknown };
 
 function commandVersion(cmd: string, args: string[], pick: (out: string) => string | undefined): string {
   try {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchBuild, BENCH_VERSION, type BuiltDataset } from './build-bench.ts';
+import { benchIncremental } from './incremental-bench.ts';
 import { DATASETS, requireSharedData } from './datasets.ts';
 import { benchPeers } from './peer-bench.ts';
 import { RESULTS_DIR, writeResult } from './results.ts';
@@ -13,7 +14,7 @@ import { writeSummary } from './summary.ts';
  * `make bench`: every benchmark of issue 5 in one run, results in
  * bench/results/<name>.json and SUMMARY.md. See bench/README.md.
  *
- *   npx tsx bench/run.ts [--datasets cd119,cds-2016,state-legislative] [--skip peer,serve]
+ *   npx tsx bench/run.ts [--datasets cd119,cds-2016,state-legislative] [--skip peer,serve,incremental]
  *   BENCH_QUICK=1 …   the cd119 build and a short serving pass (no peers), results in bench/results/quick/
  */
 
@@ -26,7 +27,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    'usage: npx tsx bench/run.ts [--datasets cd119,cds-2016,state-legislative] [--skip peer,serve]\n' +
+    'usage: npx tsx bench/run.ts [--datasets cd119,cds-2016,state-legislative] [--skip peer,serve,incremental]\n' +
       'env: BENCH_QUICK=1 (cd119 + short serving pass), BENCH_RESULTS=<dir>, BENCH_KEEP=1 (keep the temp work dir), GEOBUNDLE_SHARED_DATA\n',
   );
   process.exit(0);
@@ -90,6 +91,14 @@ try {
         log,
       }),
     );
+  }
+  if (!skip.has('incremental')) {
+    log(
+      `incremental: the ${quick ? 'cd119 + us-atlas' : 'whole shared data set'} in one database, rebuilds, browser transfer, CDN edge`,
+    );
+    const workDir = path.join(workRoot, 'incremental');
+    fs.mkdirSync(workDir, { recursive: true });
+    save(await benchIncremental({ shared: requireSharedData(DATASETS), workDir, quick, log }));
   }
   log(
     `wrote ${path.relative(process.cwd(), writeSummary(resultsDir))} (${((Date.now() - started) / 1000).toFixed(0)} s in all)`,

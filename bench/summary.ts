@@ -7,6 +7,7 @@ import {
   type AnyResult,
   type BuildResult,
   type Environment,
+  type IncrementalResult,
   type PeerResult,
   type ServeResult,
 } from './results.ts';
@@ -224,6 +225,55 @@ function serveSection(serve: ServeResult): string {
   ].join('\n');
 }
 
+function incrementalSection(r: IncrementalResult): string {
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  const { browser, edge } = r;
+  const last = browser.visits.at(-1)!;
+  return [
+    `## Incremental releases: ${r.title}`,
+    '',
+    `Classes: ${r.classes.join(', ')}. Full build: ${s(r.full.step.wall_s)} s wall (${s(r.full.step.cpu_s)} s CPU, ${num(r.full.step.max_rss_mb)} MB peak RSS), ${mb(r.full.disk_bytes)} MB on disk.`,
+    '',
+    table(
+      [
+        'rebuild',
+        'wall s',
+        'share of the full build (goal ≤ 5 %)',
+        'files written / unchanged',
+        'new bytes',
+        'disk growth (goal ≤ new + 1 MB)',
+      ],
+      r.rebuilds.map((b) => [
+        b.label,
+        s(b.step.wall_s),
+        pct(b.share_of_full),
+        `${b.files_written} / ${b.files_unchanged}`,
+        kb(b.changed_bytes),
+        `${kb(b.disk_growth_bytes)} (${b.disk_growth_bytes <= b.changed_bytes + 2 ** 20 ? 'within' : 'OVER'})`,
+      ]),
+    ),
+    '',
+    `What Chromium received over https (CDP encodedDataLength, headers included) loading cd119 (polygons + census + wikipedia) and ${browser.by_state.dataClass} by_state/${browser.by_state.state}:`,
+    '',
+    table(
+      ['visit', 'cd119 bytes', 'by_state bytes', 'manifest bytes', 'API bytes (all)'],
+      browser.visits.map((v) => [
+        v.visit,
+        kb(v.cd119_bytes),
+        kb(v.by_state_bytes),
+        kb(v.manifest_bytes),
+        kb(v.api_bytes),
+      ]),
+    ),
+    '',
+    `After the Wikipedia-only release the visit cost ${kb(last.cd119_bytes + last.by_state_bytes + last.manifest_bytes)} for a changed file of ${kb(browser.changed_file_br_bytes)} (.br) and a ${kb(last.manifest_bytes)} manifest: ` +
+      `${ratio(browser.last_visit_over_goal)} of the goal (1.1 × changed + manifest; ≤ 1× meets it).`,
+    '',
+    `CDN edge (nginx proxy_cache) after the Wikipedia-only release, every canonical URL of the new release in both encodings: unchanged files ${edge.unchanged_hit} HIT, ${edge.unchanged_miss} MISS (goal: all HIT); changed files ${edge.changed_miss} MISS, ${edge.changed_hit} HIT.`,
+  ].join('\n');
+}
+
 /** Results of other benchmarks (e.g. bench/wikipedia-refresh.ts): their top-level figures and named runs. */
 function otherSection(others: AnyResult[]): string {
   if (others.length === 0) return '';
@@ -247,7 +297,8 @@ export function renderSummary(results: AnyResult[]): string {
   const builds = results.filter((r): r is BuildResult => r.kind === 'build');
   const peers = results.filter((r): r is PeerResult => r.kind === 'peer');
   const serves = results.filter((r): r is ServeResult => r.kind === 'serve');
-  const others = results.filter((r) => !['build', 'peer', 'serve'].includes(r.kind));
+  const incrementals = results.filter((r): r is IncrementalResult => r.kind === 'incremental');
+  const others = results.filter((r) => !['build', 'peer', 'serve', 'incremental'].includes(r.kind));
   const quick = results.some((r) => (r as { environment?: Environment }).environment?.quick);
   const parts = [
     '# Benchmark summary',
@@ -260,6 +311,7 @@ export function renderSummary(results: AnyResult[]): string {
     buildSection(builds),
     peerSection(peers),
     ...serves.map(serveSection),
+    ...incrementals.map(incrementalSection),
     otherSection(others),
   ];
   return `${parts.filter(Boolean).join('\n\n')}\n`;

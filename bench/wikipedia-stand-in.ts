@@ -165,7 +165,7 @@ export async function startSummaryServer(options: SummaryServerOptions = {}): Pr
     },
     edit(title, changes) {
       const k = key(title).normalize('NFC');
-      const page = pages.get(k);
+      const page = pages.get(k) ?? (options.generate ? generated(k) : undefined);
       if (!page) throw new Error(`no fixture page ${title}`);
       pages.set(k, { ...page, ...changes, revision: String(Number(page.revision) + 1) });
     },

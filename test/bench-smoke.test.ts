@@ -181,6 +181,61 @@ describe('SUMMARY.md', () => {
     expect(md).toContain('| full bundle, gzip (static) | 1,322 | 1.40 / 2.90 | 9,000 | 1.40 / 2.90 | 22 |');
   });
 
+  it('renders the incremental figures against their goals', () => {
+    const step = (wall: number) => ({
+      label: 'b',
+      command: 'geobundle b',
+      wall_s: wall,
+      user_s: 1,
+      sys_s: 0,
+      cpu_s: 1,
+      max_rss_mb: 300,
+    });
+    const rebuild = (label: string, wall: number, changed: number, growth: number) => ({
+      label,
+      version: 'v1.0.1',
+      step: step(wall),
+      files_written: 3,
+      files_unchanged: 300,
+      changed_bytes: changed,
+      disk_growth_bytes: growth,
+      share_of_full: wall / 200,
+    });
+    const incremental = renderSummary([
+      {
+        kind: 'incremental',
+        name: 'incremental',
+        title: 'the whole shared data set',
+        environment: env(false),
+        classes: ['congressional_districts', 'county'],
+        ingest: [],
+        full: { step: step(200), disk_bytes: 800 * 2 ** 20 },
+        rebuilds: [rebuild('no change', 2, 300_000, 400_000), rebuild('one district', 6, 900_000, 3_000_000)],
+        browser: {
+          by_state: { dataClass: 'state_legislative_lower', state: '25' },
+          visits: [
+            {
+              visit: 'first visit',
+              cd119_bytes: 200_000,
+              by_state_bytes: 30_000,
+              manifest_bytes: 80_000,
+              api_bytes: 81_000,
+              requests: [],
+            },
+          ],
+          changed_release_bytes: 1_500_000,
+          changed_file_br_bytes: 17_000,
+          last_visit_over_goal: 0.93,
+        },
+        edge: { unchanged_hit: 600, unchanged_miss: 0, changed_hit: 0, changed_miss: 108 },
+      },
+    ]);
+    expect(incremental).toContain('| no change | 2.00 | 1.0 % | 3 / 300 | 293.0 kB | 390.6 kB (within) |');
+    expect(incremental).toContain('| one district | 6.00 | 3.0 % | 3 / 300 | 878.9 kB | 2929.7 kB (OVER) |');
+    expect(incremental).toContain('0.93× of the goal');
+    expect(incremental).toContain('unchanged files 600 HIT, 0 MISS (goal: all HIT)');
+  });
+
   it('records the conditions and lists results it has no table for', () => {
     expect(md).toContain('| build-cd119 | abc1234 | no | 2026-11-23 10:55:00 | 0.31 / 0.5 / 0.7 | 1.2 / 0.8 / 0.7 |');
     expect(md).toContain(

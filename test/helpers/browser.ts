@@ -49,7 +49,7 @@ export async function serveDemoInBrowser({
     await serving.stop();
   };
   try {
-    browser = await launchBrowser();
+    browser = await launchBrowser({ trust: tls });
     const page = browser.context.pages()[0] ?? (await browser.context.newPage());
     const network = await recordNetwork(page);
     return { serving, page, network, stop };
