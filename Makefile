@@ -73,12 +73,6 @@ demo: deps client ## build the client and the embedded default (us-atlas) as rel
 	$(GEOBUNDLE) serve --port $(PORT) --api-port $(API_PORT)
 
 # --- benchmarks; see bench/README.md -----------------------------------------
-# The peers the benchmarks race against (mapshaper) are bench/package.json's, so
-# `make test` and CI never install them.
-bench/node_modules/.package-lock.json: bench/package.json bench/package-lock.json
-	npm install --prefix bench --no-save --no-audit --no-fund
-	@touch $@
-
-bench: deps bench/node_modules/.package-lock.json ## run the benchmarks (~15 min; BENCH_QUICK=1 for a <1 min pass) into bench/results/ + SUMMARY.md
+bench: deps ## run the benchmarks (~15 min; BENCH_QUICK=1 for a <1 min pass) into bench/results/ + SUMMARY.md
 	scripts/install-system-deps.sh bench
 	npx tsx bench/run.ts

@@ -20,8 +20,8 @@ import type { PeerRun, ProcessCost } from './results.ts';
  */
 
 const gzip = promisify(zlib.gzip);
-/** Installed by `make bench` from bench/package.json, not by `make test`. */
-export const MAPSHAPER = path.join(projectRoot, 'bench', 'node_modules', '.bin', 'mapshaper');
+/** The mapshaper the build simplifies with (a dependency of geobundle), run as its CLI. */
+export const MAPSHAPER = path.join(projectRoot, 'node_modules', '.bin', 'mapshaper');
 
 export interface PeerInput {
   dataClass: string;

@@ -30,6 +30,7 @@ export interface ReleaseManifest {
   compression: { tiers: CompressionTier[] };
   /** What changed against the release this one was built after (changes.json beside the manifest). */
   changes: { from: ReleaseVersion | null; path: 'changes.json'; bytes: number; sha256: string };
+  simplification: Simplification;
   classes: Record<DataClassName, ClassManifest>;
 }
 
@@ -39,7 +40,7 @@ export interface ClassManifest {
   files: ManifestFile[];
 }
 
-export type FileKind = 'all' | 'polygons' | 'census' | 'wikipedia' | 'by_state';
+export type FileKind = 'all' | 'polygons' | 'census' | 'wikipedia' | 'by_state' | 'simplified';
 
 export interface ManifestFile {
   path: string;
@@ -58,6 +59,20 @@ export interface ManifestFile {
   input_fingerprint: string;
   /** Where under /bundles/ exactly these bytes are served in every release that has them: `content/<key>/<name>`. */
   canonical_path: string;
+  /** Simplified files only: the map scale (5,000,000 or 20,000,000), the format, vertices kept and at full resolution. */
+  scale_denominator?: number;
+  format?: 'geojson' | 'topojson';
+  vertex_count?: number;
+  source_vertex_count?: number;
+}
+
+/** How the simplified files were made (pipeline/release/simplify.ts). */
+export interface Simplification {
+  tool: string;
+  method: string;
+  geojson_precision: number;
+  topojson_quantization: number;
+  scales: Array<{ name: string; scale_denominator: number; interval_m: number }>;
 }
 
 /** The parts of a feature `geobundle diff` and changes.json name. */

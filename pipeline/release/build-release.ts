@@ -15,6 +15,7 @@ import { linkIntoContentStore } from './content-store.ts';
 import { Digest } from './fingerprint.ts';
 import { assertValidManifest, CHANGES_FILE, MANIFEST_FILE, serializeManifest } from './manifest.ts';
 import { PublishedFiles } from './published-files.ts';
+import { SIMPLIFICATION } from './simplify.ts';
 import {
   alreadyExists,
   createBuildDir,
@@ -150,6 +151,7 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
           bytes: Buffer.byteLength(changesText),
           sha256: sha256Text(changesText),
         },
+        simplification: SIMPLIFICATION,
         classes: classManifests,
       };
       assertValidManifest(manifest, `the manifest built for ${version}`);

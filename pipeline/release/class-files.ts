@@ -1,14 +1,22 @@
 import type { FileKind } from '../../core/manifest.ts';
 import type { StateFips } from '../../core/types.ts';
 import type { BundleShape } from './bundle-file.ts';
-import { tierFor } from './compress.ts';
+import { COMPRESSION_TIERS, tierFor } from './compress.ts';
 import { fingerprintHeader, type BuildSettings } from './fingerprint.ts';
+import {
+  SIMPLIFICATION,
+  SIMPLIFIED_FORMATS,
+  SIMPLIFIED_SCALES,
+  simplifiedName,
+  type SimplifiedFormat,
+  type SimplifiedScale,
+} from './simplify.ts';
 import type { ClassPlan, PlannedFeature } from './source.ts';
 
 /**
  * The logical files of one class, each known — with its input fingerprint —
- * before any of it is written: all, polygons, census, wikipedia and one
- * by_state file per state with features. The fingerprint covers exactly the
+ * before any of it is written: all, polygons, census, wikipedia, one
+ * by_state file per state with features, and the simplified maps. The fingerprint covers exactly the
  * rows and columns the file is made from, plus the build settings and the
  * compression settings its size estimate selects, so equal fingerprints mean
  * equal bytes and an earlier release's file can be reused as it is.
@@ -23,8 +31,13 @@ export interface ClassFile {
   estimatedBytes: number;
   /** Whether the file holds this feature's entry. */
   holds(feature: PlannedFeature): boolean;
-  /** Whether the entry needs the feature's geometry (census and wikipedia files do not). */
-  needsGeometry: boolean;
+  /**
+   * How the file is made: from the rows with their geometry, from the plan
+   * alone (census and wikipedia), or by simplifying the class's polygons.
+   */
+  source: 'rows' | 'plan' | 'simplify';
+  /** Simplified files only. */
+  simplified?: { scale: SimplifiedScale; format: SimplifiedFormat };
   inputFingerprint: string;
 }
 
@@ -33,25 +46,25 @@ type Columns = (f: PlannedFeature) => Array<string | null>;
 const WITH_FACTS: Columns = (f) => [f.id, f.name, f.stateFips, f.geometrySha256, f.census, f.wikipedia];
 const SHAPE_ONLY: Columns = (f) => [f.id, f.name, f.stateFips, f.geometrySha256];
 
-interface Spec {
-  kind: FileKind;
-  name: string;
-  shape: BundleShape;
-  stateFips?: StateFips;
-  estimatedBytes: number;
-  holds(feature: PlannedFeature): boolean;
+interface Spec extends Omit<ClassFile, 'inputFingerprint'> {
   columns: Columns;
-  needsGeometry: boolean;
+}
+
+/**
+ * The compression settings a file's fingerprint records: the tier its
+ * estimate selects; for a simplified file, whose size is known only once
+ * mapshaper has written it (and depends on nothing but its input), the
+ * whole tier policy.
+ */
+function compressionOf(spec: Spec): string {
+  return spec.source === 'simplify'
+    ? JSON.stringify(COMPRESSION_TIERS)
+    : `${JSON.stringify(tierFor(spec.estimatedBytes))} ${spec.estimatedBytes}`;
 }
 
 function fingerprinted(spec: Spec, plan: ClassPlan, settings: BuildSettings): ClassFile {
-  const digest = fingerprintHeader(settings).add(
-    plan.dataClass,
-    spec.kind,
-    spec.name,
-    JSON.stringify(tierFor(spec.estimatedBytes)),
-    spec.estimatedBytes,
-  );
+  const digest = fingerprintHeader(settings).add(plan.dataClass, spec.kind, spec.name, compressionOf(spec));
+  if (spec.simplified) digest.add(JSON.stringify(SIMPLIFICATION), JSON.stringify(spec.simplified));
   for (const feature of plan.features) if (spec.holds(feature)) digest.add(...spec.columns(feature));
   const { columns: _columns, ...file } = spec;
   return { ...file, inputFingerprint: digest.value() };
@@ -67,7 +80,7 @@ export function classFiles(plan: ClassPlan, settings: BuildSettings): ClassFile[
       estimatedBytes: plan.geometryBytes,
       holds: every,
       columns: WITH_FACTS,
-      needsGeometry: true,
+      source: 'rows',
     },
     {
       kind: 'polygons',
@@ -76,7 +89,7 @@ export function classFiles(plan: ClassPlan, settings: BuildSettings): ClassFile[
       estimatedBytes: plan.geometryBytes,
       holds: every,
       columns: SHAPE_ONLY,
-      needsGeometry: true,
+      source: 'rows',
     },
     {
       kind: 'census',
@@ -85,7 +98,7 @@ export function classFiles(plan: ClassPlan, settings: BuildSettings): ClassFile[
       estimatedBytes: plan.censusBytes,
       holds: (f) => f.census !== null,
       columns: (f) => [f.id, f.census],
-      needsGeometry: false,
+      source: 'plan',
     },
     {
       kind: 'wikipedia',
@@ -94,7 +107,7 @@ export function classFiles(plan: ClassPlan, settings: BuildSettings): ClassFile[
       estimatedBytes: plan.wikipediaBytes,
       holds: (f) => f.wikipedia !== null,
       columns: (f) => [f.id, f.wikipedia],
-      needsGeometry: false,
+      source: 'plan',
     },
     ...[...plan.stateGeometryBytes].map(
       ([stateFips, bytes]): Spec => ({
@@ -105,8 +118,22 @@ export function classFiles(plan: ClassPlan, settings: BuildSettings): ClassFile[
         estimatedBytes: bytes,
         holds: (f) => f.stateFips === stateFips,
         columns: WITH_FACTS,
-        needsGeometry: true,
+        source: 'rows',
       }),
+    ),
+    ...SIMPLIFIED_SCALES.flatMap((scale) =>
+      SIMPLIFIED_FORMATS.map(
+        (format): Spec => ({
+          kind: 'simplified',
+          name: simplifiedName(scale, format),
+          shape: 'feature-collection',
+          estimatedBytes: plan.geometryBytes,
+          holds: every,
+          columns: SHAPE_ONLY,
+          source: 'simplify',
+          simplified: { scale, format },
+        }),
+      ),
     ),
   ];
   return specs.map((spec) => fingerprinted(spec, plan, settings));

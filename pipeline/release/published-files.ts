@@ -74,6 +74,7 @@ export class PublishedFiles {
 
   /** Puts a published file's bytes at `target`: a hard link, or a copy across file systems. */
   linkInto(found: PublishedFile, entry: ManifestFile, target: string): void {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
     linkOrCopy(path.join(this.releasesDir, found.version, entry.path), target);
   }
 }

@@ -5,14 +5,17 @@ import { byteOrder } from '../../core/byte-order.ts';
 import { GeobundleError } from '../../core/errors.ts';
 import type { ClassManifest, ManifestFile } from '../../core/manifest.ts';
 import type { Progress } from '../progress.ts';
+import type { ArealGeometry } from '../geometry.ts';
+import { emptyBbox, extendBbox, geometryBbox } from './bbox.ts';
 import { BundleFileWriter, type BundleFileResult, type BundleShape } from './bundle-file.ts';
 import { classFiles, type ClassFile } from './class-files.ts';
-import { EXTENSION } from './compress.ts';
+import { CompressedPairWriter, EXTENSION } from './compress.ts';
 import { canonicalPaths } from './content-store.ts';
 import { keyedMember, serializeFeature } from './feature.ts';
 import type { BuildSettings } from './fingerprint.ts';
 import { formatBytes } from './format-bytes.ts';
 import type { PublishedFiles } from './published-files.ts';
+import { simplifyClass } from './simplify.ts';
 import { readGeometries, type ClassPlan, type PlannedFeature } from './source.ts';
 
 /**
@@ -32,7 +35,18 @@ const MEDIA_TYPE: Record<BundleShape, string> = {
   'keyed-object': 'application/json',
 };
 
-function manifestEntries(dataClass: string, file: ClassFile, result: BundleFileResult): ManifestFile[] {
+/** What a simplified file adds to its manifest entries. */
+interface SimplifiedCounts {
+  vertexCount: number;
+  sourceVertexCount: number;
+}
+
+function manifestEntries(
+  dataClass: string,
+  file: ClassFile,
+  result: BundleFileResult,
+  counts?: SimplifiedCounts,
+): ManifestFile[] {
   const canonical = canonicalPaths(
     file.name,
     result.files.map((f) => ({ encoding: f.encoding, sha256: f.sha256, extension: EXTENSION[f.encoding] })),
@@ -52,8 +66,18 @@ function manifestEntries(dataClass: string, file: ClassFile, result: BundleFileR
     bbox: result.bbox,
     input_fingerprint: file.inputFingerprint,
     canonical_path: canonical.get(f.encoding)!,
+    ...(file.simplified && counts
+      ? {
+          scale_denominator: file.simplified.scale.scale_denominator,
+          format: file.simplified.format,
+          vertex_count: counts.vertexCount,
+          source_vertex_count: counts.sourceVertexCount,
+        }
+      : {}),
   }));
 }
+
+const MEDIA_TYPE_OF_FORMAT = { geojson: 'application/geo+json', topojson: 'application/json' } as const;
 
 export interface WriteClassOptions {
   connection: DuckDBConnection;
@@ -97,7 +121,15 @@ export async function writeClass(options: WriteClassOptions): Promise<WrittenCla
       `${toWrite.length} files to write` +
       (reused > 0 ? `, ${reused} unchanged (linked from ${[...reusedFrom].join(', ')})` : ''),
   );
-  if (toWrite.length > 0) entries.push(...(await writeFiles(options, toWrite)));
+  const simplified = toWrite.filter((f) => f.source === 'simplify');
+  if (toWrite.length > simplified.length)
+    entries.push(
+      ...(await writeFiles(
+        options,
+        toWrite.filter((f) => f.source !== 'simplify'),
+      )),
+    );
+  if (simplified.length > 0) entries.push(...(await writeSimplified(options, simplified)));
 
   entries.sort((a, b) => byteOrder(a.path, b.path));
   const allEntry = entries.find((e) => e.kind === 'all')!;
@@ -142,7 +174,7 @@ async function writeFiles(
 
   try {
     // census.json and wikipedia.json need no geometry: their members come from the plan.
-    for (const file of files.filter((f) => !f.needsGeometry)) {
+    for (const file of files.filter((f) => f.source === 'plan')) {
       const o = openFile(file);
       const what = file.kind as 'census' | 'wikipedia';
       for (const feature of plan.features) {
@@ -152,7 +184,7 @@ async function writeFiles(
       await closeFile(o);
     }
 
-    const whole = files.filter((f) => f.needsGeometry && f.kind !== 'by_state').map(openFile);
+    const whole = files.filter((f) => f.source === 'rows' && f.kind !== 'by_state').map(openFile);
     const stateFiles = new Map(files.filter((f) => f.kind === 'by_state').map((f) => [f.stateFips!, f]));
     if (whole.length === 0 && stateFiles.size === 0) return entries;
     const states = new Map<string, Open>();
@@ -192,5 +224,65 @@ async function writeFiles(
   } catch (err) {
     for (const o of open) o.writer.abort();
     throw err;
+  }
+}
+
+/**
+ * Writes the simplified maps of a class, made by mapshaper from its
+ * polygons file (in the build directory already, written or linked), in a
+ * scratch directory of the build that is gone before the build is published.
+ */
+async function writeSimplified(
+  { plan, buildDir, progress }: WriteClassOptions,
+  files: ClassFile[],
+): Promise<ManifestFile[]> {
+  const { dataClass } = plan;
+  const scratch = path.join(buildDir, `.simplify-${dataClass}`);
+  const started = Date.now();
+  try {
+    const { outputs, sourceVertexCount } = await simplifyClass(
+      path.join(buildDir, dataClass, 'polygons.geojson.gz'),
+      scratch,
+      {
+        objectName: dataClass,
+      },
+    );
+    fs.mkdirSync(path.join(buildDir, dataClass, 'simplified'), { recursive: true });
+    const entries: ManifestFile[] = [];
+    for (const file of files) {
+      const { scale, format } = file.simplified!;
+      const output = outputs.find((o) => o.scale.name === scale.name && o.format === format)!;
+      const text = fs.readFileSync(output.file, 'utf8');
+      const collection = JSON.parse(
+        fs.readFileSync(outputs.find((o) => o.scale === scale && o.format === 'geojson')!.file, 'utf8'),
+      ) as {
+        features: Array<{ geometry: ArealGeometry | null }>;
+      };
+      const box = emptyBbox();
+      for (const f of collection.features) if (f.geometry) extendBbox(box, geometryBbox(f.geometry));
+      const writer = new CompressedPairWriter(path.join(buildDir, dataClass, file.name), Buffer.byteLength(text));
+      await writer.write(text);
+      const result = {
+        ...(await writer.end()),
+        feature_count: collection.features.length,
+        bbox: box.empty ? null : box.value(),
+      };
+      entries.push(
+        ...manifestEntries(dataClass, file, result, { vertexCount: output.vertexCount, sourceVertexCount }).map(
+          (e) => ({
+            ...e,
+            media_type: MEDIA_TYPE_OF_FORMAT[format],
+          }),
+        ),
+      );
+      progress.info(
+        `  ${dataClass}/${file.name}: ${result.feature_count} features, ${output.vertexCount} of ${sourceVertexCount} vertices, ` +
+          `${formatBytes(result.uncompressed_bytes)} → br ${formatBytes(result.files.find((f) => f.encoding === 'br')!.bytes)}`,
+      );
+    }
+    progress.info(`  ${dataClass}: simplified in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return entries;
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
