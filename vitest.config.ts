@@ -8,5 +8,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    // d3-composite-projections is ESM with extensionless imports inside, written for
+    // bundlers (its "module" field, which esbuild reads for the site); Node cannot load
+    // it, so Vite transforms it for the tests as it would for a browser.
+    server: { deps: { inline: ['d3-composite-projections'] } },
   },
 });

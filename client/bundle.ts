@@ -1,18 +1,24 @@
-import { GeobundleError, errorMessage } from '../core/errors.ts';
 import type { FileCache } from './cache.ts';
-import { sha256Hex } from './checksum.ts';
 import { buildDistrictIndex } from './district-index.ts';
+import { loadFile, parseJson, summarise, type Source } from './load-file.ts';
 import type { BundleFile, Release } from './release.ts';
 import type { CensusFacts, District, DistrictCollection, WikipediaFacts } from './types.ts';
 
-export interface LoadBundleOptions {
-  /** Two-digit state FIPS: load that state's file (`by_state/<fips>.geojson`) instead of the whole class. */
-  state?: string;
+export interface LoadOptions {
   /** Called as decoded bytes arrive (never for files read from the cache). */
   onProgress?: (progress: { loaded: number; total: number }) => void;
 }
 
-export type Source = 'network' | 'cache';
+export interface LoadBundleOptions extends LoadOptions {
+  /** Two-digit state FIPS: load that state's file (`by_state/<fips>.geojson`) instead of the whole class. */
+  state?: string;
+}
+
+/** Where the loaders get their bytes: the cache, and fetch for what it lacks. */
+export interface Loading {
+  cache: FileCache | null;
+  fetch: typeof fetch;
+}
 
 export interface Bundle {
   readonly version: string;
@@ -30,105 +36,57 @@ export interface Bundle {
   findDistrict(lon: number, lat: number): District | undefined;
 }
 
-async function download(file: BundleFile, fetchFn: typeof fetch, onBytes: (n: number) => void): Promise<Uint8Array> {
-  let response: Response;
-  try {
-    response = await fetchFn(file.url);
-  } catch (err) {
-    throw new GeobundleError(`cannot download ${file.url}: ${errorMessage(err)}`, { cause: err });
-  }
-  if (!response.ok || !response.body) {
-    throw new GeobundleError(`cannot download ${file.url}: ${response.status} ${response.statusText}`);
-  }
-  const chunks: Uint8Array[] = [];
-  let loaded = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.byteLength;
-    onBytes(value.byteLength);
-  }
-  const bytes = new Uint8Array(loaded);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return bytes;
-}
-
-/** A kept file whose bytes still match its key; one that does not is dropped. */
-async function fromCache(cache: FileCache, file: BundleFile): Promise<Uint8Array | undefined> {
-  let entry: Awaited<ReturnType<FileCache['get']>>;
-  try {
-    entry = await cache.get(file.sha256);
-  } catch {
-    return undefined;
-  }
-  if (!entry) return undefined;
-  const bytes = new Uint8Array(entry.bytes);
-  if ((await sha256Hex(bytes)) === file.sha256) return bytes;
-  await cache.delete(file.sha256).catch(() => undefined);
-  return undefined;
-}
-
-interface Loaded {
-  text: string;
-  source: Source;
+/** A class's facts by district id: its census and wikipedia files. */
+export interface Facts {
+  census: Record<string, CensusFacts>;
+  wikipedia: Record<string, WikipediaFacts>;
+  files: readonly BundleFile[];
+  sources: readonly Source[];
   stored: boolean;
-}
-
-/**
- * One file, from the cache when this exact content was kept before (no
- * bytes cross the network), else downloaded from its canonical URL — the
- * browser decodes br or gzip itself — and verified against the manifest's
- * sha256 of the decoded content. Only verified content is kept.
- */
-async function loadFile(
-  release: Release,
-  file: BundleFile,
-  { cache, fetchFn, onBytes }: { cache: FileCache | null; fetchFn: typeof fetch; onBytes: (n: number) => void },
-): Promise<Loaded> {
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  const cached = cache ? await fromCache(cache, file) : undefined;
-  if (cached) return { text: decode(cached), source: 'cache', stored: true };
-  const bytes = await download(file, fetchFn, onBytes);
-  const sha256 = await sha256Hex(bytes);
-  if (sha256 !== file.sha256) {
-    throw new GeobundleError(
-      `${file.path} of release ${release.version} failed verification: its sha256 is ${sha256} (${bytes.byteLength} bytes decoded) ` +
-        `but the manifest says ${file.sha256} (${file.bytes} bytes); it was not used or stored`,
-    );
-  }
-  let stored = false;
-  if (cache) {
-    try {
-      const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-      await cache.put({ sha256, path: file.path, bytes: buffer, storedAt: new Date().toISOString() });
-      stored = true;
-    } catch {
-      // Quota exceeded or storage refused: the file is still usable for this page.
-    }
-  }
-  return { text: decode(bytes), source: 'network', stored };
-}
-
-function parseJson<T>(text: string, what: string, check: (value: unknown) => boolean, expected: string): T {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new GeobundleError(`${what} is not valid JSON: ${errorMessage(err)}`, { cause: err });
-  }
-  if (!check(parsed)) throw new GeobundleError(`${what} is not ${expected}`);
-  return parsed as T;
 }
 
 const isCollection = (v: unknown) =>
   (v as Partial<DistrictCollection>)?.type === 'FeatureCollection' && Array.isArray((v as DistrictCollection).features);
 const isKeyed = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const what = (release: Release, f: BundleFile) => `${f.path} of release ${release.version}`;
+
+/** Progress over several files: one callback for their decoded bytes together. */
+function progressOver(files: readonly BundleFile[], onProgress: LoadOptions['onProgress']) {
+  const total = files.reduce((n, f) => n + f.bytes, 0);
+  let loaded = 0;
+  return (n: number) => {
+    loaded += n;
+    onProgress?.({ loaded, total });
+  };
+}
+
+function factFiles(release: Release, dataClass: string): BundleFile[] {
+  return (['census', 'wikipedia'] as const).map((kind) => release.file(dataClass, kind));
+}
+
+async function readFacts(
+  release: Release,
+  files: BundleFile[],
+  loading: Loading,
+  onBytes: (n: number) => void,
+): Promise<Facts> {
+  const [census, wikipedia] = await Promise.all(
+    files.map((f) => loadFile(release, f, { cache: loading.cache, fetchFn: loading.fetch, onBytes })),
+  );
+  return {
+    census: parseJson(census!.text, what(release, files[0]!), isKeyed, 'an object keyed by id'),
+    wikipedia: parseJson(wikipedia!.text, what(release, files[1]!), isKeyed, 'an object keyed by id'),
+    files,
+    sources: [census!.source, wikipedia!.source],
+    stored: census!.stored && wikipedia!.stored,
+  };
+}
+
+/** A class's census and wikipedia facts, each file verified and kept like any other. */
+export function loadFacts(release: Release, dataClass: string, options: LoadOptions & Loading): Promise<Facts> {
+  const files = factFiles(release, dataClass);
+  return readFacts(release, files, options, progressOver(files, options.onProgress));
+}
 
 /**
  * Loads a class's districts: its shapes (polygons) joined by id with its
@@ -140,54 +98,39 @@ const isKeyed = (v: unknown) => typeof v === 'object' && v !== null && !Array.is
 export async function loadBundle(
   release: Release,
   dataClass: string,
-  options: LoadBundleOptions & { cache: FileCache | null; fetch: typeof fetch },
+  options: LoadBundleOptions & Loading,
 ): Promise<Bundle> {
-  const { cache, state, onProgress } = options;
-  const files =
-    state === undefined
-      ? (['polygons', 'census', 'wikipedia'] as const).map((kind) => release.file(dataClass, kind))
-      : [release.file(dataClass, 'by_state', { state })];
-  const total = files.reduce((n, f) => n + f.bytes, 0);
-  let loaded = 0;
-  const onBytes = (n: number) => {
-    loaded += n;
-    onProgress?.({ loaded, total });
-  };
-  const parts = await Promise.all(files.map((f) => loadFile(release, f, { cache, fetchFn: options.fetch, onBytes })));
-  const what = (f: BundleFile) => `${f.path} of release ${release.version}`;
+  const { cache, state } = options;
+  const shapes =
+    state === undefined ? release.file(dataClass, 'polygons') : release.file(dataClass, 'by_state', { state });
+  // A state's file carries the facts already.
+  const factsFiles = state === undefined ? factFiles(release, dataClass) : [];
+  const onBytes = progressOver([shapes, ...factsFiles], options.onProgress);
+  const [loaded, facts] = await Promise.all([
+    loadFile(release, shapes, { cache, fetchFn: options.fetch, onBytes }),
+    factsFiles.length > 0 ? readFacts(release, factsFiles, options, onBytes) : undefined,
+  ]);
   const districts = parseJson<DistrictCollection>(
-    parts[0]!.text,
-    what(files[0]!),
+    loaded.text,
+    what(release, shapes),
     isCollection,
     'a GeoJSON FeatureCollection',
   );
-  if (state === undefined) {
-    const census = parseJson<Record<string, CensusFacts>>(
-      parts[1]!.text,
-      what(files[1]!),
-      isKeyed,
-      'an object keyed by id',
-    );
-    const wikipedia = parseJson<Record<string, WikipediaFacts>>(
-      parts[2]!.text,
-      what(files[2]!),
-      isKeyed,
-      'an object keyed by id',
-    );
+  if (facts) {
     for (const d of districts.features) {
-      d.properties.census = census[d.properties.id] ?? null;
-      d.properties.wikipedia = wikipedia[d.properties.id] ?? null;
+      d.properties.census = facts.census[d.properties.id] ?? null;
+      d.properties.wikipedia = facts.wikipedia[d.properties.id] ?? null;
     }
   }
-  const sources = parts.map((p) => p.source);
+  const sources = [loaded.source, ...(facts?.sources ?? [])];
   const index = buildDistrictIndex(districts.features);
   return {
     version: release.version,
     dataClass,
-    files,
+    files: [shapes, ...factsFiles],
     sources,
-    source: sources.every((s) => s === 'cache') ? 'cache' : sources.every((s) => s === 'network') ? 'network' : 'mixed',
-    stored: parts.every((p) => p.stored),
+    source: summarise(sources),
+    stored: loaded.stored && (facts?.stored ?? true),
     districts,
     findDistrict: (lon, lat) => index.find(lon, lat),
   };

@@ -15,6 +15,12 @@ export interface DistrictIndex<F extends Feature<Polygon | MultiPolygon>> {
   readonly features: readonly F[];
   /** The feature containing the point (boundary counts as inside), or undefined. */
   find(lon: number, lat: number): F | undefined;
+  /**
+   * Features with a polygon whose box, grown by `margin` degrees, holds the
+   * point, each once, in index order: the candidates when the shapes are
+   * simplified and the point may lie just outside the one it is in.
+   */
+  near(lon: number, lat: number, margin: number): F[];
 }
 
 function ringBox(ring: Position[], box: Float64Array, at: number): void {
@@ -65,6 +71,16 @@ export function buildDistrictIndex<F extends Feature<Polygon | MultiPolygon>>(
         if (booleanPointInPolygon([lon, lat], polygon)) return features[feature];
       }
       return undefined;
+    },
+    near(lon, lat, margin) {
+      const found = new Set<number>();
+      for (let i = 0; i < polygons.length; i++) {
+        const o = i * 4;
+        if (lon < boxes[o]! - margin || lat < boxes[o + 1]! - margin) continue;
+        if (lon > boxes[o + 2]! + margin || lat > boxes[o + 3]! + margin) continue;
+        found.add(polygons[i]!.feature);
+      }
+      return [...found].sort((a, b) => a - b).map((i) => features[i]!);
     },
   };
 }

@@ -1,8 +1,9 @@
 import { GeobundleError, errorMessage } from '../core/errors.ts';
 import type { Encoding, FileKind, ManifestFile } from '../core/manifest.ts';
 import { parseVersion } from '../core/version.ts';
-import { loadBundle, type Bundle, type LoadBundleOptions } from './bundle.ts';
+import { loadBundle, loadFacts, type Bundle, type Facts, type LoadBundleOptions, type LoadOptions } from './bundle.ts';
 import { openFileCache, type FileCache } from './cache.ts';
+import { loadMap, type ClassMap, type LoadMapOptions, type MapFormat, type MapScale } from './map.ts';
 import type { CurrentRelease, ReleaseManifest } from './types.ts';
 
 export interface OpenReleaseOptions {
@@ -21,6 +22,9 @@ export interface BundleFile {
   path: string;
   kind: FileKind;
   stateFips?: string;
+  /** Simplified files: the map scale and the format. */
+  scale?: MapScale;
+  format?: MapFormat;
   /** sha256 and size of the decoded content: what is verified and kept. */
   sha256: string;
   bytes: number;
@@ -41,11 +45,23 @@ export interface Release {
   readonly manifest: ReleaseManifest;
   /** Data classes in this release, in name order. */
   classes(): string[];
-  /** A file of a class: `polygons`, `census`, `wikipedia`, `all`, or `by_state` with `state`. */
-  file(dataClass: string, kind: FileKind, options?: { state?: string }): BundleFile;
+  /**
+   * A file of a class: `polygons`, `census`, `wikipedia`, `all`, `by_state`
+   * with `state`, or `simplified` with `scale` and `format`.
+   */
+  file(
+    dataClass: string,
+    kind: FileKind,
+    options?: { state?: string; scale?: MapScale; format?: MapFormat },
+  ): BundleFile;
   /** Every file the release lists. */
   files(): BundleFile[];
+  /** A class's districts at full resolution, with their facts: the whole class or one state's file. */
   loadBundle(dataClass: string, options?: LoadBundleOptions): Promise<Bundle>;
+  /** A class's simplified map at a scale: shapes only (id, name, state_fips), for drawing. */
+  loadMap(dataClass: string, options: LoadMapOptions): Promise<ClassMap>;
+  /** A class's census and wikipedia facts by district id. */
+  loadFacts(dataClass: string, options?: LoadOptions): Promise<Facts>;
 }
 
 /** GETs JSON, turning every failure into one line that names the URL. */
@@ -86,6 +102,7 @@ function logicalFiles(baseUrl: string, manifest: ReleaseManifest): Map<string, B
       path,
       kind: entry.kind,
       ...(entry.state_fips === undefined ? {} : { stateFips: entry.state_fips }),
+      ...(entry.kind === 'simplified' ? { scale: scaleName(entry.scale_denominator), format: entry.format } : {}),
       sha256: entry.uncompressed_sha256,
       bytes: entry.uncompressed_bytes,
       encodedBytes: {},
@@ -95,6 +112,10 @@ function logicalFiles(baseUrl: string, manifest: ReleaseManifest): Map<string, B
     files.set(path, file);
   }
   return files;
+}
+
+function scaleName(denominator: number | undefined): MapScale | undefined {
+  return denominator === 5_000_000 ? '5m' : denominator === 20_000_000 ? '20m' : undefined;
 }
 
 function canonicalBase(entry: ManifestFile): string {
@@ -145,19 +166,24 @@ export async function openRelease(options: OpenReleaseOptions): Promise<Release>
     version: pinned,
     manifest,
     classes: () => Object.keys(manifest.classes).sort(),
-    file(dataClass, kind, { state } = {}) {
+    file(dataClass, kind, { state, scale, format } = {}) {
       if (!manifest.classes[dataClass]) {
         throw new GeobundleError(
           `release ${pinned} has no data class "${dataClass}" (it has: ${release.classes().join(', ')})`,
         );
       }
-      const name = kind === 'by_state' ? `by_state/${state}` : kind;
-      const file = [...files.values()].find((f) => f.path.startsWith(`${dataClass}/${name}.`));
+      const name =
+        kind === 'by_state' ? `by_state/${state}` : kind === 'simplified' ? `simplified/${scale}.${format}` : kind;
+      const file = [...files.values()].find(
+        (f) => f.path.startsWith(`${dataClass}/${name}.`) || f.path === `${dataClass}/${name}`,
+      );
       if (!file) {
         throw new GeobundleError(
           kind === 'by_state'
             ? `release ${pinned} has no "${dataClass}" bundle for state ${state}`
-            : `release ${pinned} lists no ${dataClass} ${kind} file`,
+            : kind === 'simplified'
+              ? `release ${pinned} lists no ${dataClass} map at scale ${scale} as ${format}`
+              : `release ${pinned} lists no ${dataClass} ${kind} file`,
         );
       }
       return file;
@@ -174,6 +200,9 @@ export async function openRelease(options: OpenReleaseOptions): Promise<Release>
       }
       return pending;
     },
+    loadMap: (dataClass, mapOptions) => loadMap(release, dataClass, { cache, fetch: fetchFn, ...mapOptions }),
+    loadFacts: (dataClass, factOptions = {}) =>
+      loadFacts(release, dataClass, { cache, fetch: fetchFn, ...factOptions }),
   };
   return release;
 }

@@ -1,21 +1,26 @@
-import { openRelease, polygonsOf, type Bundle, type District, type Release } from '../client/geobundle-client.ts';
 import {
-  LEAN_SATURATION,
-  MISSING,
-  formatBytes,
-  formatCount,
-  formatIncome,
-  formatRepresentative,
-  formatText,
-  leanColor,
-  safeHttpUrl,
-} from './format.ts';
-import { fitUsProjection, unwrapLongitude, type Frame, type MapProjection } from './projection.ts';
+  openRelease,
+  smallerFormat,
+  summarise,
+  type Bundle,
+  type ClassMap,
+  type District,
+  type Facts,
+  type Release,
+} from '../client/geobundle-client.ts';
+import { stateByFips } from '../core/states.ts';
+import { h, renderCard } from './card.ts';
+import { LEAN_SATURATION, formatBytes, leanColor } from './format.ts';
+import { draw, forD3, nationView, stateView, type Layer, type View } from './map-view.ts';
 
 /**
- * The demo page: pick a data class, see its districts, click the map or type
- * a latitude/longitude, read the district's card. Everything comes from the
- * release the server calls current, through the client library.
+ * The demo page: pick a data class and see all its districts on a national
+ * map drawn from the class's 1:20,000,000 simplified file; click the map or
+ * type a latitude/longitude, and only that state's full-resolution file is
+ * loaded, for the exact district, while the map zooms to the state at
+ * 1:5,000,000; the card shows the district's census and Wikipedia facts.
+ * Everything comes from the release the server calls current, through the
+ * client library.
  */
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -23,6 +28,8 @@ const ui = {
   classSelect: $<HTMLSelectElement>('class-select'),
   release: $('release'),
   canvas: $<HTMLCanvasElement>('map'),
+  viewTitle: $('view-title'),
+  zoomOut: $<HTMLButtonElement>('zoom-out'),
   form: $<HTMLFormElement>('lookup'),
   findButton: document.querySelector<HTMLButtonElement>('#lookup button[type=submit]')!,
   lat: $<HTMLInputElement>('lat'),
@@ -34,12 +41,31 @@ const ui = {
   legend: $('legend'),
 };
 
+/** A class on screen: its maps (shapes rewound for d3) and facts, and where the user looked. */
+interface Shown {
+  dataClass: string;
+  nation: ClassMap;
+  nationShapes: District[];
+  facts: Facts;
+  ready: string;
+  /** The 1:5,000,000 map, loaded on the first zoom to a state. */
+  detail?: District[];
+  /** The state zoomed to (FIPS), if any. */
+  state?: string;
+  selected?: { point: [number, number]; district?: District };
+  /** States' full-resolution files loaded so far: a second lookup in a state reads nothing again. */
+  states: Map<string, Promise<Bundle>>;
+}
+
 let release: Release | undefined;
-let bundle: Bundle | undefined;
-let map: { projection: MapProjection; paths: Map<District, Path2D> } | undefined;
-let selected: { district?: District; point: [number, number] } | undefined;
-/** Guards against a slow class load finishing after the user picked another class. */
-let loadToken = 0;
+let shown: Shown | undefined;
+let view: View | undefined;
+/** Guard against a slow load finishing after the user moved on (another class, another point). */
+let classToken = 0;
+let lookupToken = 0;
+
+const label = (dataClass: string) => dataClass.replaceAll('_', ' ');
+const stateName = (fips: string) => stateByFips(fips)?.name ?? `state ${fips}`;
 
 function setState(state: 'loading' | 'ready' | 'error', status: string): void {
   document.body.dataset.state = state;
@@ -55,196 +81,186 @@ function showError(err: unknown): void {
   ui.error.hidden = false;
 }
 
-/** `h('dd', {}, 'text')`: builds DOM from data without ever parsing it as HTML. */
-function h(tag: string, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElement {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-  el.append(...children);
-  return el;
+function fillOf(facts: Facts, land: string) {
+  return (d: District) => leanColor(facts.wikipedia[d.properties.id]?.partisan_lean) ?? land;
 }
 
-function link(text: string, href: string | undefined): Node | string {
-  return href ? h('a', { href, target: '_blank', rel: 'noopener' }, text) : text;
-}
-
-function renderCard(district: District | undefined, lon: number, lat: number): void {
-  ui.card.replaceChildren();
-  ui.card.hidden = false;
-  if (!district) {
-    delete ui.card.dataset.districtId;
-    ui.card.append(
-      h('h2', {}, 'No district here'),
-      h('p', { class: 'id' }, `No ${bundle?.dataClass ?? ''} district contains ${lat.toFixed(4)}, ${lon.toFixed(4)}.`),
-    );
-    return;
-  }
-  const p = district.properties;
-  const census = p.census ?? {};
-  const wiki = p.wikipedia ?? {};
-  ui.card.dataset.districtId = p.id;
-  const rows: Array<[string, Node | string]> = [
-    [
-      'Representative',
-      link(formatRepresentative(wiki.representative, wiki.party), safeHttpUrl(wiki.representative_url)),
-    ],
-    ['Population (2020)', formatCount(census.TOTPOP20)],
-    ['Median household income', formatIncome(census.Median_HH_Income_Est)],
-    ['Partisan lean', formatText(wiki.partisan_lean_label)],
-    [
-      'Wikipedia',
-      link(formatText(wiki.article_title ?? (wiki.article_url ? p.name : null)), safeHttpUrl(wiki.article_url)),
-    ],
-  ];
-  ui.card.append(
-    h('h2', {}, p.name),
-    h('p', { class: 'id' }, `${bundle?.dataClass.replaceAll('_', ' ')} · ${p.id}`),
-    h('dl', {}, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
-  );
-  if (formatText(wiki.extract) !== MISSING) ui.card.append(h('p', { class: 'extract' }, String(wiki.extract)));
-}
-
-function featureBoxes(districts: readonly District[]): Map<string | null, Frame['bbox']> {
-  const boxes = new Map<string | null, Frame['bbox']>();
-  for (const d of districts) {
-    const polys = polygonsOf(d.geometry);
-    const key = d.properties.state_fips ?? null;
-    const b = boxes.get(key) ?? [Infinity, Infinity, -Infinity, -Infinity];
-    for (const poly of polys) {
-      for (const [lon, lat] of poly[0] ?? []) {
-        const x = unwrapLongitude(lon!);
-        b[0] = Math.min(b[0], x);
-        b[1] = Math.min(b[1], lat!);
-        b[2] = Math.max(b[2], x);
-        b[3] = Math.max(b[3], lat!);
-      }
-    }
-    boxes.set(key, b);
-  }
-  return boxes;
-}
-
-/** Lays the map out for the canvas's current size (crisp on high-DPI screens). */
+/** Lays the map out for the canvas's current size (crisp on high-DPI screens) and draws it. */
 function layout(): void {
-  if (!bundle) return;
+  const ctx = ui.canvas.getContext('2d');
+  if (!ctx) return;
   const width = ui.canvas.clientWidth;
-  const height = Math.round(width / 1.8);
+  const height = Math.round(width / 1.6);
   const dpr = window.devicePixelRatio || 1;
   ui.canvas.style.height = `${height}px`;
   ui.canvas.width = Math.round(width * dpr);
   ui.canvas.height = Math.round(height * dpr);
-  const projection = fitUsProjection(featureBoxes(bundle.districts.features), width, height);
-  const paths = new Map<District, Path2D>();
-  for (const d of bundle.districts.features) {
-    const path = new Path2D();
-    const polys = polygonsOf(d.geometry);
-    for (const poly of polys) {
-      for (const ring of poly) {
-        ring.forEach((pos, i) => {
-          const [x, y] = projection.project(pos, d.properties.state_fips);
-          if (i === 0) path.moveTo(x, y);
-          else path.lineTo(x, y);
-        });
-        path.closePath();
-      }
-    }
-    paths.set(d, path);
-  }
-  map = { projection, paths };
-  const leans = bundle.districts.features.some((d) => leanColor(d.properties.wikipedia?.partisan_lean) !== undefined);
-  ui.legend.hidden = !leans;
-  ui.legend.querySelector('.range')!.textContent = `R+${LEAN_SATURATION} · EVEN · D+${LEAN_SATURATION}`;
-  draw();
-}
-
-function draw(): void {
-  const ctx = ui.canvas.getContext('2d');
-  if (!ctx || !map) return;
-  const dpr = window.devicePixelRatio || 1;
-  const css = getComputedStyle(document.documentElement);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, ui.canvas.width, ui.canvas.height);
-  ctx.strokeStyle = css.getPropertyValue('--line');
-  ctx.lineWidth = 1;
-  for (const frame of map.projection.frames.slice(1))
-    ctx.strokeRect(frame.rect.x, frame.rect.y, frame.rect.width, frame.rect.height);
-  const land = css.getPropertyValue('--land');
-  ctx.strokeStyle = '#9aa5b8';
-  ctx.lineWidth = 0.5;
-  for (const [district, path] of map.paths) {
-    ctx.fillStyle = leanColor(district.properties.wikipedia?.partisan_lean) ?? land;
-    ctx.fill(path, 'evenodd');
-    ctx.stroke(path);
+  ctx.clearRect(0, 0, width, height);
+  if (!shown) {
+    view = undefined;
+    return;
   }
-  const chosen = selected?.district && map.paths.get(selected.district);
-  if (chosen) {
-    ctx.fillStyle = css.getPropertyValue('--accent-soft');
-    ctx.strokeStyle = css.getPropertyValue('--accent');
-    ctx.lineWidth = 2;
-    ctx.fill(chosen, 'evenodd');
-    ctx.stroke(chosen);
+  const css = getComputedStyle(document.documentElement);
+  const inState =
+    shown.state === undefined ? undefined : shown.detail?.filter((d) => d.properties.state_fips === shown!.state);
+  const base = inState?.length ? inState : shown.nationShapes;
+  view = inState?.length ? stateView(base, width, height) : nationView(base, width, height);
+  ui.viewTitle.textContent = inState?.length
+    ? `${stateName(shown.state!)} · 1:5,000,000`
+    : 'United States · 1:20,000,000';
+  ui.zoomOut.hidden = !inState?.length;
+  const layers: Layer[] = [
+    {
+      districts: base,
+      fill: fillOf(shown.facts, css.getPropertyValue('--land')),
+      stroke: '#9aa5b8',
+      lineWidth: inState ? 0.8 : 0.3,
+    },
+  ];
+  if (shown.selected?.district) {
+    const accent = css.getPropertyValue('--accent');
+    layers.push({
+      districts: [shown.selected.district],
+      fill: () => css.getPropertyValue('--accent-soft'),
+      stroke: accent,
+      lineWidth: 2,
+    });
   }
-  if (selected) {
-    const [x, y] = map.projection.project(selected.point, selected.district?.properties.state_fips ?? null);
-    ctx.fillStyle = css.getPropertyValue('--accent');
-    ctx.beginPath();
-    ctx.arc(x, y, 4, 0, 2 * Math.PI);
-    ctx.fill();
-  }
+  draw(ctx, view, layers, {
+    frame: css.getPropertyValue('--line'),
+    point: shown.selected?.point,
+    dot: css.getPropertyValue('--accent'),
+  });
 }
 
-function lookup(lon: number, lat: number): void {
-  if (!bundle) return;
+/** States whose full-resolution file may hold the point: the one the simplified map puts it in first, then those within the simplification's reach. */
+function candidateStates(nation: ClassMap, lon: number, lat: number): string[] {
+  const states = [nation.findDistrict(lon, lat), ...nation.districtsNear(lon, lat)].map(
+    (d) => d?.properties.state_fips,
+  );
+  return [...new Set(states.filter((s): s is string => typeof s === 'string'))];
+}
+
+async function zoomTo(current: Shown, fips: string, token: number): Promise<boolean> {
+  if (!current.detail) {
+    const file = release!.file(current.dataClass, 'simplified', {
+      scale: '5m',
+      format: smallerFormat(release!, current.dataClass, '5m'),
+    });
+    ui.status.textContent = `Loading the 1:5,000,000 map (${formatBytes(file.encodedBytes.br ?? file.bytes)})…`;
+    const detail = await release!.loadMap(current.dataClass, { scale: '5m' });
+    if (token !== lookupToken || shown !== current) return false;
+    current.detail = forD3(detail.districts.features);
+  }
+  current.state = fips;
+  return true;
+}
+
+/**
+ * Finds the district at a point: loads the full-resolution file of the
+ * state the simplified map puts the point in (of the next candidate if the
+ * point is not in it after all), zooms to that state, fills the card.
+ */
+async function lookup(lon: number, lat: number): Promise<void> {
+  const current = shown;
+  if (!current || !release) return;
   if (!Number.isFinite(lon) || !Number.isFinite(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90) {
     showError(`"${ui.lat.value}, ${ui.lon.value}" is not a latitude (−90…90) and longitude (−180…180) in degrees`);
     return;
   }
-  ui.error.hidden = true;
-  if (document.body.dataset.state === 'error') document.body.dataset.state = 'ready';
-  const district = bundle.findDistrict(lon, lat);
-  selected = { district, point: [lon, lat] };
-  renderCard(district, lon, lat);
-  draw();
+  const token = ++lookupToken;
+  setState('ready', current.ready);
+  ui.card.hidden = true;
+  delete ui.card.dataset.districtId;
+  try {
+    let found: District | undefined;
+    for (const fips of candidateStates(current.nation, lon, lat)) {
+      const file = release.file(current.dataClass, 'by_state', { state: fips });
+      ui.status.textContent = `Loading ${stateName(fips)} at full resolution (${formatBytes(file.encodedBytes.br ?? file.bytes)})…`;
+      let pending = current.states.get(fips);
+      if (!pending) {
+        pending = release.loadBundle(current.dataClass, { state: fips });
+        pending.catch(() => current.states.delete(fips));
+        current.states.set(fips, pending);
+      }
+      const bundle = await pending;
+      if (token !== lookupToken || shown !== current) return;
+      found = bundle.findDistrict(lon, lat);
+      if (found) break;
+    }
+    if (found?.properties.state_fips && !(await zoomTo(current, found.properties.state_fips, token))) return;
+    current.selected = { point: [lon, lat], district: found && forD3([found])[0] };
+    const id = found?.properties.id ?? '';
+    renderCard(
+      ui.card,
+      current.dataClass,
+      found && { district: found, facts: { census: current.facts.census[id], wikipedia: current.facts.wikipedia[id] } },
+      [lon, lat],
+    );
+    ui.status.textContent = current.ready;
+    layout();
+  } catch (err) {
+    if (token === lookupToken) showError(err);
+  }
 }
 
-/** Loads a class and redraws; a failure is shown unless the user has moved on to another class. */
+/** Loads a class's national map and facts and draws them; a failure is shown unless the user has moved on. */
 async function showClass(dataClass: string): Promise<void> {
   if (!release) return;
-  const token = ++loadToken;
+  const token = ++classToken;
+  lookupToken++;
   // Nothing of the previous class stays on screen: a lookup must never answer from it.
-  bundle = undefined;
-  map = undefined;
-  selected = undefined;
+  shown = undefined;
   ui.card.hidden = true;
   ui.findButton.disabled = true;
   delete ui.info.dataset.source;
   ui.info.textContent = '';
-  ui.canvas.getContext('2d')?.clearRect(0, 0, ui.canvas.width, ui.canvas.height);
+  layout();
   try {
-    const files = (['polygons', 'census', 'wikipedia'] as const).map((kind) => release!.file(dataClass, kind));
+    const format = smallerFormat(release, dataClass, '20m');
+    const files = [
+      release.file(dataClass, 'simplified', { scale: '20m', format }),
+      release.file(dataClass, 'census'),
+      release.file(dataClass, 'wikipedia'),
+    ];
     const total = formatBytes(files.reduce((n, f) => n + f.bytes, 0));
-    setState('loading', `Loading ${dataClass} (${total})…`);
-    const loaded = await release.loadBundle(dataClass, {
-      onProgress: ({ loaded: n }) => {
-        if (token === loadToken) ui.status.textContent = `Downloading ${dataClass}: ${formatBytes(n)} of ${total}…`;
-      },
-    });
-    if (token !== loadToken) return;
-    bundle = loaded;
+    setState('loading', `Loading ${label(dataClass)} (${total})…`);
+    const [nation, facts] = await Promise.all([
+      release.loadMap(dataClass, {
+        scale: '20m',
+        format,
+        onProgress: ({ loaded }) => {
+          if (token === classToken)
+            ui.status.textContent = `Downloading ${label(dataClass)}: ${formatBytes(loaded)} of ${total}…`;
+        },
+      }),
+      release.loadFacts(dataClass),
+    ]);
+    if (token !== classToken) return;
+    const n = nation.districts.features.length.toLocaleString('en-US');
+    const ready = `${label(dataClass)}: ${n} districts ready.`;
+    shown = { dataClass, nation, nationShapes: forD3(nation.districts.features), facts, ready, states: new Map() };
     layout();
-    const n = loaded.districts.features.length.toLocaleString('en-US');
-    setState('ready', `${dataClass.replaceAll('_', ' ')}: ${n} districts ready.`);
-    ui.info.dataset.source = loaded.source;
-    const cached = loaded.sources.filter((s) => s === 'cache').length;
+    ui.legend.hidden = !Object.values(facts.wikipedia).some((w) => leanColor(w?.partisan_lean) !== undefined);
+    ui.legend.querySelector('.range')!.textContent = `R+${LEAN_SATURATION} · EVEN · D+${LEAN_SATURATION}`;
+    setState('ready', ready);
+    const sources = [nation.source, ...facts.sources];
+    const source = summarise(sources);
+    const cached = sources.filter((s) => s === 'cache').length;
+    ui.info.dataset.source = source;
     ui.info.textContent =
-      `${loaded.files.map((f) => f.path.slice(dataClass.length + 1)).join(' + ')} · ${total} · sha256 verified · ` +
-      (loaded.source === 'cache'
+      `${files.map((f) => f.path.slice(dataClass.length + 1)).join(' + ')} · ${total} · sha256 verified · ` +
+      (source === 'cache'
         ? 'read from this browser’s cache (no download)'
-        : `${cached ? `${cached} of ${loaded.files.length} from this browser’s cache, the rest ` : ''}` +
-          (loaded.stored ? 'downloaded and kept for next time' : 'downloaded (this browser did not keep it)'));
+        : `${cached ? `${cached} of ${files.length} from this browser’s cache, the rest ` : ''}` +
+          (nation.stored && facts.stored
+            ? 'downloaded and kept for next time'
+            : 'downloaded (this browser did not keep it)'));
     ui.findButton.disabled = false;
-    if (ui.lat.value && ui.lon.value) lookup(Number(ui.lon.value), Number(ui.lat.value));
+    if (ui.lat.value && ui.lon.value) await lookup(Number(ui.lon.value), Number(ui.lat.value));
   } catch (err) {
-    if (token === loadToken) showError(err);
+    if (token === classToken) showError(err);
   }
 }
 
@@ -254,7 +270,7 @@ async function start(): Promise<void> {
   ui.release.textContent = `release ${release.version} · built ${release.manifest.built_at.slice(0, 10)}`;
   const classes = release.classes();
   if (classes.length === 0) throw new Error(`release ${release.version} has no data classes`);
-  ui.classSelect.replaceChildren(...classes.map((c) => h('option', { value: c }, c.replaceAll('_', ' '))));
+  ui.classSelect.replaceChildren(...classes.map((c) => h('option', { value: c }, label(c))));
   const wanted = new URLSearchParams(location.search).get('class');
   ui.classSelect.value = [wanted, 'congressional_districts'].find((c) => c && classes.includes(c)) ?? classes[0]!;
   ui.classSelect.disabled = false;
@@ -264,15 +280,20 @@ async function start(): Promise<void> {
 ui.classSelect.addEventListener('change', () => void showClass(ui.classSelect.value));
 ui.form.addEventListener('submit', (event) => {
   event.preventDefault();
-  lookup(Number(ui.lon.value.trim()), Number(ui.lat.value.trim()));
+  void lookup(Number(ui.lon.value.trim()), Number(ui.lat.value.trim()));
 });
 ui.canvas.addEventListener('click', (event) => {
   const rect = ui.canvas.getBoundingClientRect();
-  const at = map?.projection.invert(event.clientX - rect.left, event.clientY - rect.top);
-  if (!at) return;
+  const at = view?.projection.invert?.([event.clientX - rect.left, event.clientY - rect.top]);
+  if (!at || !Number.isFinite(at[0]) || !Number.isFinite(at[1])) return;
   ui.lon.value = at[0].toFixed(4);
   ui.lat.value = at[1].toFixed(4);
-  lookup(at[0], at[1]);
+  void lookup(at[0], at[1]);
+});
+ui.zoomOut.addEventListener('click', () => {
+  if (!shown) return;
+  shown.state = undefined;
+  layout();
 });
 new ResizeObserver(() => layout()).observe(ui.canvas);
 

@@ -1,5 +1,5 @@
 import type { DataClassSpec } from './data-class.ts';
-import { stateByFips, stateByPostal, type UsState } from './states.ts';
+import { stateByFips, stateByPostal, type UsState } from '../core/states.ts';
 import type { FeatureId, Geoid, StateFips } from '../core/types.ts';
 
 /**

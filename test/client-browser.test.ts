@@ -26,8 +26,9 @@ import { tempDir } from './helpers/temp.ts';
 /**
  * The demo page and client library in real headless Chromium, against real
  * nginx + API serving real releases of the embedded default (us-atlas). The
- * page loads a class as three files — polygons, census, wikipedia — each from
- * its canonical URL, and keeps them in IndexedDB by content.
+ * page draws a class from three files — its 1:20,000,000 map, census,
+ * wikipedia — each from its canonical URL, kept in IndexedDB by content; a
+ * lookup loads the state's full-resolution file and the 1:5,000,000 map.
  */
 
 /** A file's manifest entry (.gz) in a release: its canonical URL path and its decoded sha256. */
@@ -39,6 +40,18 @@ function fileOf(releasesDir: string, version: string, file: string): ManifestFil
 
 const canonicalUrlPath = (entry: ManifestFile) => `/bundles/${entry.canonical_path.replace(/\.gz$/, '')}`;
 
+/** The map file the page loads for a class at a scale: of GeoJSON and TopoJSON, the fewer bytes as .br. */
+function mapFile(releasesDir: string, version: string, dataClass: string, scale: '5m' | '20m'): string {
+  const [file] = ['geojson', 'topojson']
+    .map((format) => `${dataClass}/simplified/${scale}.${format}`)
+    .map((f) => ({
+      f,
+      bytes: manifestFiles(readManifest(path.join(releasesDir, version))).find((e) => e.path === `${f}.br`)!.bytes,
+    }))
+    .sort((a, b) => a.bytes - b.bytes);
+  return file!.f;
+}
+
 describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atlas release, real nginx + API)', () => {
   let tmp: string;
   let releasesDir: string;
@@ -49,7 +62,12 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
   let network: Awaited<ReturnType<typeof recordNetwork>>;
   let page: Page;
   const transfer = transferLog('client-transfer-us-atlas.json');
-  const COUNTY = ['county/census.json', 'county/polygons.geojson', 'county/wikipedia.json'];
+  /** What the page draws county from: its national map and its facts. */
+  const county = (version: string) => [
+    mapFile(releasesDir, version, 'county', '20m'),
+    'county/census.json',
+    'county/wikipedia.json',
+  ];
   const bundlePaths = (urls: string[]) =>
     urls
       .filter((u) => u.includes('/bundles/'))
@@ -64,6 +82,9 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
   const kept = (version: string, files: string[]) =>
     [...new Set(files.map((f) => fileOf(releasesDir, version, f).uncompressed_sha256))].sort();
   const keptContents = async () => [...new Set((await keptFiles(page)).map(([, sha]) => sha))].sort();
+  /** Every decoded sha256 a release lists: what the cache may keep while that release is the only one open. */
+  const listed = (version: string) =>
+    new Set(manifestFiles(readManifest(path.join(releasesDir, version))).map((f) => f.uncompressed_sha256));
 
   beforeAll(async () => {
     tmp = tempDir('client');
@@ -82,7 +103,7 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('first visit: downloads polygons, census and wikipedia once each, by canonical URL; verifies, keeps, draws', async () => {
+  it('first visit: downloads the 20m map, census and wikipedia once each, by canonical URL; verifies, keeps, draws', async () => {
     network.reset();
     await page.goto(`${baseUrl}/?class=county`);
     const outcome = await settled(page);
@@ -90,16 +111,28 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     const { entries } = await network.settle();
     const bundles = entries.filter((e) => e.url.includes('/bundles/'));
     expect(bundles.every((e) => e.status === 200)).toBe(true);
-    expect(bundlePaths(bundles.map((e) => e.url))).toEqual(expectedPaths('v1.0.0', COUNTY));
+    expect(bundlePaths(bundles.map((e) => e.url))).toEqual(expectedPaths('v1.0.0', county('v1.0.0')));
     expect(await page.locator('#bundle-info').getAttribute('data-source')).toBe('network');
     expect(await page.locator('#release').innerText()).toContain('v1.0.0');
-    expect(await keptContents()).toEqual(kept('v1.0.0', COUNTY));
+    expect(await page.locator('#status').innerText()).toBe('county: 3,231 districts ready.');
+    expect(await page.locator('#view-title').innerText()).toContain('United States');
+    expect(await keptContents()).toEqual(kept('v1.0.0', county('v1.0.0')));
     expect(await paintedShare(page)).toBeGreaterThan(0.05);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'client-demo-us-atlas-nation.png') });
     await transfer.add('first visit', network);
   });
 
   it('looks up known points: a plain county, a second polygon of a multipolygon, a city in a hole', async () => {
+    network.reset();
     const la = await lookUp(page, -118.2437, 34.0522);
+    // Only California's full-resolution file, and the 5m map the view zooms to.
+    const { requested } = await network.settle();
+    expect(bundlePaths(requested)).toEqual(
+      expectedPaths('v1.0.0', ['county/by_state/06.geojson', mapFile(releasesDir, 'v1.0.0', 'county', '5m')]),
+    );
+    expect(await page.locator('#view-title').innerText()).toContain('California');
+    expect(await page.locator('#zoom-out').isVisible()).toBe(true);
+    expect(await paintedShare(page)).toBeGreaterThan(0.05);
     expect(la.id).toBe('06037');
     expect(la.text).toContain('Los Angeles');
     // us-atlas counties have no census or Wikipedia facts: the card says so with "—".
@@ -119,9 +152,12 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     expect(await page.locator('#error').isVisible()).toBe(false);
   });
 
-  it('a click on the map looks up the place under the pointer', async () => {
+  it('a click on the national map looks up the place under the pointer', async () => {
+    await page.click('#zoom-out');
+    expect(await page.locator('#view-title').innerText()).toContain('United States');
     const box = (await page.locator('#map').boundingBox())!;
     await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.4); // the middle of the lower 48
+    await page.locator('#card').waitFor({ state: 'visible' });
     const id = await page.locator('#card').getAttribute('data-district-id');
     expect(id).toMatch(/^\d{5}$/);
     const lat = Number(await page.inputValue('#lat'));
@@ -132,6 +168,12 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     expect(lon).toBeLessThan(-85);
     // The coordinates the click filled in find the same county when typed.
     expect((await lookUp(page, lon, lat)).id).toBe(id);
+    // A click on the zoomed state's map finds a county of that state.
+    const state = await page.locator('#view-title').innerText();
+    await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    await page.locator('#card').waitFor({ state: 'visible' });
+    expect((await page.locator('#card').getAttribute('data-district-id'))?.slice(0, 2)).toBe(id?.slice(0, 2));
+    expect(await page.locator('#view-title').innerText()).toBe(state);
   });
 
   it('a reload transfers no bundle bytes and still renders from IndexedDB', async () => {
@@ -152,6 +194,20 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
   it('the library also runs outside a page (Node: no IndexedDB, so nothing is kept) and names what is wrong', async () => {
     const release = await openRelease({ baseUrl, version: 'v1.0.0' });
     expect(release.classes()).toEqual(['county', 'state']);
+    const map = await release.loadMap('county', { scale: '20m' });
+    expect(map).toMatchObject({ source: 'network', stored: false, scale: '20m' });
+    expect(map.file.path).toBe(mapFile(releasesDir, 'v1.0.0', 'county', '20m'));
+    expect(map.districts.features).toHaveLength(3231);
+    expect(map.findDistrict(-118.2437, 34.0522)?.properties).toEqual({
+      id: '06037',
+      name: 'Los Angeles',
+      state_fips: '06',
+    });
+    expect(map.districtsNear(-118.2437, 34.0522).map((d) => d.properties.id)).toContain('06037');
+    const geojson = await release.loadMap('county', { scale: '5m', format: 'geojson' });
+    expect(geojson.file.path).toBe('county/simplified/5m.geojson');
+    expect(geojson.findDistrict(-78.4767, 38.0293)?.properties.id).toBe('51540');
+    expect(await release.loadFacts('county')).toMatchObject({ census: {}, wikipedia: {} });
     const california = await release.loadBundle('county', { state: '06' });
     expect(california).toMatchObject({ source: 'network', stored: false, version: 'v1.0.0' });
     expect(california.files.map((f) => f.path)).toEqual(['county/by_state/06.geojson']);
@@ -170,6 +226,9 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     await expect(release.loadBundle('congressional_districts')).rejects.toThrow(
       'release v1.0.0 has no data class "congressional_districts" (it has: county, state)',
     );
+    await expect(release.loadMap('congressional_districts', { scale: '20m' })).rejects.toThrow(
+      'release v1.0.0 has no data class "congressional_districts"',
+    );
     await expect(release.loadBundle('county', { state: '99' })).rejects.toThrow(
       'release v1.0.0 has no "county" bundle for state 99',
     );
@@ -183,7 +242,7 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
   });
 
   it('a new current release costs only the files that changed; what no release needs is evicted', async () => {
-    // v1.0.1: Los Angeles County gains a rock off the coast (its polygons file changes), nothing else.
+    // v1.0.1: Los Angeles County gains an islet off the coast, big enough to show at 1:20,000,000 (its polygons file changes), nothing else.
     await withDatabase(dbPath, {}, async ({ connection }) => {
       const read = await connection.runAndReadAll(
         "SELECT geometry FROM polygons WHERE data_class = 'county' AND id = '06037'",
@@ -192,8 +251,8 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
       geometry.coordinates.push([
         [
           [-120.5, 32.5],
-          [-120.49, 32.5],
-          [-120.49, 32.51],
+          [-120.4, 32.5],
+          [-120.4, 32.6],
           [-120.5, 32.5],
         ],
       ]);
@@ -212,12 +271,26 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     const outcome = await settled(page);
     expect(outcome, outcome.error).toMatchObject({ state: 'ready' });
     const { requested } = await network.settle();
-    // census.json and wikipedia.json have the same bytes, so the same canonical URLs, in both releases: kept.
-    expect(bundlePaths(requested)).toEqual(expectedPaths('v1.0.1', ['county/polygons.geojson']));
+    // Of the files the page draws from, only those the new county changed are fetched: census.json and
+    // wikipedia.json have the same bytes, so the same canonical URLs, in both releases.
+    const changed = county('v1.0.1').filter(
+      (f) =>
+        fileOf(releasesDir, 'v1.0.1', f).uncompressed_sha256 !== fileOf(releasesDir, 'v1.0.0', f).uncompressed_sha256,
+    );
+    expect(changed).toEqual([mapFile(releasesDir, 'v1.0.1', 'county', '20m')]);
+    expect(bundlePaths(requested)).toEqual(expectedPaths('v1.0.1', changed));
     expect(await page.locator('#bundle-info').getAttribute('data-source')).toBe('mixed');
     expect(await page.locator('#release').innerText()).toContain('v1.0.1');
-    expect(await keptContents()).toEqual(kept('v1.0.1', COUNTY));
+    // What v1.0.0 alone needed (its 20m map, California's file) is evicted.
+    const keptNow = await keptContents();
+    expect(keptNow).toEqual(expect.arrayContaining(kept('v1.0.1', county('v1.0.1'))));
+    expect(keptNow.filter((sha) => !listed('v1.0.1').has(sha))).toEqual([]);
+    expect(keptNow).not.toContain(fileOf(releasesDir, 'v1.0.0', 'county/by_state/06.geojson').uncompressed_sha256);
+    // Virginia did not change: its file and the 5m map (if unchanged) come from the cache.
+    network.reset();
     expect((await lookUp(page, -78.4767, 38.0293)).id).toBe('51540');
+    const fetched = bundlePaths((await network.settle()).requested);
+    expect(fetched).not.toContain(expectedPaths('v1.0.1', ['county/by_state/51.geojson'])[0]);
     await transfer.add('repeat visit after a release that changed one county', network);
   });
 
@@ -227,8 +300,11 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     expect(outcome, outcome.error).toMatchObject({ state: 'ready' });
     expect((await lookUp(page, -118.2437, 34.0522)).id).toBe('06');
     // us-atlas has no census or Wikipedia facts: both classes' are the same empty {} file, kept once.
-    expect(await keptContents()).toEqual(kept('v1.0.1', [...COUNTY, 'state/polygons.geojson']));
-    expect(await keptContents()).toHaveLength(3);
+    expect(await keptContents()).toEqual(
+      expect.arrayContaining(kept('v1.0.1', [...county('v1.0.1'), mapFile(releasesDir, 'v1.0.1', 'state', '20m')])),
+    );
+    expect(await page.locator('#status').innerText()).toBe('state: 56 districts ready.');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'client-demo-us-atlas-state-california.png') });
   });
 
   it('works without DecompressionStream (the browser decodes), and shows progress on a slow line', async () => {
@@ -263,10 +339,11 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
 
   it('a tampered file is rejected with a clear error on the page and never kept', async () => {
     // Releases are immutable, so the tampering happens in a copy served by its own nginx: the
-    // county polygons at their canonical path, recompressed so they still decode.
+    // county map at its canonical path, recompressed so it still decodes.
     const tamperedDir = path.join(tmp, 'tampered-releases');
     fs.cpSync(releasesDir, tamperedDir, { recursive: true, verbatimSymlinks: true });
-    const polygons = fileOf(tamperedDir, 'v1.0.1', 'county/polygons.geojson');
+    const mapPath = mapFile(tamperedDir, 'v1.0.1', 'county', '20m');
+    const polygons = fileOf(tamperedDir, 'v1.0.1', mapPath);
     const text = zlib
       .gunzipSync(fs.readFileSync(path.join(tamperedDir, polygons.canonical_path)))
       .toString()
@@ -285,19 +362,17 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
       await page.goto(`${url}/?class=county`);
       const outcome = await settled(page);
       expect(outcome.state).toBe('error');
-      expect(outcome.error).toMatch(
-        /county\/polygons\.geojson of release v1\.0\.1 failed verification: its sha256 is [0-9a-f]{64}/,
-      );
+      expect(outcome.error).toContain(`${mapPath} of release v1.0.1 failed verification: its sha256 is `);
       expect(outcome.error).toContain(polygons.uncompressed_sha256);
       expect(await page.locator('#error').isVisible()).toBe(true);
       expect(await page.isDisabled('#lookup button[type=submit]')).toBe(true); // nothing to look up in
-      expect((await keptFiles(page)).map(([p]) => p)).not.toContain('county/polygons.geojson');
+      expect((await keptFiles(page)).map(([p]) => p)).not.toContain(mapPath);
       expect(await keptContents()).not.toContain(polygons.uncompressed_sha256);
       await page.screenshot({ path: path.join(ARTIFACTS, 'client-demo-tampered.png') });
       // The untampered class of the same release still loads and is kept.
       await page.selectOption('#class-select', 'state');
       expect(await settled(page), 'state class').toMatchObject({ state: 'ready' });
-      expect((await keptFiles(page)).map(([p]) => p)).toContain('state/polygons.geojson');
+      expect((await keptFiles(page)).map(([p]) => p)).toContain(mapFile(tamperedDir, 'v1.0.1', 'state', '20m'));
     } finally {
       await tampered.stop();
     }

@@ -7,7 +7,9 @@ import {
   leanColor,
   safeHttpUrl,
 } from '../demo/format.ts';
-import { fitUsProjection } from '../demo/projection.ts';
+import { geoArea } from 'd3-geo';
+import type { District } from '../client/geobundle-client.ts';
+import { forD3, nationView, stateView } from '../demo/map-view.ts';
 
 describe('district card formatting', () => {
   it.each([
@@ -48,27 +50,68 @@ describe('district card formatting', () => {
   });
 });
 
-describe('fitUsProjection', () => {
-  const boxes = new Map<string | null, [number, number, number, number]>([
-    ['06', [-124.4, 32.5, -114.1, 42]],
-    ['25', [-73.5, 41.2, -69.9, 42.9]],
-    ['02', [-187.5, 51.2, -130, 71.4]], // Aleutians unwrapped past -180
-    ['15', [-160.2, 18.9, -154.8, 22.2]],
+describe('map views (d3-geo)', () => {
+  const square = (id: string, state: string, lon: number, lat: number, d = 0.5): District => ({
+    type: 'Feature',
+    properties: { id, name: id, state_fips: state },
+    // RFC 7946 winding, as releases write it: the exterior counter-clockwise.
+    geometry: {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [lon - d, lat - d],
+          [lon + d, lat - d],
+          [lon + d, lat + d],
+          [lon - d, lat + d],
+          [lon - d, lat - d],
+        ],
+      ],
+    },
+  });
+  const nation = forD3([
+    square('ca', '06', -118.24, 34.05),
+    square('ma', '25', -71.06, 42.36),
+    square('ak', '02', -149.9, 61.2),
+    square('hi', '15', -157.86, 21.31),
+    square('pr', '72', -66.1, 18.4),
   ]);
-  const projection = fitUsProjection(boxes, 900, 500);
+
+  it('reverses the rings for d3, so a district is its own small area, not the rest of the sphere', () => {
+    expect(geoArea(square('x', '06', -100, 40))).toBeGreaterThan(6); // steradians: nearly the sphere (4π)
+    expect(geoArea(forD3([square('x', '06', -100, 40)])[0]!)).toBeLessThan(1e-3);
+  });
 
   it.each([
-    ['Los Angeles', '06', -118.24, 34.05],
-    ['Boston', '25', -71.06, 42.36],
-    ['Anchorage (Alaska inset)', '02', -149.9, 61.2],
-    ['Attu, west of 180° (Alaska inset)', '02', 173.2, 52.9],
-    ['Honolulu (Hawaii inset)', '15', -157.86, 21.31],
-  ])('inverts what it projects: %s', (_what, fips, lon, lat) => {
-    const [x, y] = projection.project([lon, lat], fips);
-    expect(x).toBeGreaterThanOrEqual(0);
-    expect(x).toBeLessThanOrEqual(900);
-    const back = projection.invert(x, y)!;
-    expect(back[0]).toBeCloseTo(lon, 6);
-    expect(back[1]).toBeCloseTo(lat, 6);
+    ['Los Angeles', -118.24, 34.05],
+    ['Boston', -71.06, 42.36],
+    ['Anchorage (Alaska inset)', -149.9, 61.2],
+    ['Honolulu (Hawaii inset)', -157.86, 21.31],
+    ['San Juan (Puerto Rico inset)', -66.1, 18.4],
+  ])('the national composite draws %s on the canvas and inverts a click back to it', (_what, lon, lat) => {
+    const { projection, borders } = nationView(nation, 900, 560);
+    const [x, y] = projection([lon, lat])!;
+    expect(x).toBeGreaterThan(0);
+    expect(x).toBeLessThan(900);
+    expect(y).toBeGreaterThan(0);
+    expect(y).toBeLessThan(560);
+    const back = projection.invert!([x, y])!;
+    expect(back[0]).toBeCloseTo(lon, 4);
+    expect(back[1]).toBeCloseTo(lat, 4);
+    expect(borders).toMatch(/^M/);
+  });
+
+  it('a state view keeps Alaska together across the antimeridian (Attu to Juneau on one canvas)', () => {
+    const alaska = forD3([square('attu', '02', 173.2, 52.9), square('juneau', '02', -134.4, 58.3)]);
+    const { projection } = stateView(alaska, 900, 560);
+    for (const point of [
+      [173.2, 52.9],
+      [-134.4, 58.3],
+    ] as Array<[number, number]>) {
+      const [x, y] = projection(point)!;
+      expect(x).toBeGreaterThan(0);
+      expect(x).toBeLessThan(900);
+      expect(y).toBeGreaterThan(0);
+      expect(y).toBeLessThan(560);
+    }
   });
 });

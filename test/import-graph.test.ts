@@ -42,7 +42,15 @@ const TOOLS = ['scripts', 'bench'];
 
 /** Code that runs in the browser: no Node built-ins, and only these packages. */
 const BROWSER = new Set(['core', 'client', 'demo']);
-const BROWSER_PACKAGES = new Set(['geojson', '@turf/boolean-point-in-polygon']);
+const BROWSER_PACKAGES = new Set([
+  'geojson',
+  '@turf/boolean-point-in-polygon',
+  'topojson-client',
+  'topojson-specification',
+  'd3-geo',
+  'd3-composite-projections',
+  '@turf/rewind',
+]);
 
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', 'test-artifacts', 'releases', 'data', 'fixtures']);
 

@@ -5,7 +5,7 @@ import GJV from 'geojson-validation';
 import { load as loadYaml } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { manifestProblems, readManifest } from '../pipeline/release/manifest.ts';
-import { stateByPostal } from '../pipeline/states.ts';
+import { stateByPostal } from '../core/states.ts';
 import { cd119IngestArgs, cd119Sources, missingSources } from '../bench/shared-data.ts';
 import { readBundle } from './helpers/release.ts';
 import { geobundle } from './helpers/cli.ts';

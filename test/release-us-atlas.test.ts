@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { withDatabase } from '../pipeline/db.ts';
 import { manifestProblems, readManifest } from '../pipeline/release/manifest.ts';
 import { verifyRelease } from '../pipeline/release/verify-release.ts';
-import { US_STATES } from '../pipeline/states.ts';
+import { US_STATES } from '../core/states.ts';
 import { buildDirs, readBundle, snapshotTree, usAtlasDatabase } from './helpers/release.ts';
 import { geobundle, spawnGeobundle } from './helpers/cli.ts';
 import { tempDir } from './helpers/temp.ts';

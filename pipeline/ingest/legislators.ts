@@ -4,7 +4,7 @@ import { load } from 'js-yaml';
 import { appendNullable, inTransaction } from '../db.ts';
 import { GeobundleError, errorMessage } from '../../core/errors.ts';
 import { congressionalGeoid } from '../identity.ts';
-import { stateByPostal } from '../states.ts';
+import { stateByPostal } from '../../core/states.ts';
 import type { Geoid } from '../../core/types.ts';
 import { byteOrder } from '../../core/byte-order.ts';
 

@@ -21,8 +21,13 @@ import type { Simplification } from '../../core/manifest.ts';
  * source that does not share its borders exactly, such as the 2016
  * congressional districts, are closed), so that every border two districts
  * share is one arc; simplifying the arcs, not the polygons, then keeps shared
- * borders shared. keep-shapes keeps every feature, and mapshaper repairs
- * the intersections simplification introduces.
+ * borders shared, and mapshaper repairs the intersections simplification
+ * introduces. keep-shapes keeps the largest part of each feature, so the
+ * features are exploded into their parts first and dissolved by id after:
+ * every part is kept, small islands too — it is on such parts that some
+ * districts meet (San Francisco's pieces of the Golden Gate's north shore
+ * and of Angel Island border Marin's district), and a map without them
+ * would lose those borders.
  */
 
 export interface SimplifiedScale {
@@ -74,7 +79,8 @@ export const MAPSHAPER_VERSION = (
 /** How the simplified files are made, as the manifest records it. */
 export const SIMPLIFICATION: Simplification = {
   tool: `mapshaper ${MAPSHAPER_VERSION}`,
-  method: 'snap, clean, then weighted Visvalingam on the shared topology, keep-shapes',
+  method:
+    'snap, clean, explode; weighted Visvalingam on the shared topology, keep-shapes (every part kept); dissolve by id',
   geojson_precision: Number(GEOJSON_PRECISION),
   topojson_quantization: TOPOJSON_QUANTIZATION,
   scales: [...SIMPLIFIED_SCALES],
@@ -134,9 +140,14 @@ export async function simplifyClass(
   const input = path.join(outDir, 'polygons.geojson');
   const counter = new PositionCounter();
   await pipeline(fs.createReadStream(polygonsGz), zlib.createGunzip(), counter, fs.createWriteStream(input));
-  const args = ['-i', input, `name=${objectName}`, 'snap', '-clean'];
+  // id-field=id reads each Feature's id into the id property it already equals; without it
+  // mapshaper adds the id as a property of its own (FID). allow-empty keeps a feature whose
+  // source has no area at all (us-atlas's Falls Church, a line there and back) with a null
+  // geometry, as GeoJSON allows, rather than dropping its record: every id stays in the map.
+  const args = ['-i', input, `name=${objectName}`, 'id-field=id', 'snap', '-clean', 'allow-empty'];
   for (const scale of scales) {
-    args.push('-simplify', `interval=${scale.interval_m}`, 'keep-shapes');
+    args.push('-explode', '-simplify', `interval=${scale.interval_m}`, 'keep-shapes');
+    args.push('-dissolve', 'id', 'copy-fields=name,state_fips', '-filter-fields', 'id,name,state_fips');
     args.push('-o', out(scale, 'geojson'), 'format=geojson', `precision=${GEOJSON_PRECISION}`, 'id-field=id');
     args.push('-o', out(scale, 'topojson'), 'format=topojson', `quantization=${TOPOJSON_QUANTIZATION}`, 'id-field=id');
   }

@@ -1,6 +1,6 @@
 import { GeobundleError } from '../../core/errors.ts';
 import { congressionalTitle } from '../identity.ts';
-import { stateByFips } from '../states.ts';
+import { stateByFips } from '../../core/states.ts';
 import type { Geoid } from '../../core/types.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { StateFips } from '../core/types.ts';
+import type { StateFips } from './types.ts';
 
 /** A US state, DC or territory: the keys every source uses for it. */
 export interface UsState {
