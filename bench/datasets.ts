@@ -71,14 +71,21 @@ export const DATASETS: readonly Dataset[] = [
 /**
  * Unpacks a dataset's archives into `dir` (never inside ../shared). The two
  * state-legislative archives share the states/<ST>/ layout, so each goes to
- * its own subdirectory named for its chamber.
+ * its own subdirectory named for its chamber; `states` (postal codes)
+ * unpacks only those states of them.
  */
-export async function unpack(dataset: Dataset, shared: string, dir: string): Promise<void> {
+export async function unpack(
+  dataset: Dataset,
+  shared: string,
+  dir: string,
+  { states }: { states?: readonly string[] } = {},
+): Promise<void> {
   for (const archive of dataset.archives) {
     const chamber = archive.match(/^states-(sld[ul])\./)?.[1];
     const target = chamber ? path.join(dir, chamber) : dir;
     fs.mkdirSync(target, { recursive: true });
-    await execa('tar', ['-xJf', path.join(shared, 'unitedstates-districts', archive), '-C', target]);
+    const only = chamber && states ? ['--wildcards', ...states.map((st) => `states/${st}/*`)] : [];
+    await execa('tar', ['-xJf', path.join(shared, 'unitedstates-districts', archive), '-C', target, ...only]);
   }
 }
 

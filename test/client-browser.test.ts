@@ -20,7 +20,7 @@ import {
   settled,
   transferLog,
 } from './helpers/browser.ts';
-import { buildUsAtlasRelease } from './helpers/release.ts';
+import { buildUsAtlasRelease, mapFile as mapFileOf } from './helpers/release.ts';
 import { tempDir } from './helpers/temp.ts';
 
 /**
@@ -40,17 +40,8 @@ function fileOf(releasesDir: string, version: string, file: string): ManifestFil
 
 const canonicalUrlPath = (entry: ManifestFile) => `/bundles/${entry.canonical_path.replace(/\.gz$/, '')}`;
 
-/** The map file the page loads for a class at a scale: of GeoJSON and TopoJSON, the fewer bytes as .br. */
-function mapFile(releasesDir: string, version: string, dataClass: string, scale: '5m' | '20m'): string {
-  const [file] = ['geojson', 'topojson']
-    .map((format) => `${dataClass}/simplified/${scale}.${format}`)
-    .map((f) => ({
-      f,
-      bytes: manifestFiles(readManifest(path.join(releasesDir, version))).find((e) => e.path === `${f}.br`)!.bytes,
-    }))
-    .sort((a, b) => a.bytes - b.bytes);
-  return file!.f;
-}
+const mapFile = (releasesDir: string, version: string, dataClass: string, scale: '5m' | '20m') =>
+  mapFileOf(path.join(releasesDir, version), dataClass, scale);
 
 describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atlas release, real nginx + API)', () => {
   let tmp: string;

@@ -80,7 +80,7 @@ export const MAPSHAPER_VERSION = (
 export const SIMPLIFICATION: Simplification = {
   tool: `mapshaper ${MAPSHAPER_VERSION}`,
   method:
-    'snap, clean, explode; weighted Visvalingam on the shared topology, keep-shapes (every part kept); dissolve by id',
+    'snap, clean, explode; weighted Visvalingam on the shared topology, keep-shapes (every part kept); dissolve by id; fix-geometry on output',
   geojson_precision: Number(GEOJSON_PRECISION),
   topojson_quantization: TOPOJSON_QUANTIZATION,
   scales: [...SIMPLIFIED_SCALES],
@@ -148,8 +148,12 @@ export async function simplifyClass(
   for (const scale of scales) {
     args.push('-explode', '-simplify', `interval=${scale.interval_m}`, 'keep-shapes');
     args.push('-dissolve', 'id', 'copy-fields=name,state_fips', '-filter-fields', 'id,name,state_fips');
-    args.push('-o', out(scale, 'geojson'), 'format=geojson', `precision=${GEOJSON_PRECISION}`, 'id-field=id');
-    args.push('-o', out(scale, 'topojson'), 'format=topojson', `quantization=${TOPOJSON_QUANTIZATION}`, 'id-field=id');
+    // fix-geometry: rounding to the output's grid can make a ring cross itself where two
+    // vertices a metre apart are rounded past each other (the Montana–Wyoming corner of the
+    // 119th Congress's shapes at 5m); mapshaper removes what rounding introduced.
+    const common = ['id-field=id', 'fix-geometry'];
+    args.push('-o', out(scale, 'geojson'), 'format=geojson', `precision=${GEOJSON_PRECISION}`, ...common);
+    args.push('-o', out(scale, 'topojson'), 'format=topojson', `quantization=${TOPOJSON_QUANTIZATION}`, ...common);
   }
   const mapshaper = path.join(MAPSHAPER_DIR, 'bin', 'mapshaper');
   const result = await execa(process.execPath, ['--max-old-space-size=4096', mapshaper, ...args], {

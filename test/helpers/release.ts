@@ -6,6 +6,7 @@ import type { Feature } from 'geojson';
 import { censusTable, withDatabase } from '../../pipeline/db.ts';
 import { ingestUsAtlas } from '../../pipeline/ingest/us-atlas.ts';
 import { buildRelease, type BuildSummary } from '../../pipeline/release/build-release.ts';
+import { manifestFiles, readManifest } from '../../pipeline/release/manifest.ts';
 import { tempDir } from './temp.ts';
 
 export const RELEASE_FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures', 'release');
@@ -124,4 +125,17 @@ export function snapshotTree(root: string): Map<string, string> {
 /** Names of leftover build directories (`.build-*`) in a releases directory. */
 export function buildDirs(releasesDir: string): string[] {
   return fs.existsSync(releasesDir) ? fs.readdirSync(releasesDir).filter((n) => n.startsWith('.build-')) : [];
+}
+
+/**
+ * The map file a page draws a class from at a scale (`<class>/simplified/20m.topojson`):
+ * of GeoJSON and TopoJSON, the one with fewer bytes as .br, as the client chooses.
+ */
+export function mapFile(releaseDir: string, dataClass: string, scale: '5m' | '20m'): string {
+  const entries = manifestFiles(readManifest(releaseDir));
+  const [smaller] = ['geojson', 'topojson']
+    .map((format) => `${dataClass}/simplified/${scale}.${format}`)
+    .map((f) => ({ f, bytes: entries.find((e) => e.path === `${f}.br`)?.bytes ?? Infinity }))
+    .sort((a, b) => a.bytes - b.bytes);
+  return smaller!.f;
 }
