@@ -190,8 +190,63 @@ export interface IncrementalResult {
   edge: { unchanged_hit: number; unchanged_miss: number; changed_hit: number; changed_miss: number };
 }
 
+export interface MapsClass {
+  data_class: string;
+  features: number;
+  source_vertices: number;
+  files: Array<{
+    scale: string;
+    format: 'geojson' | 'topojson';
+    vertices: number;
+    bytes: number;
+    gz_bytes: number;
+    br_bytes: number;
+  }>;
+  /** mapshaper on the class alone, as the build runs it. */
+  simplify: ProcessCost;
+  topology: Array<{
+    scale: string;
+    ids_missing: number;
+    null_geometries: number;
+    crossing_rings: number;
+    /** Area where neighbours overlap over the class's area (goal ≤ the source's own + 1e-6). */
+    overlap_ratio: number;
+    /** The full-resolution source's own (null: too big to intersect every pair here). */
+    source_overlap_ratio: number | null;
+    /** Borders shared as arcs in the cleaned full-resolution topology, and how many of them the map lost (goal 0). */
+    cleaned_pairs: number;
+    cleaned_pairs_lost: number;
+    /** Borders found on a grid over the source's own rings (independent of mapshaper; null: too big). */
+    bordering_pairs: number | null;
+    bordering_pairs_lost: number | null;
+  }>;
+}
+
+export interface MapsResult {
+  kind: 'maps';
+  name: string;
+  title: string;
+  environment: Environment;
+  /** The build-release step of the build benchmark, simplification included. */
+  build: BuildStep;
+  classes: MapsClass[];
+  /** Simplification's wall time alone, every class one after another, over the build's (goal: adds ≤ 25 %). */
+  simplify_wall_share_of_build: number;
+  simplify_peak_rss_mb: number;
+  first_paint: Array<{
+    data_class: string;
+    bytes: number;
+    bundle_bytes: number;
+    api_bytes: number;
+    page_bytes: number;
+    requests: string[];
+    drawn_s: number;
+  }>;
+}
+
 export type AnyResult =
   | BuildResult
+  | MapsResult
   | PeerResult
   | ServeResult
   | IncrementalResult

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchBuild, BENCH_VERSION, type BuiltDataset } from './build-bench.ts';
 import { benchIncremental } from './incremental-bench.ts';
+import { benchMaps } from './maps-bench.ts';
 import { DATASETS, requireSharedData } from './datasets.ts';
 import { benchPeers } from './peer-bench.ts';
 import { RESULTS_DIR, writeResult } from './results.ts';
@@ -14,7 +15,7 @@ import { writeSummary } from './summary.ts';
  * `make bench`: every benchmark of issue 5 in one run, results in
  * bench/results/<name>.json and SUMMARY.md. See bench/README.md.
  *
- *   npx tsx bench/run.ts [--datasets cd119,cds-2016,state-legislative] [--skip peer,serve,incremental]
+ *   npx tsx bench/run.ts [--datasets cd119,cds-2016,state-legislative] [--skip maps,peer,serve,incremental]
  *   BENCH_QUICK=1 …   the cd119 build and a short serving pass (no peers), results in bench/results/quick/
  */
 
@@ -27,7 +28,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    'usage: npx tsx bench/run.ts [--datasets cd119,cds-2016,state-legislative] [--skip peer,serve,incremental]\n' +
+    'usage: npx tsx bench/run.ts [--datasets cd119,cds-2016,state-legislative] [--skip maps,peer,serve,incremental]\n' +
       'env: BENCH_QUICK=1 (cd119 + short serving pass), BENCH_RESULTS=<dir>, BENCH_KEEP=1 (keep the temp work dir), GEOBUNDLE_SHARED_DATA\n',
   );
   process.exit(0);
@@ -67,6 +68,10 @@ try {
     log(`build ${dataset.name}: ${dataset.title}`);
     const built = await benchBuild(dataset, { shared, workDir, quick, log });
     save(built.result);
+    if (!skip.has('maps')) {
+      log(`maps ${dataset.name}: simplified files, topology, first paint in Chromium`);
+      save(await benchMaps(dataset, built, { workDir, quick, log }));
+    }
     if (!quick && !skip.has('peer')) {
       log(`peer ${dataset.name}: ogr2ogr and mapshaper per-state split + gzip`);
       save(await benchPeers(dataset, built, { workDir, quick, log }));

@@ -8,6 +8,7 @@ import {
   type BuildResult,
   type Environment,
   type IncrementalResult,
+  type MapsResult,
   type PeerResult,
   type ServeResult,
 } from './results.ts';
@@ -274,6 +275,105 @@ function incrementalSection(r: IncrementalResult): string {
   ].join('\n');
 }
 
+/** Goals of issue 10 for the 20m .br file of a class, by class. */
+const MAP_GOALS: Record<string, number> = {
+  state_legislative_lower: 1.5 * 2 ** 20,
+  state_legislative_upper: 2 ** 20,
+  congressional_districts: 150 * 1024,
+};
+
+function mapsSection(results: MapsResult[]): string {
+  if (results.length === 0) return '';
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
+  const exp = (x: number | null) => (x === null ? '—' : x.toExponential(2));
+  const lines = ['## Simplified maps', ''];
+  lines.push(
+    table(
+      ['data set', 'class', 'scale', 'format', 'vertices (of full)', '.br', '.gz', '20m .br goal'],
+      results.flatMap((r) =>
+        r.classes.flatMap((c) =>
+          c.files.map((f) => {
+            const goal = MAP_GOALS[c.data_class];
+            const verdict = f.scale === '20m' && goal ? `≤ ${kb(goal)}: ${f.br_bytes <= goal ? 'met' : 'MISSED'}` : '';
+            return [
+              r.name.replace(/^maps-/, ''),
+              c.data_class,
+              f.scale,
+              f.format,
+              `${num(f.vertices)} (${num(c.source_vertices)})`,
+              kb(f.br_bytes),
+              kb(f.gz_bytes),
+              verdict,
+            ];
+          }),
+        ),
+      ),
+    ),
+    '',
+    table(
+      [
+        'data set',
+        'class',
+        'scale',
+        'ids missing',
+        'crossing rings',
+        'overlap (source’s own)',
+        'cleaned borders lost',
+        'grid borders lost',
+      ],
+      results.flatMap((r) =>
+        r.classes.flatMap((c) =>
+          c.topology.map((t) => [
+            r.name.replace(/^maps-/, ''),
+            c.data_class,
+            t.scale,
+            String(t.ids_missing),
+            String(t.crossing_rings),
+            `${exp(t.overlap_ratio)} (${exp(t.source_overlap_ratio)})`,
+            `${t.cleaned_pairs_lost} of ${t.cleaned_pairs}`,
+            t.bordering_pairs === null ? '—' : `${t.bordering_pairs_lost} of ${t.bordering_pairs}`,
+          ]),
+        ),
+      ),
+    ),
+    '',
+    table(
+      [
+        'data set',
+        'build-release wall s',
+        'peak RSS MB',
+        'simplification alone, wall s (share of build; goal ≤ 25 %)',
+        'simplification peak RSS MB',
+      ],
+      results.map((r) => [
+        r.name.replace(/^maps-/, ''),
+        s(r.build.wall_s),
+        num(r.build.max_rss_mb),
+        `${s(r.classes.reduce((n, c) => n + c.simplify.wall_s, 0))} (${(100 * r.simplify_wall_share_of_build).toFixed(1)} %)`,
+        num(r.simplify_peak_rss_mb),
+      ]),
+    ),
+    '',
+    'First paint of the demo, per class, fresh browser over https (page, library, API, manifest, map and facts; goal for the state-legislative lower chamber ≤ 2 MB):',
+    '',
+    table(
+      ['data set', 'class', 'total', 'bundles', 'API', 'page + library', 'drawn in s'],
+      results.flatMap((r) =>
+        r.first_paint.map((p) => [
+          r.name.replace(/^maps-/, ''),
+          p.data_class,
+          kb(p.bytes),
+          kb(p.bundle_bytes),
+          kb(p.api_bytes),
+          kb(p.page_bytes),
+          s(p.drawn_s),
+        ]),
+      ),
+    ),
+  );
+  return lines.join('\n');
+}
+
 /** Results of other benchmarks (e.g. bench/wikipedia-refresh.ts): their top-level figures and named runs. */
 function otherSection(others: AnyResult[]): string {
   if (others.length === 0) return '';
@@ -298,7 +398,8 @@ export function renderSummary(results: AnyResult[]): string {
   const peers = results.filter((r): r is PeerResult => r.kind === 'peer');
   const serves = results.filter((r): r is ServeResult => r.kind === 'serve');
   const incrementals = results.filter((r): r is IncrementalResult => r.kind === 'incremental');
-  const others = results.filter((r) => !['build', 'peer', 'serve', 'incremental'].includes(r.kind));
+  const maps = results.filter((r): r is MapsResult => r.kind === 'maps');
+  const others = results.filter((r) => !['build', 'peer', 'serve', 'incremental', 'maps'].includes(r.kind));
   const quick = results.some((r) => (r as { environment?: Environment }).environment?.quick);
   const parts = [
     '# Benchmark summary',
@@ -312,6 +413,7 @@ export function renderSummary(results: AnyResult[]): string {
     peerSection(peers),
     ...serves.map(serveSection),
     ...incrementals.map(incrementalSection),
+    mapsSection(maps),
     otherSection(others),
   ];
   return `${parts.filter(Boolean).join('\n\n')}\n`;

@@ -13,7 +13,7 @@ import { sharedDataDir } from '../pipeline/paths.ts';
 import { buildRelease } from '../pipeline/release/build-release.ts';
 import { manifestFiles, readManifest } from '../pipeline/release/manifest.ts';
 import { tempDir } from './helpers/temp.ts';
-import { borderingPairs, overlapRatio, selfIntersecting, sharedArcPairs } from './helpers/topology.ts';
+import { borderingPairs, overlapRatio, selfIntersecting, sharedArcPairs } from '../bench/topology.ts';
 
 /**
  * The simplified maps of real releases keep their topology: the 119th

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SIMPLIFIED_SCALES, simplifyClass } from '../pipeline/release/simplify.ts';
 import { expectFile, fixtureCases } from './helpers/fixtures.ts';
 import { tempDir } from './helpers/temp.ts';
-import { borderingPairs, overlapRatio, selfIntersecting, sharedArcPairs } from './helpers/topology.ts';
+import { borderingPairs, overlapRatio, selfIntersecting, sharedArcPairs } from '../bench/topology.ts';
 
 /**
  * Simplification on hand-made districts, turf style: each

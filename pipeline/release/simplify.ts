@@ -123,23 +123,20 @@ export interface SimplifiedOutput {
   vertexCount: number;
 }
 
-/**
- * Simplifies a class: `polygonsGz` (its polygons.geojson.gz) in, one file per
- * scale and format in `outDir` out. Resolves with the files and the source's
- * vertex count.
- */
-export async function simplifyClass(
-  polygonsGz: string,
+const outputFile = (outDir: string, scale: SimplifiedScale, format: SimplifiedFormat) =>
+  path.join(outDir, `${scale.name}.${format}`);
+
+/** The mapshaper CLI as the build runs it: Node with room for the lower chambers' topology. */
+export const MAPSHAPER_NODE_ARGS = ['--max-old-space-size=4096', path.join(MAPSHAPER_DIR, 'bin', 'mapshaper')];
+
+/** mapshaper's command line for a class: a plain GeoJSON `input` in, each scale's GeoJSON and TopoJSON in `outDir` out. */
+export function mapshaperArgs(
+  input: string,
   outDir: string,
-  { objectName, scales = SIMPLIFIED_SCALES }: { objectName: string; scales?: readonly SimplifiedScale[] },
-): Promise<{ outputs: SimplifiedOutput[]; sourceVertexCount: number }> {
-  fs.mkdirSync(outDir, { recursive: true });
-  const out = (scale: SimplifiedScale, format: SimplifiedFormat) => path.join(outDir, `${scale.name}.${format}`);
-  // mapshaper reads a plain file with its streaming reader; from a pipe or a .gz it reads
-  // everything into memory first (measured on the lower chambers: 2.1 GB and 0.8 GB peak, against 0.6 GB).
-  const input = path.join(outDir, 'polygons.geojson');
-  const counter = new PositionCounter();
-  await pipeline(fs.createReadStream(polygonsGz), zlib.createGunzip(), counter, fs.createWriteStream(input));
+  objectName: string,
+  scales: readonly SimplifiedScale[] = SIMPLIFIED_SCALES,
+): string[] {
+  const out = (scale: SimplifiedScale, format: SimplifiedFormat) => outputFile(outDir, scale, format);
   // id-field=id reads each Feature's id into the id property it already equals; without it
   // mapshaper adds the id as a property of its own (FID). allow-empty keeps a feature whose
   // source has no area at all (us-atlas's Falls Church, a line there and back) with a null
@@ -155,8 +152,28 @@ export async function simplifyClass(
     args.push('-o', out(scale, 'geojson'), 'format=geojson', `precision=${GEOJSON_PRECISION}`, ...common);
     args.push('-o', out(scale, 'topojson'), 'format=topojson', `quantization=${TOPOJSON_QUANTIZATION}`, ...common);
   }
-  const mapshaper = path.join(MAPSHAPER_DIR, 'bin', 'mapshaper');
-  const result = await execa(process.execPath, ['--max-old-space-size=4096', mapshaper, ...args], {
+  return args;
+}
+
+/**
+ * Simplifies a class: `polygonsGz` (its polygons.geojson.gz) in, one file per
+ * scale and format in `outDir` out. Resolves with the files and the source's
+ * vertex count.
+ */
+export async function simplifyClass(
+  polygonsGz: string,
+  outDir: string,
+  { objectName, scales = SIMPLIFIED_SCALES }: { objectName: string; scales?: readonly SimplifiedScale[] },
+): Promise<{ outputs: SimplifiedOutput[]; sourceVertexCount: number }> {
+  fs.mkdirSync(outDir, { recursive: true });
+  const out = (scale: SimplifiedScale, format: SimplifiedFormat) => outputFile(outDir, scale, format);
+  // mapshaper reads a plain file with its streaming reader; from a pipe or a .gz it reads
+  // everything into memory first (measured on the lower chambers: 2.1 GB and 0.8 GB peak, against 0.6 GB).
+  const input = path.join(outDir, 'polygons.geojson');
+  const counter = new PositionCounter();
+  await pipeline(fs.createReadStream(polygonsGz), zlib.createGunzip(), counter, fs.createWriteStream(input));
+  const args = mapshaperArgs(input, outDir, objectName, scales);
+  const result = await execa(process.execPath, [...MAPSHAPER_NODE_ARGS, ...args], {
     reject: false,
     all: true,
   });
