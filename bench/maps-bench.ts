@@ -14,7 +14,7 @@ import { BENCH_VERSION, type BuiltDataset } from './build-bench.ts';
 import type { Dataset } from './datasets.ts';
 import { measureCommand, round } from './measure.ts';
 import { environment, finish, type MapsClass, type MapsResult } from './results.ts';
-import { borderingPairs, overlapRatio, selfIntersecting, sharedArcPairs } from './topology.ts';
+import { borderingPairs, overlapRatio, selfIntersecting, sharedArcPairs, sharedBorders } from './topology.ts';
 
 /**
  * Issue 10's figures per data set, on the release the build benchmark just
@@ -27,6 +27,13 @@ import { borderingPairs, overlapRatio, selfIntersecting, sharedArcPairs } from '
  */
 
 type Districts = FeatureCollection<Polygon | MultiPolygon | null, { id: string }>;
+
+/**
+ * A border shorter than this is a touching point at either scale: below the
+ * TopoJSON grid (1,000,000 cells across a national extent, about 40 m) and
+ * a few GeoJSON grid cells (0.0001°, about 11 m).
+ */
+const SHORTEST_BORDER_M = 100;
 
 /** Above this many source vertices the full-resolution measures (grid borders, source overlap) are skipped: minutes, GBs. */
 const FULL_RESOLUTION_LIMIT = 1_500_000;
@@ -77,7 +84,7 @@ async function mapsOfClass(built: BuiltDataset, dataClass: string, workDir: stri
     ...MAPSHAPER_NODE_ARGS,
     ...mapshaperArgs(input, dir, dataClass, []).concat(['-o', cleanedFile, 'format=topojson', 'quantization=1000000']),
   ]);
-  const cleanedPairs = sharedArcPairs(JSON.parse(fs.readFileSync(cleanedFile, 'utf8')) as Topology, dataClass);
+  const cleanedBorders = sharedBorders(JSON.parse(fs.readFileSync(cleanedFile, 'utf8')) as Topology, dataClass);
   fs.rmSync(cleanedFile);
 
   const small = sourceVertices <= FULL_RESOLUTION_LIMIT;
@@ -107,14 +114,22 @@ async function mapsOfClass(built: BuiltDataset, dataClass: string, workDir: stri
       crossing_rings: selfIntersecting(districts.features).length,
       overlap_ratio: overlapRatio(districts.features).ratio,
       source_overlap_ratio: sourceOverlap,
-      cleaned_pairs: cleanedPairs.size,
-      cleaned_pairs_lost: [...cleanedPairs].filter((p) => !arcs.has(p)).length,
+      cleaned_pairs: cleanedBorders.size,
+      cleaned_pairs_lost: [...cleanedBorders.keys()].filter((p) => !arcs.has(p)).length,
+      cleaned_borders_lost: [...cleanedBorders]
+        .filter(([p]) => !arcs.has(p))
+        .map(([p, metres]) => ({ pair: p, metres: round(metres, 1) }))
+        .sort((a, b) => b.metres - a.metres)
+        .slice(0, 20),
+      cleaned_pairs_lost_over_shortest: [...cleanedBorders].filter(([p, m]) => !arcs.has(p) && m >= SHORTEST_BORDER_M)
+        .length,
+      shortest_border_m: SHORTEST_BORDER_M,
       bordering_pairs: bordering?.size ?? null,
       bordering_pairs_lost: bordering ? [...bordering].filter((p) => !arcs.has(p)).length : null,
     };
     log(
       `  ${dataClass} ${scale.name}: overlap ${t.overlap_ratio.toExponential(2)} (source ${sourceOverlap?.toExponential(2) ?? 'not measured'}), ` +
-        `${t.cleaned_pairs_lost} of ${t.cleaned_pairs} cleaned borders lost, ${t.bordering_pairs_lost ?? '—'} of ${t.bordering_pairs ?? '—'} grid borders lost, ${t.crossing_rings} crossing`,
+        `${t.cleaned_pairs_lost} of ${t.cleaned_pairs} cleaned borders lost (${t.cleaned_pairs_lost_over_shortest} of them ≥ ${SHORTEST_BORDER_M} m; longest ${t.cleaned_borders_lost[0]?.metres ?? 0} m), ${t.bordering_pairs_lost ?? '—'} of ${t.bordering_pairs ?? '—'} grid borders lost, ${t.crossing_rings} crossing`,
     );
     return t;
   });

@@ -216,6 +216,11 @@ export interface MapsClass {
     /** Borders shared as arcs in the cleaned full-resolution topology, and how many of them the map lost (goal 0). */
     cleaned_pairs: number;
     cleaned_pairs_lost: number;
+    /** The longest of the lost borders (at most 20), with their length at full resolution. */
+    cleaned_borders_lost: Array<{ pair: string; metres: number }>;
+    /** Lost borders at least `shortest_border_m` long: shorter ones are touching points at map scale (goal 0). */
+    cleaned_pairs_lost_over_shortest: number;
+    shortest_border_m: number;
     /** Borders found on a grid over the source's own rings (independent of mapshaper; null: too big). */
     bordering_pairs: number | null;
     bordering_pairs_lost: number | null;

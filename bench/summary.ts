@@ -318,7 +318,7 @@ function mapsSection(results: MapsResult[]): string {
         'ids missing',
         'crossing rings',
         'overlap (source’s own)',
-        'cleaned borders lost',
+        'cleaned borders lost (goal: none ≥ 100 m)',
         'grid borders lost',
       ],
       results.flatMap((r) =>
@@ -330,7 +330,10 @@ function mapsSection(results: MapsResult[]): string {
             String(t.ids_missing),
             String(t.crossing_rings),
             `${exp(t.overlap_ratio)} (${exp(t.source_overlap_ratio)})`,
-            `${t.cleaned_pairs_lost} of ${t.cleaned_pairs}`,
+            `${t.cleaned_pairs_lost} of ${t.cleaned_pairs}` +
+              (t.cleaned_pairs_lost
+                ? ` (${t.cleaned_pairs_lost_over_shortest} ≥ ${t.shortest_border_m} m; longest ${t.cleaned_borders_lost[0]!.metres} m)`
+                : ''),
             t.bordering_pairs === null ? '—' : `${t.bordering_pairs_lost} of ${t.bordering_pairs}`,
           ]),
         ),

@@ -20,8 +20,33 @@ function polygonsOf(f: Areal): Position[][][] {
   return g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
 }
 
-/** Pairs of ids (`a|b`) whose geometries in a TopoJSON object use one arc: a shared border line. */
-export function sharedArcPairs(topology: Topology, objectName: string): Set<string> {
+/** Length of an arc on the ground in metres (equirectangular at each segment's latitude: fine for short segments). */
+function arcMetres(topology: Topology, index: number): number {
+  const [kx, ky] = topology.transform?.scale ?? [1, 1];
+  const [tx, ty] = topology.transform?.translate ?? [0, 0];
+  let x = 0;
+  let y = 0;
+  let previous: [number, number] | undefined;
+  let metres = 0;
+  for (const [dx, dy] of topology.arcs[index]!) {
+    // Quantized arcs are delta-encoded; unquantized ones hold the positions themselves.
+    x = topology.transform ? x + dx! : dx!;
+    y = topology.transform ? y + dy! : dy!;
+    const point: [number, number] = [x * kx + tx, y * ky + ty];
+    if (previous) {
+      const cos = Math.cos((((previous[1] + point[1]) / 2) * Math.PI) / 180);
+      metres += Math.hypot((point[0] - previous[0]) * cos, point[1] - previous[1]) * 111_320;
+    }
+    previous = point;
+  }
+  return metres;
+}
+
+/**
+ * Pairs of ids (`a|b`) whose geometries in a TopoJSON object use one arc —
+ * a shared border line — with the border's length on the ground in metres.
+ */
+export function sharedBorders(topology: Topology, objectName: string): Map<string, number> {
   const users = new Map<number, Set<string>>();
   const object = topology.objects[objectName] as GeometryCollection;
   for (const g of object.geometries) {
@@ -34,13 +59,23 @@ export function sharedArcPairs(topology: Topology, objectName: string): Set<stri
       users.set(index, set);
     }
   }
-  const pairs = new Set<string>();
-  for (const ids of users.values()) {
+  const borders = new Map<string, number>();
+  for (const [index, ids] of users) {
     const list = [...ids];
-    for (let i = 0; i < list.length; i++) for (let j = i + 1; j < list.length; j++) pairs.add(pair(list[i]!, list[j]!));
+    if (list.length < 2) continue;
+    const metres = arcMetres(topology, index);
+    for (let i = 0; i < list.length; i++)
+      for (let j = i + 1; j < list.length; j++) {
+        const key = pair(list[i]!, list[j]!);
+        borders.set(key, (borders.get(key) ?? 0) + metres);
+      }
   }
-  return pairs;
+  return borders;
 }
+
+/** The pairs of ids whose geometries share an arc. */
+export const sharedArcPairs = (topology: Topology, objectName: string): Set<string> =>
+  new Set(sharedBorders(topology, objectName).keys());
 
 /**
  * Pairs of districts whose boundaries run together for at least `minCells`

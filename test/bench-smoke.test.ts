@@ -153,6 +153,15 @@ describe('GNU time parsing', () => {
 });
 
 describe('SUMMARY.md', () => {
+  const step = (wall: number) => ({
+    label: 'b',
+    command: 'geobundle b',
+    wall_s: wall,
+    user_s: 1,
+    sys_s: 0,
+    cpu_s: 1,
+    max_rss_mb: 300,
+  });
   const md = renderSummary([
     build,
     peer,
@@ -182,15 +191,6 @@ describe('SUMMARY.md', () => {
   });
 
   it('renders the incremental figures against their goals', () => {
-    const step = (wall: number) => ({
-      label: 'b',
-      command: 'geobundle b',
-      wall_s: wall,
-      user_s: 1,
-      sys_s: 0,
-      cpu_s: 1,
-      max_rss_mb: 300,
-    });
     const rebuild = (label: string, wall: number, changed: number, growth: number) => ({
       label,
       version: 'v1.0.1',
@@ -234,6 +234,69 @@ describe('SUMMARY.md', () => {
     expect(incremental).toContain('| one district | 6.00 | 3.0 % | 3 / 300 | 878.9 kB | 2929.7 kB (OVER) |');
     expect(incremental).toContain('0.93× of the goal');
     expect(incremental).toContain('unchanged files 600 HIT, 0 MISS (goal: all HIT)');
+  });
+
+  it('renders the simplified maps against their goals', () => {
+    const file = (scale: string, format: 'geojson' | 'topojson', br: number) => ({
+      scale,
+      format,
+      vertices: 90_000,
+      bytes: 5 * br,
+      gz_bytes: 2 * br,
+      br_bytes: br,
+    });
+    const maps = renderSummary([
+      {
+        kind: 'maps',
+        name: 'maps-state-legislative',
+        title: 'state legislative',
+        environment: env(false),
+        build: step(120),
+        classes: [
+          {
+            data_class: 'state_legislative_lower',
+            features: 4882,
+            source_vertices: 12_916_095,
+            files: [file('20m', 'topojson', 330_000), file('20m', 'geojson', 1_700_000)],
+            simplify: step(12),
+            topology: [
+              {
+                scale: '20m',
+                ids_missing: 0,
+                null_geometries: 0,
+                crossing_rings: 0,
+                overlap_ratio: 0,
+                source_overlap_ratio: null,
+                cleaned_pairs: 13_931,
+                cleaned_pairs_lost: 1,
+                cleaned_borders_lost: [{ pair: 'a|b', metres: 6 }],
+                cleaned_pairs_lost_over_shortest: 0,
+                shortest_border_m: 100,
+                bordering_pairs: null,
+                bordering_pairs_lost: null,
+              },
+            ],
+          },
+        ],
+        simplify_wall_share_of_build: 0.1,
+        simplify_peak_rss_mb: 700,
+        first_paint: [
+          {
+            data_class: 'state_legislative_lower',
+            bytes: 430_000,
+            bundle_bytes: 330_000,
+            api_bytes: 30_000,
+            page_bytes: 70_000,
+            requests: [],
+            drawn_s: 0.9,
+          },
+        ],
+      },
+    ]);
+    expect(maps).toContain('| 20m | topojson | 90,000 (12,916,095) | 322.3 kB | 644.5 kB | ≤ 1536.0 kB: met |');
+    expect(maps).toContain('| 20m | geojson | 90,000 (12,916,095) | 1660.2 kB | 3320.3 kB | ≤ 1536.0 kB: MISSED |');
+    expect(maps).toContain('| 1 of 13931 (0 ≥ 100 m; longest 6 m) | — |');
+    expect(maps).toContain('| state-legislative | state_legislative_lower | 419.9 kB |');
   });
 
   it('records the conditions and lists results it has no table for', () => {
