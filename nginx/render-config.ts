@@ -40,11 +40,13 @@ export interface SiteValues {
   currentStaleWhileRevalidate: number;
   /** Sustained API requests per second per client address; 0 turns the limit off. */
   apiRatePerSecond: number;
+  /** Where nginx keeps the API's immutable answers (geobundle/proxy/api-cache.conf). */
+  apiCacheDir: string;
   /** Serve HTTPS with this certificate; `listen` should then say `443 ssl`. */
   tls?: { certificate: string; key: string };
 }
 
-export interface NginxConfValues extends Omit<SiteValues, 'brotli'> {
+export interface NginxConfValues extends Omit<SiteValues, 'brotli' | 'apiCacheDir'> {
   /** Directory for the pid file, logs and temporary files (nginx runs with `-p prefix`). */
   prefix: string;
   /** Absolute path of ngx_http_brotli_static_module.so to load, or null when not installed. */
@@ -105,6 +107,10 @@ export function renderSite(o: SiteValues): string {
     `# API requests per second per client address (geobundle/location/api.conf).`,
     `limit_req_zone ${limitKey} zone=geobundle_api:10m rate=${Math.max(1, o.apiRatePerSecond)}r/s;`,
     ``,
+    `# A version's manifest and changes, kept by nginx after the API's first answer`,
+    `# (geobundle/proxy/api-cache.conf); a few kB each, so 64 MB holds thousands of versions.`,
+    `proxy_cache_path ${quote(o.apiCacheDir)} levels=1:2 keys_zone=geobundle_api_cache:1m max_size=64m inactive=30d use_temp_path=off;`,
+    ``,
     `# The API, over kept-alive connections (its own keep-alive timeout is longer, so`,
     `# nginx never reuses a connection the API is closing).`,
     `upstream geobundle_api {`,
@@ -139,7 +145,8 @@ export function renderNginxConf(o: NginxConfValues): string {
     `}`,
     ``,
   ];
-  // What Debian's /etc/nginx/nginx.conf sets around a site file, with every path inside the prefix.
+  // What Debian's /etc/nginx/nginx.conf sets around a site file, with every path inside the prefix
+  // (its tcp_nopush is turned off again by geobundle/web_performance/no-cork.conf).
   const http = [
     `sendfile on;`,
     `tcp_nopush on;`,
@@ -150,7 +157,7 @@ export function renderNginxConf(o: NginxConfValues): string {
     `uwsgi_temp_path ${p('temp', 'uwsgi')};`,
     `scgi_temp_path ${p('temp', 'scgi')};`,
     ``,
-    renderSite({ ...o, brotli: o.brotliModule !== null }),
+    renderSite({ ...o, brotli: o.brotliModule !== null, apiCacheDir: path.join(prefix, 'cache', 'api') }),
   ].join('\n');
   return [...main, `http {`, indent(http, '  '), `}`, ``].join('\n');
 }

@@ -42,6 +42,7 @@ export function productionSite(): string {
       currentMaxAge: SERVE_DEFAULTS.currentMaxAge,
       currentStaleWhileRevalidate: SERVE_DEFAULTS.currentStaleWhileRevalidate,
       apiRatePerSecond: SERVE_DEFAULTS.apiRate,
+      apiCacheDir: '/var/lib/nginx/geobundle-api',
       tls: {
         certificate: '/etc/letsencrypt/live/geobundle.example.org/fullchain.pem',
         key: '/etc/letsencrypt/live/geobundle.example.org/privkey.pem',

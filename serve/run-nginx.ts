@@ -77,7 +77,7 @@ export async function runNginx(options: RunNginxOptions): Promise<RunningNginx> 
   const errorLog = path.join(prefix, 'logs', 'error.log');
   // Workers running as another user (nginx started by root) must reach the prefix.
   fs.chmodSync(prefix, 0o755);
-  for (const dir of ['conf', 'logs', 'temp']) fs.mkdirSync(path.join(prefix, dir));
+  for (const dir of ['conf', 'logs', 'temp', 'cache']) fs.mkdirSync(path.join(prefix, dir));
   fs.cpSync(SNIPPETS_DIR, path.join(confDir, 'geobundle'), { recursive: true });
   fs.writeFileSync(confPath, options.render(prefix));
 

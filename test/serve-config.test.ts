@@ -166,6 +166,8 @@ describe.skipIf(skipNginx)(`nginx -t${skipNginx ? ` — SKIPPED: ${skipNginx}` :
       } else {
         site = site.replace(/^\s*ssl_.*$/gm, '').replace('443 ssl http2', '443');
       }
+      // The API cache under Debian's /var/lib/nginx, which nginx -t would create.
+      site = site.replace('/var/lib/nginx/geobundle-api', path.join(dir, 'api-cache'));
       fs.cpSync(SNIPPETS_DIR, path.join(dir, 'geobundle'), { recursive: true });
       fs.writeFileSync(path.join(dir, 'geobundle.conf'), site);
       // The parts of Debian's /etc/nginx/nginx.conf a site file lives with.

@@ -492,6 +492,49 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
       expect((await request(`${base}/api/v1/releases/v3.0.0/manifest`)).status).toBe(404);
     });
 
+    it("keeps a version's manifest and changes in nginx's cache (HIT per encoding, 304 from it); errors are not kept", async () => {
+      const cached = await startServing({ releasesDir, siteRoot, port: 0, apiPort: 0 });
+      const url = (p: string) => `${cached.urls.site}api/v1/releases/${p}`;
+      try {
+        const manifest = fs.readFileSync(path.join(releasesDir, 'v1.0.0', 'manifest.json'));
+        for (const encoding of ['identity', 'gzip']) {
+          const first = await request(url('v1.0.0/manifest'), { headers: { 'Accept-Encoding': encoding } });
+          const second = await request(url('v1.0.0/manifest'), { headers: { 'Accept-Encoding': encoding } });
+          expect([first.headers['x-cache-status'], second.headers['x-cache-status']], encoding).toEqual([
+            'MISS',
+            'HIT',
+          ]);
+          for (const r of [first, second]) {
+            expect(r.status).toBe(200);
+            expect(r.headers['content-encoding']).toBe(encoding === 'gzip' ? 'gzip' : undefined);
+            expect((encoding === 'gzip' ? zlib.gunzipSync(r.body) : r.body).equals(manifest)).toBe(true);
+            expect(r.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+            expect(r.headers.etag).toBe(first.headers.etag);
+          }
+          const revalidated = await request(url('v1.0.0/manifest'), {
+            headers: { 'Accept-Encoding': encoding, 'If-None-Match': first.headers.etag! },
+          });
+          expect([revalidated.status, revalidated.headers['x-cache-status']]).toEqual([304, 'HIT']);
+        }
+        const changes = [await request(url('v1.1.0/changes')), await request(url('v1.1.0/changes'))];
+        expect(changes.map((r) => [r.status, r.headers['x-cache-status']])).toEqual([
+          [200, 'MISS'],
+          [200, 'HIT'],
+        ]);
+        expect(json(changes[1]!)).toMatchObject({ from: 'v1.0.0', to: 'v1.1.0' });
+        // A 404 is no-store: a version built later must be seen at once.
+        const missing = [await request(url('v9.9.9/manifest')), await request(url('v9.9.9/manifest'))];
+        expect(missing.map((r) => [r.status, r.headers['x-cache-status']])).toEqual([
+          [404, 'MISS'],
+          [404, 'MISS'],
+        ]);
+        // The list and the current release change: always from the API.
+        expect((await request(`${cached.urls.api}`)).headers['x-cache-status']).toBeUndefined();
+      } finally {
+        await cached.stop();
+      }
+    });
+
     // Beyond the rate, each client address may send a burst of 100 (geobundle/location/api.conf).
     const BURST = 100;
 
