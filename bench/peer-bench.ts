@@ -2,16 +2,32 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BuiltDataset } from './build-bench.ts';
 import type { Dataset } from './datasets.ts';
-import { round } from './measure.ts';
-import { exportPeerInput, runPeer, type PeerInput, type PeerTool } from './peer-split.ts';
-import { environment, finish, type PeerResult } from './results.ts';
+import { projectRoot } from '../pipeline/paths.ts';
+import { manifestFiles } from '../pipeline/release/manifest.ts';
+import { measureCommand, round } from './measure.ts';
+import {
+  exportPeerInput,
+  runPeer,
+  type OurCompression,
+  type PeerInput,
+  type PeerJob,
+  type PeerTool,
+} from './peer-split.ts';
+import { environment, finish, type PeerResult, type PeerRun } from './results.ts';
 
 /**
- * Part 2: the by_state split of the features our build just split, done by
- * ogr2ogr and by mapshaper, against our build-release from the same run.
+ * Part 2: ours against ogr2ogr and mapshaper on two jobs, from the same
+ * features in the same run: the per-state pieces gzipped (what the peer
+ * scripts first did; ours timed on exactly that by bench/ours-by-state.ts),
+ * and the files of our release a peer can make — all, polygons, by_state,
+ * each .gz and .br at the settings our build recorded (ours: the whole
+ * build-release, which writes census, wikipedia and the simplified maps
+ * besides).
  */
 
 const TOOLS: PeerTool[] = ['ogr2ogr', 'mapshaper'];
+const JOBS: PeerJob[] = ['by_state', 'release'];
+const OURS_BY_STATE = path.join(projectRoot, 'bench', 'ours-by-state.ts');
 
 export async function benchPeers(
   dataset: Dataset,
@@ -27,64 +43,78 @@ export async function benchPeers(
     inputs.push(await exportPeerInput(built.dbPath, dataClass, path.join(peerDir, `${dataClass}.geojson`)));
   const inputBytes = inputs.reduce((s, i) => s + fs.statSync(i.file).size, 0);
 
-  const byState = Object.values(built.manifest.classes).flatMap((c) =>
-    c.files.filter((f) => f.kind === 'by_state' && f.encoding === 'gzip'),
-  );
-  // The peers gzip each piece at the level our build gave that state's file (the build picks it by size).
-  const levels = new Map(
-    Object.entries(built.manifest.classes).flatMap(([dataClass, c]) =>
-      c.files
-        .filter((f) => f.kind === 'by_state' && f.encoding === 'gzip')
-        .map((f) => [`${dataClass}/${f.state_fips}`, f.compression_level] as const),
-    ),
-  );
-  const gzipLevel = (dataClass: string, fips: string): number => {
-    const level = levels.get(`${dataClass}/${fips}`);
-    if (level === undefined)
-      throw new Error(
-        `a peer wrote a piece for ${dataClass} state ${fips}, for which our build wrote no by_state file`,
-      );
-    return level;
+  // The peers compress each file at the settings our build recorded for the same file.
+  const entries = new Map(manifestFiles(built.manifest).map((f) => [f.path, f]));
+  const tiers = built.manifest.compression.tiers;
+  const compression: OurCompression = (file) => {
+    const gz = entries.get(`${file}.gz`);
+    const br = entries.get(`${file}.br`);
+    if (!gz || !br)
+      throw new Error(`a peer wrote ${file}, which our build did not: the comparison would not be like for like`);
+    const tier = tiers.find((t) => t.brotli_quality === br.compression_level)!;
+    return { gzip: gz.compression_level, brotli: { quality: br.compression_level, lgwin: tier.brotli_lgwin } };
   };
   const precision = built.manifest.coordinate_precision;
-  const ours = {
-    build_wall_s: built.result.build.wall_s,
-    build_cpu_s: built.result.build.cpu_s,
-    by_state_files: byState.length,
-    by_state_gz_bytes: byState.reduce((s, f) => s + f.bytes, 0),
-  };
+  const ourFiles = (kinds: string[], encoding: 'gzip' | 'br') =>
+    manifestFiles(built.manifest).filter((f) => kinds.includes(f.kind) && f.encoding === encoding);
+  const bytesOf = (files: Array<{ bytes: number }>) => files.reduce((n, f) => n + f.bytes, 0);
 
-  const peers = [];
-  for (const tool of TOOLS) {
-    const run = await runPeer(tool, inputs, { workDir: peerDir, precision, gzipLevel });
-    log(
-      `  ${tool}: ${run.wall_s} s wall (split ${run.split.wall_s} s + gzip ${run.gzip.wall_s} s), ${run.cpu_s} s CPU, ${run.pieces} pieces`,
-    );
-    if (run.pieces !== ours.by_state_files) {
-      throw new Error(
-        `${tool} wrote ${run.pieces} per-state pieces, our build ${ours.by_state_files}: the comparison would not be like for like`,
+  const oursDir = path.join(peerDir, 'ours-by-state');
+  const { stdout, ...byStateCost } = await measureCommand(process.execPath, [
+    '--import',
+    'tsx',
+    OURS_BY_STATE,
+    built.dbPath,
+    oursDir,
+    String(precision),
+  ]);
+  const byState = JSON.parse(stdout) as { files: number; gz_bytes: number };
+  fs.rmSync(oursDir, { recursive: true, force: true });
+  log(`  ours, by_state .gz only: ${byStateCost.wall_s} s wall, ${byStateCost.cpu_s} s CPU, ${byState.files} files`);
+  const ours: PeerResult['ours'] = {
+    by_state: { ...byStateCost, files: byState.files, gz_bytes: byState.gz_bytes, br_bytes: 0 },
+    release: {
+      ...built.result.build,
+      files: manifestFiles(built.manifest).length / 2,
+      gz_bytes: bytesOf(ourFiles(['all', 'polygons', 'by_state'], 'gzip')),
+      br_bytes: bytesOf(ourFiles(['all', 'polygons', 'by_state'], 'br')),
+    },
+  };
+  const expectedPieces = ourFiles(['by_state'], 'gzip').length;
+
+  const peers: PeerRun[] = [];
+  for (const tool of TOOLS)
+    for (const job of JOBS) {
+      const run = await runPeer(tool, job, inputs, { workDir: peerDir, precision, compression });
+      log(
+        `  ${tool}, ${job}: ${run.wall_s} s wall (write ${run.split.wall_s} s + compress ${run.compress.wall_s} s), ${run.cpu_s} s CPU, ${run.files} files`,
       );
+      if (run.pieces !== expectedPieces)
+        throw new Error(
+          `${tool} wrote ${run.pieces} per-state pieces, our build ${expectedPieces}: the comparison would not be like for like`,
+        );
+      peers.push(run);
     }
-    peers.push(run);
-  }
   fs.rmSync(peerDir, { recursive: true, force: true });
+  const ratio = (a: number, b: number) => round(a / b, 2);
   return {
     kind: 'peer',
     name: `peer-${dataset.name}`,
-    title: `Per-state split + gzip of ${dataset.name}: ours vs ${TOOLS.join(', ')}`,
+    title: `${dataset.name}: ours vs ${TOOLS.join(', ')} on the by_state .gz job and on the release's files`,
     environment: finish(env),
     input_bytes: inputBytes,
     features: inputs.reduce((s, i) => s + i.features, 0),
     ours,
     peers,
     ratios: Object.fromEntries(
-      peers.map((p) => [
-        p.tool,
-        {
-          wall: round(ours.build_wall_s / p.wall_s, 2),
-          cpu: round(ours.build_cpu_s / p.cpu_s, 2),
-          gz_bytes: round(ours.by_state_gz_bytes / p.gz_bytes, 3),
-        },
+      TOOLS.map((tool) => [
+        tool,
+        Object.fromEntries(
+          JOBS.map((job) => {
+            const run = peers.find((p) => p.tool === tool && p.job === job)!;
+            return [job, { wall: ratio(ours[job].wall_s, run.wall_s), cpu: ratio(ours[job].cpu_s, run.cpu_s) }];
+          }),
+        ) as PeerResult['ratios'][string],
       ]),
     ),
   };

@@ -88,16 +88,28 @@ export interface BuildResult {
 
 export interface PeerRun {
   tool: string;
+  /** `by_state`: the per-state pieces, gzip; `release`: all, polygons and by_state, gzip and brotli. */
+  job: 'by_state' | 'release';
   command: string;
-  /** Split (child processes) + gzip of the pieces (zlib, same level as the build). */
+  /** Writing the GeoJSON (child processes). */
   split: ProcessCost;
-  gzip: { wall_s: number; cpu_s: number };
+  /** Compressing it with zlib at our settings, in this process. */
+  compress: { wall_s: number; cpu_s: number };
   wall_s: number;
   cpu_s: number;
   max_rss_mb: number;
+  files: number;
   pieces: number;
   gz_bytes: number;
+  br_bytes: number;
   uncompressed_bytes: number;
+}
+
+/** Ours on a job: wall, CPU, peak RSS and the bytes written. */
+export interface OursOnJob extends ProcessCost {
+  files: number;
+  gz_bytes: number;
+  br_bytes: number;
 }
 
 export interface PeerResult {
@@ -107,11 +119,11 @@ export interface PeerResult {
   environment: Environment;
   input_bytes: number;
   features: number;
-  /** What our build produced for the same split, from the same run. */
-  ours: { build_wall_s: number; build_cpu_s: number; by_state_files: number; by_state_gz_bytes: number };
+  /** Ours on each job, from the same run: the whole build-release, and the by_state .gz files alone (bench/ours-by-state.ts). */
+  ours: Record<'by_state' | 'release', OursOnJob>;
   peers: PeerRun[];
-  /** ours build wall / peer wall, per tool. Below 1 means ours is faster. */
-  ratios: Record<string, { wall: number; cpu: number; gz_bytes: number }>;
+  /** ours wall / peer wall per tool and job. Below 1 means ours is faster. */
+  ratios: Record<string, Record<'by_state' | 'release', { wall: number; cpu: number }>>;
 }
 
 export interface WrkFigures {

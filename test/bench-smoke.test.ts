@@ -75,22 +75,43 @@ const peer: PeerResult = {
   environment: env(),
   input_bytes: 1,
   features: 437,
-  ours: { build_wall_s: 4, build_cpu_s: 6, by_state_files: 52, by_state_gz_bytes: 2 * 1024 * 1024 },
+  ours: {
+    by_state: { ...cost(2, 3), files: 52, gz_bytes: 2 * 1024 * 1024, br_bytes: 0 },
+    release: { ...cost(4, 6), files: 120, gz_bytes: 6 * 1024 * 1024, br_bytes: 5 * 1024 * 1024 },
+  },
   peers: [
     {
       tool: 'ogr2ogr',
+      job: 'by_state',
       command: 'ogr2ogr …',
       split: cost(7, 11),
-      gzip: { wall_s: 1, cpu_s: 1 },
+      compress: { wall_s: 1, cpu_s: 1 },
       wall_s: 8,
       cpu_s: 12,
       max_rss_mb: 50,
+      files: 52,
       pieces: 52,
       gz_bytes: 1024 * 1024,
+      br_bytes: 0,
+      uncompressed_bytes: 9,
+    },
+    {
+      tool: 'ogr2ogr',
+      job: 'release',
+      command: 'ogr2ogr …',
+      split: cost(9, 13),
+      compress: { wall_s: 7, cpu_s: 11 },
+      wall_s: 16,
+      cpu_s: 24,
+      max_rss_mb: 50,
+      files: 54,
+      pieces: 52,
+      gz_bytes: 3 * 1024 * 1024,
+      br_bytes: 2 * 1024 * 1024,
       uncompressed_bytes: 9,
     },
   ],
-  ratios: { ogr2ogr: { wall: 0.5, cpu: 0.5, gz_bytes: 2 } },
+  ratios: { ogr2ogr: { by_state: { wall: 0.25, cpu: 0.25 }, release: { wall: 0.25, cpu: 0.25 } } },
 };
 
 const wrk = parseWrkOutput(WRK_STDOUT);
@@ -185,7 +206,12 @@ describe('SUMMARY.md', () => {
   });
 
   it('gives ours/peer ratios and the static/dynamic ratio', () => {
-    expect(md).toContain('| peer-cd119 | 4.00 (6.00) | 8.00 (12.0) | 0.50× | 0.50× | 2.00 / 1.00 |');
+    expect(md).toContain(
+      '| peer-cd119 | by_state .gz only | 2.00 (3.00) | 8.00 (12.0) | 0.25× | 0.25× | 2.00 / 1.00 | — |',
+    );
+    expect(md).toContain(
+      '| peer-cd119 | all + polygons + by_state, .gz and .br | 4.00 (6.00) | 16.0 (24.0) | 0.25× | 0.25× | 6.00 / 3.00 | 5.00 / 2.00 |',
+    );
     expect(md).toContain('42.5× at 1 connection, n/a at 64 connections');
     expect(md).toContain('| full bundle, gzip (static) | 1,322 | 1.40 / 2.90 | 9,000 | 1.40 / 2.90 | 22 |');
   });

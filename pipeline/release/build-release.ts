@@ -110,6 +110,7 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
     // What earlier releases hold, read before this build exists, so it can only reuse published files.
     const published = PublishedFiles.read(releasesDir);
     const buildDir = createBuildDir(releasesDir, version);
+    const pending: Promise<ClassManifest>[] = [];
     try {
       const settings = { generatorVersion: packageVersion(), coordinatePrecision: precision };
       const classManifests: Record<string, ClassManifest> = {};
@@ -126,10 +127,12 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
           progress,
           signal: options.signal,
         });
-        classManifests[dataClass] = result.manifest;
+        pending.push(result.manifest);
         written += result.written;
         reused += result.reused;
       }
+      // In class order, whichever class's maps were done first.
+      for (const [i, m] of (await Promise.all(pending)).entries()) classManifests[classes[i]!] = m;
       const previous = published.previous(version);
       const changes = await diffReleases(
         previous && { version: previous.version, dir: previous.dir, classes: previous.manifest.classes },
@@ -174,6 +177,8 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
       progress.info(`published ${target} in ${seconds.toFixed(1)} s: ${written} files written, ${reused} unchanged`);
       return { version, dir: target, manifest, changes, written, reused, seconds };
     } catch (err) {
+      // A class's maps may still be in the making: let mapshaper finish or fail before its files go.
+      await Promise.allSettled(pending);
       removeBuildDir(buildDir);
       throw err;
     }

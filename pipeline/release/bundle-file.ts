@@ -1,6 +1,6 @@
 import { CompressedPairWriter, type CompressedOutput } from './compress.ts';
 import { emptyBbox, extendBbox, type MutableBbox } from './bbox.ts';
-import type { Bbox } from '../../core/manifest.ts';
+import type { Bbox, Encoding } from '../../core/manifest.ts';
 
 /**
  * The two shapes of bundle file, written item by item so a class never sits
@@ -34,9 +34,9 @@ export class BundleFileWriter {
   private count = 0;
   private readonly bbox: MutableBbox = emptyBbox();
 
-  constructor(basePath: string, shape: BundleShape, estimatedBytes: number) {
+  constructor(basePath: string, shape: BundleShape, estimatedBytes: number, encodings?: readonly Encoding[]) {
     this.shape = SHAPES[shape];
-    this.writer = new CompressedPairWriter(basePath, estimatedBytes);
+    this.writer = new CompressedPairWriter(basePath, estimatedBytes, encodings);
   }
 
   get featureCount(): number {

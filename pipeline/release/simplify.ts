@@ -163,7 +163,11 @@ export function mapshaperArgs(
 export async function simplifyClass(
   polygonsGz: string,
   outDir: string,
-  { objectName, scales = SIMPLIFIED_SCALES }: { objectName: string; scales?: readonly SimplifiedScale[] },
+  {
+    objectName,
+    scales = SIMPLIFIED_SCALES,
+    signal,
+  }: { objectName: string; scales?: readonly SimplifiedScale[]; signal?: AbortSignal },
 ): Promise<{ outputs: SimplifiedOutput[]; sourceVertexCount: number }> {
   fs.mkdirSync(outDir, { recursive: true });
   const out = (scale: SimplifiedScale, format: SimplifiedFormat) => outputFile(outDir, scale, format);
@@ -176,6 +180,8 @@ export async function simplifyClass(
   const result = await execa(process.execPath, [...MAPSHAPER_NODE_ARGS, ...args], {
     reject: false,
     all: true,
+    // An interrupted build stops mapshaper too (execa kills it, then the caller removes its files).
+    ...(signal ? { cancelSignal: signal } : {}),
   });
   fs.rmSync(input);
   if (result.exitCode !== 0) {

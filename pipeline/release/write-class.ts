@@ -91,7 +91,13 @@ export interface WriteClassOptions {
 }
 
 export interface WrittenClass {
-  manifest: ClassManifest;
+  /**
+   * The class's manifest, once its last files are written: the simplified
+   * maps, which mapshaper makes in a child process from the polygons file
+   * while the build goes on with the next class (so they take the core the
+   * build leaves idle, not build time of their own).
+   */
+  manifest: Promise<ClassManifest>;
   /** Logical files written anew, and linked from an earlier release. */
   written: number;
   reused: number;
@@ -129,15 +135,17 @@ export async function writeClass(options: WriteClassOptions): Promise<WrittenCla
         toWrite.filter((f) => f.source !== 'simplify'),
       )),
     );
-  if (simplified.length > 0) entries.push(...(await writeSimplified(options, simplified)));
-
-  entries.sort((a, b) => byteOrder(a.path, b.path));
   const allEntry = entries.find((e) => e.kind === 'all')!;
-  return {
-    manifest: { feature_count: allEntry.feature_count, bbox: allEntry.bbox, files: entries },
-    written: toWrite.length,
-    reused,
-  };
+  const manifest = (simplified.length > 0 ? writeSimplified(options, simplified) : Promise.resolve([])).then(
+    (maps): ClassManifest => ({
+      feature_count: allEntry.feature_count,
+      bbox: allEntry.bbox,
+      files: [...entries, ...maps].sort((a, b) => byteOrder(a.path, b.path)),
+    }),
+  );
+  // Awaited by the caller after the other classes; until then a failure must not count as unhandled.
+  manifest.catch(() => {});
+  return { manifest, written: toWrite.length, reused };
 }
 
 /** An output file being written. */
@@ -233,7 +241,7 @@ async function writeFiles(
  * scratch directory of the build that is gone before the build is published.
  */
 async function writeSimplified(
-  { plan, buildDir, progress }: WriteClassOptions,
+  { plan, buildDir, progress, signal }: WriteClassOptions,
   files: ClassFile[],
 ): Promise<ManifestFile[]> {
   const { dataClass } = plan;
@@ -243,9 +251,7 @@ async function writeSimplified(
     const { outputs, sourceVertexCount } = await simplifyClass(
       path.join(buildDir, dataClass, 'polygons.geojson.gz'),
       scratch,
-      {
-        objectName: dataClass,
-      },
+      { objectName: dataClass, signal },
     );
     fs.mkdirSync(path.join(buildDir, dataClass, 'simplified'), { recursive: true });
     const entries: ManifestFile[] = [];
