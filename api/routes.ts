@@ -13,6 +13,7 @@ import { isReleaseVersion } from '../core/version.ts';
 
 export type Route =
   | { kind: 'healthz' }
+  | { kind: 'openapi' }
   | { kind: 'releases' }
   | { kind: 'current' }
   | { kind: 'manifest'; version: string }
@@ -25,7 +26,7 @@ const SEGMENT = /^[A-Za-z0-9._-]+$/;
 const notFound = (message = 'not found'): Route => ({ kind: 'error', status: 404, message });
 
 /** The path of an origin-form (`/a/b?q`) or absolute-form (`http://h/a/b`) request target, undecoded. */
-function rawPath(target: string): string | null {
+export function rawPath(target: string): string | null {
   const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*(\/[^?#]*)?/.exec(target);
   if (absolute) return absolute[1] ?? '/';
   if (!target.startsWith('/')) return null;
@@ -40,8 +41,10 @@ export function route(target: string): Route {
   const segments = pathname.split('/').slice(1);
   // Dot segments, dot-files and releases/.build-* directories alike.
   if (segments.some((s) => !SEGMENT.test(s) || s.startsWith('.'))) return notFound();
-  const [api, v1, releases, version, ...rest] = segments;
-  if (api !== 'api' || v1 !== 'v1' || releases !== 'releases') return notFound();
+  const [api, v1, resource, version, ...rest] = segments;
+  if (api !== 'api' || v1 !== 'v1') return notFound();
+  if (resource === 'openapi.json' && version === undefined) return { kind: 'openapi' };
+  if (resource !== 'releases') return notFound();
   if (version === undefined) return { kind: 'releases' };
   if (version === 'current' && rest.length === 0) return { kind: 'current' };
   if (!isReleaseVersion(version)) {

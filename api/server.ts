@@ -3,9 +3,11 @@
  * is current, each release's manifest and what changed in it, and redirects to the static bundles
  * nginx serves. Every answer comes from memory (see release-index.ts), with a
  * strong ETag and 304s; errors are JSON and never carry a stack trace.
+ * api/openapi.json describes every answer (served at /api/v1/openapi.json).
  */
 import http from 'node:http';
 import { closeServer, listen, urlHost } from './http-server.ts';
+import { bundledOpenApi } from './openapi.ts';
 import { IMMUTABLE, ReleaseIndex } from './release-index.ts';
 import { acceptsGzip, ifNoneMatchHits, jsonRepresentation, type Representation } from './representation.ts';
 import { route, type Route } from './routes.ts';
@@ -67,9 +69,14 @@ function sendError(
   send(req, res, status, jsonRepresentation({ error: { status, message } }, 'no-store'));
 }
 
+interface Answers {
+  index: ReleaseIndex;
+  bundlesBaseUrl: string;
+  description: Representation;
+}
+
 function handle(
-  index: ReleaseIndex,
-  bundlesBaseUrl: string,
+  { index, bundlesBaseUrl, description }: Answers,
   req: http.IncomingMessage,
   res: http.ServerResponse,
 ): void {
@@ -95,6 +102,9 @@ function handle(
       send(req, res, 200, jsonRepresentation(body, 'no-store'));
       return;
     }
+    case 'openapi':
+      send(req, res, 200, description);
+      return;
     case 'releases':
       send(req, res, 200, index.get().list);
       return;
@@ -150,10 +160,13 @@ function handle(
 export function createApiServer(options: ApiOptions): { server: http.Server; index: ReleaseIndex } {
   const bundlesBaseUrl = (options.bundlesBaseUrl ?? '/bundles').replace(/\/+$/, '');
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+  // Read before the index starts watching, so a missing file fails the start and leaves nothing open.
+  // no-cache: it changes only when geobundle is upgraded, so keeping it and revalidating (a 304) is enough.
+  const description = jsonRepresentation(bundledOpenApi(), 'no-cache');
   const index = new ReleaseIndex({ releasesDir: options.releasesDir, listMaxAge: options.listMaxAge, bundlesBaseUrl });
   const server = http.createServer((req, res) => {
     try {
-      handle(index, bundlesBaseUrl, req, res);
+      handle({ index, bundlesBaseUrl, description }, req, res);
     } catch (err) {
       log(`geobundle api: ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
       if (!res.headersSent) sendError(req, res, 500, 'internal error');

@@ -9,7 +9,7 @@ import { buildRelease } from '../pipeline/release/build-release.ts';
 import { readManifest } from '../pipeline/release/manifest.ts';
 import { setCurrent } from '../pipeline/release/releases.ts';
 import { verifyRelease } from '../pipeline/release/verify-release.ts';
-import { request } from '../bench/http-request.ts';
+import { apiRequest } from './helpers/openapi.ts';
 import { geobundle } from './helpers/cli.ts';
 import { createFixtureDatabase, releaseFixtureSource, snapshotTree } from './helpers/release.ts';
 import { tempDir } from './helpers/temp.ts';
@@ -197,11 +197,11 @@ describe('geobundle diff and the changes endpoint', () => {
   it('serves each release’s changes from the API, immutable', async () => {
     const api = await startApi({ releasesDir: releases, host: '127.0.0.1', port: 0, listMaxAge: 60 });
     try {
-      const res = await request(`${api.url}/api/v1/releases/v1.0.2/changes`);
+      const res = await apiRequest(`${api.url}/api/v1/releases/v1.0.2/changes`);
       expect(res.status).toBe(200);
       expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
       expect(JSON.parse(res.body.toString())).toEqual(changesOf('v1.0.2'));
-      expect((await request(`${api.url}/api/v1/releases/v7.0.0/changes`)).status).toBe(404);
+      expect((await apiRequest(`${api.url}/api/v1/releases/v7.0.0/changes`)).status).toBe(404);
     } finally {
       await api.close();
     }

@@ -22,6 +22,7 @@ const skipNginx = await nginxMissingReason();
 describe('API routes', () => {
   it.each([
     ['/healthz', { kind: 'healthz' }],
+    ['/api/v1/openapi.json', { kind: 'openapi' }],
     ['/api/v1/releases', { kind: 'releases' }],
     ['/api/v1/releases?x=1', { kind: 'releases' }],
     ['/api/v1/releases/current', { kind: 'current' }],
@@ -56,6 +57,8 @@ describe('API routes', () => {
     '/api/v1/releases/v1.0.0/manifest/extra',
     '/api/v1//releases',
     '/api/v2/releases',
+    '/api/v1/openapi.json/releases',
+    '/api/openapi.json',
     '/etc/passwd',
     'etc/passwd',
     '*',

@@ -2,7 +2,9 @@
  * Serving end to end: real releases built by the real builder, served by real
  * nginx (rendered config, temporary prefix) and the API, checked over raw HTTP
  * on loopback — headers, content negotiation, validators, ranges, hardening,
- * the current pointer, rate limiting and a CDN edge with proxy_cache.
+ * the current pointer, rate limiting and a CDN edge with proxy_cache. Every
+ * API answer is also checked against the API's OpenAPI description
+ * (apiRequest, test/helpers/openapi.ts).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -19,6 +21,7 @@ import { startServing, type Serving } from '../serve/serve.ts';
 import { request, type RawResponse } from '../bench/http-request.ts';
 import { startEdgeCache } from '../bench/edge-cache.ts';
 import { nginxMissingReason } from './helpers/nginx.ts';
+import { apiRequest } from './helpers/openapi.ts';
 import { buildUsAtlasRelease } from './helpers/release.ts';
 import { geobundle, spawnGeobundle } from './helpers/cli.ts';
 import { tempDir } from './helpers/temp.ts';
@@ -78,7 +81,7 @@ afterAll(async () => {
 
 describe('API (direct, node:http)', () => {
   it('lists the releases with their classes and which is current', async () => {
-    const res = await request(`${api.url}/api/v1/releases`);
+    const res = await apiRequest(`${api.url}/api/v1/releases`);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/json');
     expect(res.headers['cache-control']).toBe(`public, max-age=${CURRENT_TTL}`);
@@ -94,57 +97,61 @@ describe('API (direct, node:http)', () => {
 
   it('serves a manifest byte for byte, immutable, with a strong ETag and 304', async () => {
     const file = fs.readFileSync(path.join(releasesDir, 'v1.0.0', 'manifest.json'));
-    const res = await request(`${api.url}/api/v1/releases/v1.0.0/manifest`);
+    const res = await apiRequest(`${api.url}/api/v1/releases/v1.0.0/manifest`);
     expect(res.status).toBe(200);
     expect(res.body.equals(file)).toBe(true);
     expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     expect(res.headers['access-control-allow-origin']).toBe('*');
     const etag = res.headers.etag!;
     expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
-    const again = await request(`${api.url}/api/v1/releases/v1.0.0/manifest`, { headers: { 'If-None-Match': etag } });
+    const again = await apiRequest(`${api.url}/api/v1/releases/v1.0.0/manifest`, {
+      headers: { 'If-None-Match': etag },
+    });
     expect(again.status).toBe(304);
     expect(again.body.length).toBe(0);
     expect(again.headers.etag).toBe(etag);
 
     // gzip is a different representation with its own tag.
-    const gz = await request(`${api.url}/api/v1/releases/v1.0.0/manifest`, { headers: { 'Accept-Encoding': 'gzip' } });
+    const gz = await apiRequest(`${api.url}/api/v1/releases/v1.0.0/manifest`, {
+      headers: { 'Accept-Encoding': 'gzip' },
+    });
     expect(gz.headers['content-encoding']).toBe('gzip');
     expect(gz.headers.vary).toBe('Accept-Encoding');
     expect(gz.headers.etag).not.toBe(etag);
     expect(zlib.gunzipSync(gz.body).equals(file)).toBe(true);
-    const notModified = await request(`${api.url}/api/v1/releases/v1.0.0/manifest`, {
+    const notModified = await apiRequest(`${api.url}/api/v1/releases/v1.0.0/manifest`, {
       headers: { 'Accept-Encoding': 'gzip', 'If-None-Match': etag },
     });
     expect(notModified.status).toBe(200);
   });
 
   it('answers the current release and HEAD without a body', async () => {
-    const res = await request(`${api.url}/api/v1/releases/current`);
+    const res = await apiRequest(`${api.url}/api/v1/releases/current`);
     expect(res.status).toBe(200);
     expect(json(res)).toMatchObject({ version: 'v1.0.0', classes: ['county', 'state'] });
     expect(json(res).updated_at).toMatch(/^\d{4}-/);
-    const head = await request(`${api.url}/api/v1/releases/current`, { method: 'HEAD' });
+    const head = await apiRequest(`${api.url}/api/v1/releases/current`, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(head.body.length).toBe(0);
     expect(head.headers.etag).toBe(res.headers.etag);
   });
 
   it('redirects a class bundle to its static file, and 404s unknown classes and versions', async () => {
-    const res = await request(`${api.url}/api/v1/releases/v1.0.0/county/bundle.geojson.gz`);
+    const res = await apiRequest(`${api.url}/api/v1/releases/v1.0.0/county/bundle.geojson.gz`);
     expect(res.status).toBe(301);
     expect(res.headers.location).toBe('/bundles/v1.0.0/county/all.geojson.gz');
     expect(res.headers['cache-control']).toContain('immutable');
 
-    const noClass = await request(`${api.url}/api/v1/releases/v1.1.0/county/bundle.geojson.gz`);
+    const noClass = await apiRequest(`${api.url}/api/v1/releases/v1.1.0/county/bundle.geojson.gz`);
     expect(noClass.status).toBe(404);
     expect(json(noClass).error.message).toContain('has no data class "county"');
-    expect((await request(`${api.url}/api/v1/releases/v9.9.9/manifest`)).status).toBe(404);
-    expect((await request(`${api.url}/api/v1/releases/v9.9.9/state/bundle.geojson.gz`)).status).toBe(404);
+    expect((await apiRequest(`${api.url}/api/v1/releases/v9.9.9/manifest`)).status).toBe(404);
+    expect((await apiRequest(`${api.url}/api/v1/releases/v9.9.9/state/bundle.geojson.gz`)).status).toBe(404);
   });
 
   it('rejects malformed versions with 400 and a JSON error, never a stack trace', async () => {
     for (const version of ['1.0.0', 'v1.0', 'v01.0.0', 'v1.0.0-rc1', 'latest']) {
-      const res = await request(`${api.url}/api/v1/releases/${version}/manifest`);
+      const res = await apiRequest(`${api.url}/api/v1/releases/${version}/manifest`);
       expect(res.status, version).toBe(400);
       expect(res.headers['content-type']).toBe('application/json');
       const body = json(res);
@@ -166,7 +173,7 @@ describe('API (direct, node:http)', () => {
       '//etc/passwd',
       'http://localhost/etc/passwd',
     ]) {
-      const res = await request(api.url, { path: p });
+      const res = await apiRequest(api.url, { path: p });
       expect(res.status, p).toBe(404);
       expect(json(res).error.status, p).toBe(404);
       expect(res.body.toString(), p).not.toContain('root:');
@@ -175,7 +182,7 @@ describe('API (direct, node:http)', () => {
 
   it('allows only GET and HEAD (405 with Allow)', async () => {
     for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
-      const res = await request(`${api.url}/api/v1/releases`, { method });
+      const res = await apiRequest(`${api.url}/api/v1/releases`, { method });
       expect(res.status, method).toBe(405);
       expect(res.headers.allow).toBe('GET, HEAD');
       expect(json(res).error.status).toBe(405);
@@ -183,7 +190,7 @@ describe('API (direct, node:http)', () => {
   });
 
   it('reports health', async () => {
-    const res = await request(`${api.url}/healthz`);
+    const res = await apiRequest(`${api.url}/healthz`);
     expect(res.status).toBe(200);
     expect(json(res)).toEqual({ status: 'ok', releases: 2, current: 'v1.0.0', problems: [] });
     expect(res.headers['cache-control']).toBe('no-store');
@@ -203,16 +210,16 @@ describe('API when the releases directory is damaged', () => {
     fs.writeFileSync(currentJson(), '{"version": "v1.0.0", tru');
     let health: any;
     for (let i = 0; i < 40 && health?.status !== 'degraded'; i++) {
-      health = json(await request(`${api.url}/healthz`));
+      health = json(await apiRequest(`${api.url}/healthz`));
       if (health.status !== 'degraded') await new Promise((r) => setTimeout(r, 100));
     }
     expect(health.status).toBe('degraded');
     expect(health.problems.join('\n')).toContain('releases/current.json');
     expect(JSON.stringify(health)).not.toContain(releasesDir);
-    const list = await request(`${api.url}/api/v1/releases`);
+    const list = await apiRequest(`${api.url}/api/v1/releases`);
     expect(list.status).toBe(200);
     expect(json(list).releases.map((r: any) => r.version)).toEqual(['v1.0.0', 'v1.1.0']);
-    expect((await request(`${api.url}/api/v1/releases/v1.1.0/manifest`)).status).toBe(200);
+    expect((await apiRequest(`${api.url}/api/v1/releases/v1.1.0/manifest`)).status).toBe(200);
   });
 });
 
@@ -360,7 +367,7 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
     it('allows only GET and HEAD: 405 with Allow, on bundles, site and API', async () => {
       for (const p of ['/bundles/v1.0.0/state/all.geojson', '/', '/api/v1/releases']) {
         for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'TRACE']) {
-          const res = await request(`${base}${p}`, { method });
+          const res = await (p.startsWith('/api/') ? apiRequest : request)(`${base}${p}`, { method });
           expect(res.status, `${method} ${p}`).toBe(405);
           expect(res.headers.allow).toBe('GET, HEAD');
         }
@@ -391,7 +398,7 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
         headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'PUT' },
       });
       expect(put.status).toBe(405);
-      const api = await request(`${base}/api/v1/releases`, { headers: { Origin: 'https://app.example' } });
+      const api = await apiRequest(`${base}/api/v1/releases`, { headers: { Origin: 'https://app.example' } });
       expect(api.headers['access-control-allow-origin']).toBe('*');
     });
 
@@ -441,7 +448,7 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
         ['/../../etc/passwd', 400],
       ];
       for (const [p, status] of cases) {
-        const res = await request(base, { path: p });
+        const res = await (p.startsWith('/api/') ? apiRequest : request)(base, { path: p });
         expect(res.status, p).toBe(status);
         expect(res.body.toString(), p).not.toMatch(/root:|"half"/);
       }
@@ -457,7 +464,7 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
       expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
       expect(script.headers['content-encoding']).toBe('gzip');
       expect(zlib.gunzipSync(script.body).equals(fs.readFileSync(path.join(siteRoot, 'demo.js')))).toBe(true);
-      const health = await request(`${base}/healthz`);
+      const health = await apiRequest(`${base}/healthz`);
       expect(health.status).toBe(200);
       expect(json(health).status).toBe('ok');
     });
@@ -465,15 +472,15 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
 
   describe('API through nginx', () => {
     it('proxies the API and its validators; the bundle redirect leads to the static file', async () => {
-      const list = await request(`${base}/api/v1/releases`);
+      const list = await apiRequest(`${base}/api/v1/releases`);
       expect(list.status).toBe(200);
       expect(json(list).current).toBe('v1.0.0');
-      const notModified = await request(`${base}/api/v1/releases`, {
+      const notModified = await apiRequest(`${base}/api/v1/releases`, {
         headers: { 'If-None-Match': list.headers.etag! },
       });
       expect(notModified.status).toBe(304);
       // The API sets nosniff itself; nginx must not add a second copy.
-      for (const res of [list, await request(`${base}/healthz`)]) {
+      for (const res of [list, await apiRequest(`${base}/healthz`)]) {
         const nosniff = res.rawHeaders.filter(
           (name, i) => i % 2 === 0 && name.toLowerCase() === 'x-content-type-options',
         );
@@ -481,15 +488,15 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
         expect(res.headers['x-content-type-options']).toBe('nosniff');
       }
 
-      const redirect = await request(`${base}/api/v1/releases/v1.0.0/state/bundle.geojson.gz`);
+      const redirect = await apiRequest(`${base}/api/v1/releases/v1.0.0/state/bundle.geojson.gz`);
       expect(redirect.status).toBe(301);
       const target = await request(`${base}${redirect.headers.location}`);
       expect(target.status).toBe(200);
       expect(target.headers['content-type']).toBe('application/gzip');
       expect(zlib.gunzipSync(target.body).equals(original('v1.0.0/state/all.geojson'))).toBe(true);
 
-      expect((await request(`${base}/api/v1/releases/v1.0/manifest`)).status).toBe(400);
-      expect((await request(`${base}/api/v1/releases/v3.0.0/manifest`)).status).toBe(404);
+      expect((await apiRequest(`${base}/api/v1/releases/v1.0/manifest`)).status).toBe(400);
+      expect((await apiRequest(`${base}/api/v1/releases/v3.0.0/manifest`)).status).toBe(404);
     });
 
     it("keeps a version's manifest and changes in nginx's cache (HIT per encoding, 304 from it); errors are not kept", async () => {
@@ -541,7 +548,7 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
     it('rate-limits the API per client with 429', async () => {
       const limited = await startServing({ releasesDir, siteRoot, port: 0, apiPort: 0, apiRate: 1 });
       try {
-        const answers = await Promise.all(Array.from({ length: BURST + 12 }, () => request(`${limited.urls.api}`)));
+        const answers = await Promise.all(Array.from({ length: BURST + 12 }, () => apiRequest(`${limited.urls.api}`)));
         const statuses = answers.map((r) => r.status);
         // nginx's own 429 carries nosniff too, once, like the API's answers.
         for (const r of answers) {
@@ -569,7 +576,7 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
       const unlimited = await startServing({ releasesDir, siteRoot, port: 0, apiPort: 0, apiRate: 0 });
       try {
         const statuses = await Promise.all(
-          Array.from({ length: BURST + 12 }, () => request(`${unlimited.urls.api}`).then((r) => r.status)),
+          Array.from({ length: BURST + 12 }, () => apiRequest(`${unlimited.urls.api}`).then((r) => r.status)),
         );
         expect(statuses.every((s) => s === 200)).toBe(true);
       } finally {
@@ -658,7 +665,7 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
       // The API notices the directory change (fs.watch, or its mtime re-check within a second).
       let current = '';
       for (let i = 0; i < 40 && current !== 'v1.1.0'; i++) {
-        current = json(await request(`${base}/api/v1/releases/current`)).version;
+        current = json(await apiRequest(`${base}/api/v1/releases/current`)).version;
         if (current !== 'v1.1.0') await new Promise((r) => setTimeout(r, 100));
       }
       expect(current).toBe('v1.1.0');
@@ -696,7 +703,7 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
       expect(out).toContain(`http://127.0.0.1:${port}/`);
       const prefix = /nginx config and logs: (\S+)/.exec(out)![1]!;
       expect(fs.existsSync(path.join(prefix, 'conf', 'nginx.conf'))).toBe(true);
-      expect((await request(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      expect((await apiRequest(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
       expect((await request(`http://127.0.0.1:${port}/bundles/current/manifest.json`)).status).toBe(200);
 
       cli.kill('SIGTERM');
