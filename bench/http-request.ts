@@ -17,7 +17,14 @@ export interface RawResponse {
 /** One request with the path sent exactly as given (no normalisation, no decompression). */
 export function request(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; path?: string; timeoutMs?: number } = {},
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    path?: string;
+    timeoutMs?: number;
+    /** Source address to connect from, e.g. 127.0.0.2 to be another client on loopback. */
+    localAddress?: string;
+  } = {},
 ): Promise<RawResponse> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
@@ -29,6 +36,7 @@ export function request(
         path: options.path ?? `${u.pathname}${u.search}`,
         // No Accept-Encoding unless a test sets one: identity is the default here.
         headers: options.headers ?? {},
+        localAddress: options.localAddress,
         agent: false,
       },
       (res) => {

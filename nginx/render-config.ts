@@ -13,8 +13,10 @@
  * file: into the temporary prefix by serve/run-nginx.ts, into /etc/nginx/ in
  * production.
  */
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GeobundleError } from '../core/errors.ts';
 
 /** Where a rendered config puts its pid file inside the prefix (serve/run-nginx.ts waits for it). */
 export const PID_FILE = 'nginx.pid';
@@ -42,6 +44,12 @@ export interface SiteValues {
   apiRatePerSecond: number;
   /** Where nginx keeps the API's immutable answers (geobundle/proxy/api-cache.conf). */
   apiCacheDir: string;
+  /**
+   * Addresses or CIDR ranges of the CDN edges or caches in front of nginx,
+   * whose X-Forwarded-For names the client (geobundle/proxy/real-ip.conf);
+   * empty when clients connect directly.
+   */
+  trustedProxies: readonly string[];
   /** Serve HTTPS with this certificate; `listen` should then say `443 ssl`. */
   tls?: { certificate: string; key: string };
 }
@@ -62,6 +70,33 @@ export interface NginxConfValues extends Omit<SiteValues, 'brotli' | 'apiCacheDi
 function quote(value: string): string {
   if (/["\\\n\r]/.test(value)) throw new Error(`cannot use ${JSON.stringify(value)} in an nginx config`);
   return /^[A-Za-z0-9_./:@-]+$/.test(value) ? value : `"${value}"`;
+}
+
+/** Whether `value` is what set_real_ip_from takes: an IPv4 or IPv6 address, optionally with a prefix length. */
+export function isAddressOrCidr(value: string): boolean {
+  const [address = '', prefix, ...rest] = value.split('/');
+  const family = net.isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/** The set_real_ip_from lines and the include that reads X-Forwarded-For, or nothing without trusted proxies. */
+function realIp(trustedProxies: readonly string[]): string[] {
+  if (trustedProxies.length === 0) return [];
+  for (const proxy of trustedProxies) {
+    if (!isAddressOrCidr(proxy)) {
+      throw new GeobundleError(
+        `trusted proxy ${JSON.stringify(proxy)} is not an IP address or CIDR range (e.g. 127.0.0.1, 10.0.0.0/8, 2001:db8::/32)`,
+      );
+    }
+  }
+  return [
+    ``,
+    `# Behind a CDN or cache: the client's address from X-Forwarded-For, on`,
+    `# connections from these (geobundle/proxy/real-ip.conf).`,
+    ...trustedProxies.map((proxy) => `set_real_ip_from ${proxy};`),
+    `include geobundle/proxy/real-ip.conf;`,
+  ];
 }
 
 function indent(text: string, by: string): string {
@@ -95,6 +130,7 @@ export function renderSite(o: SiteValues): string {
     `set $geobundle_current_max_age ${o.currentMaxAge};`,
     `set $geobundle_current_swr ${o.currentStaleWhileRevalidate};`,
     ...(o.brotli ? [`include geobundle/web_performance/brotli-static.conf;`] : []),
+    ...realIp(o.trustedProxies),
     ``,
     `include geobundle/basic.conf;`,
   ].join('\n');

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages geobundle's serving, tests and benchmarks run
-# for real (nginx with the brotli_static module, Chromium, wrk, GDAL), only
-# those that are missing, so a fresh machine needs nothing installed by hand.
+# for real (nginx with the brotli_static module, Chromium, wrk, GDAL, and
+# Varnish for the CDN tests of deploy/varnish/), only those that are missing,
+# so a fresh machine needs nothing installed by hand.
 # Usage: scripts/install-system-deps.sh [serve|test|bench]   (default: test)
 set -euo pipefail
 
 want=(nginx-light libnginx-mod-http-brotli-static)
 case "${1:-test}" in
   serve) ;;
-  test) want+=(chromium) ;;
+  test) want+=(chromium varnish) ;;
   bench) want+=(wrk gdal-bin time) ;;
   *) echo "usage: $0 [serve|test|bench]" >&2; exit 2 ;;
 esac

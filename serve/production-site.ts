@@ -23,6 +23,12 @@ export function productionSite(): string {
 # build-release and published with set-current; nginx needs no reload for either.
 # www-data needs read access to the releases and site directories.
 #
+# Behind a CDN or Varnish (deploy/varnish/), nginx listens on a plain port the
+# edge reaches, and the server block trusts the edge's X-Forwarded-For so the
+# API rate limit counts users, not edges (nginx/README.md, "Behind a CDN"):
+#   set_real_ip_from 127.0.0.1;   # one line per edge address or CIDR range
+#   include geobundle/proxy/real-ip.conf;
+#
 # Plain HTTP should only redirect:
 #   server { listen 80; listen [::]:80; server_name geobundle.example.org; return 301 https://$host$request_uri; }
 #
@@ -43,6 +49,7 @@ export function productionSite(): string {
       currentStaleWhileRevalidate: SERVE_DEFAULTS.currentStaleWhileRevalidate,
       apiRatePerSecond: SERVE_DEFAULTS.apiRate,
       apiCacheDir: '/var/lib/nginx/geobundle-api',
+      trustedProxies: SERVE_DEFAULTS.trustedProxies,
       tls: {
         certificate: '/etc/letsencrypt/live/geobundle.example.org/fullchain.pem',
         key: '/etc/letsencrypt/live/geobundle.example.org/privkey.pem',

@@ -35,7 +35,8 @@ export interface RunNginxOptions {
   keepPrefix?: boolean;
 }
 
-function portOpen(host: string, port: number): Promise<boolean> {
+/** Whether host:port accepts a TCP connection now. */
+export function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
     socket.once('connect', () => {

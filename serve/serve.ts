@@ -36,6 +36,12 @@ export interface ServeOptions {
   currentStaleWhileRevalidate?: number;
   /** API requests per second nginx lets each client address send; 0 turns the limit off. */
   apiRate?: number;
+  /**
+   * Addresses or CIDR ranges of the CDN edges or caches (deploy/varnish/) in
+   * front of nginx: on their connections the client is taken from
+   * X-Forwarded-For, so the API rate limit counts users, not edges.
+   */
+  trustedProxies?: readonly string[];
   workerProcesses?: number | 'auto';
   accessLog?: boolean;
   /** Keep nginx's temporary prefix (config, logs) after stop, for debugging. */
@@ -52,6 +58,7 @@ export const SERVE_DEFAULTS = {
   currentMaxAge: 60,
   currentStaleWhileRevalidate: 300,
   apiRate: 50,
+  trustedProxies: [] as readonly string[],
   workerProcesses: 1 as number | 'auto',
   accessLog: true,
   keepPrefix: false,
@@ -124,6 +131,7 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
           currentMaxAge: o.currentMaxAge,
           currentStaleWhileRevalidate: o.currentStaleWhileRevalidate,
           apiRatePerSecond: o.apiRate,
+          trustedProxies: o.trustedProxies,
           workerProcesses: o.workerProcesses,
           accessLog: o.accessLog,
         }),

@@ -114,21 +114,24 @@ describe('nginx include files', () => {
     );
   });
 
+  const values = {
+    prefix: '/p',
+    releasesDir: '/r',
+    siteRoot: '/s',
+    listen: 8080,
+    serverName: '_',
+    apiUpstream: '127.0.0.1:1',
+    brotliModule: null,
+    currentMaxAge: 60,
+    currentStaleWhileRevalidate: 300,
+    apiRatePerSecond: 50,
+    trustedProxies: [],
+    workerProcesses: 1,
+    accessLog: true,
+  };
+
   it('bakes in no machine paths: only the directories it is given', () => {
-    const conf = renderNginxConf({
-      prefix: '/p',
-      releasesDir: '/r',
-      siteRoot: '/s',
-      listen: 8080,
-      serverName: '_',
-      apiUpstream: '127.0.0.1:1',
-      brotliModule: null,
-      currentMaxAge: 60,
-      currentStaleWhileRevalidate: 300,
-      apiRatePerSecond: 50,
-      workerProcesses: 1,
-      accessLog: true,
-    });
+    const conf = renderNginxConf(values);
     expect(conf).not.toContain(projectRoot);
     expect(conf).not.toContain(`${os.tmpdir()}/`);
     expect(conf).not.toContain('brotli');
@@ -137,6 +140,23 @@ describe('nginx include files', () => {
     const paths = [...conf.matchAll(fileDirectives)].map((m) => m[1]!);
     expect(paths.length).toBeGreaterThan(10);
     for (const p of paths) expect(p).toMatch(/^(\/(p|r|s)(\/|$)|geobundle\/)/);
+  });
+
+  it('reads X-Forwarded-For only with trusted proxies, and only from them', async () => {
+    expect(renderNginxConf(values)).not.toMatch(/real_ip|real-ip/);
+    const behind = renderNginxConf({ ...values, trustedProxies: ['127.0.0.1', '10.0.0.0/8', '2001:db8::/32'] });
+    expect(behind.match(/^\s*set_real_ip_from .*$/gm)?.map((line) => line.trim())).toEqual([
+      'set_real_ip_from 127.0.0.1;',
+      'set_real_ip_from 10.0.0.0/8;',
+      'set_real_ip_from 2001:db8::/32;',
+    ]);
+    expect(behind).toMatch(/^\s*include geobundle\/proxy\/real-ip\.conf;$/m);
+    for (const bad of ['10.0.0.0/33', 'localhost', '10.0.0.1; allow all', '::1/129', '10.0.0.0/8/8', '']) {
+      expect(() => renderNginxConf({ ...values, trustedProxies: [bad] }), bad).toThrow(/is not an IP address or CIDR/);
+    }
+    const usage = await geobundle(['serve', '--trusted-proxy', '10.0.0.0/8', '--trusted-proxy', 'edge.example']);
+    expect(usage.exitCode).toBe(2);
+    expect(usage.stderr).toContain("option '--trusted-proxy <cidr>' argument 'edge.example' is invalid");
   });
 });
 

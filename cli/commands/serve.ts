@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { isAddressOrCidr } from '../../nginx/render-config.ts';
 import { SERVE_DEFAULTS, startApiOnly, startServing } from '../../serve/serve.ts';
 import { onInterrupt, type CliIo } from '../io.ts';
 import { releasesOption, wholeNumber } from '../options.ts';
@@ -7,6 +8,12 @@ function portNumber(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port < 1 || port > 65535) throw new InvalidArgumentError('expected a TCP port, 1–65535');
   return port;
+}
+
+/** Collects repeated --trusted-proxy values, each an address or CIDR range. */
+function trustedProxy(value: string, previous: string[]): string[] {
+  if (!isAddressOrCidr(value)) throw new InvalidArgumentError('expected an IP address or CIDR range, e.g. 10.0.0.0/8');
+  return [...previous, value];
 }
 
 /** The flags, named as startServing's options (`--api-port` is `apiPort`), so they pass straight through. */
@@ -18,6 +25,7 @@ interface ServeFlags {
   site: string;
   currentMaxAge: number;
   apiRate: number;
+  trustedProxy: string[];
   apiOnly?: boolean;
 }
 
@@ -55,6 +63,15 @@ export function register(program: Command, io: CliIo): void {
         .argParser(wholeNumber)
         .default(d.apiRate),
     )
+    .addOption(
+      new Option(
+        '--trusted-proxy <cidr>',
+        'address or CIDR range of a CDN edge or cache in front of nginx (e.g. Varnish, deploy/varnish/): the API ' +
+          'rate limit then keys on the client in its X-Forwarded-For; repeatable',
+      )
+        .argParser(trustedProxy)
+        .default([], 'none'),
+    )
     .addHelpText(
       'after',
       '\nNeeds nginx (Debian: nginx-light, and libnginx-mod-http-brotli-static for .br): scripts/install-system-deps.sh serve.\n' +
@@ -77,7 +94,7 @@ export function register(program: Command, io: CliIo): void {
 
 /** Starts nginx + the API (or the API alone), prints where, and stops them once `stopped` resolves. */
 async function serveUntil(stopped: Promise<void>, flags: ServeFlags, io: CliIo): Promise<void> {
-  const options = { ...flags, releasesDir: flags.releases, siteRoot: flags.site };
+  const options = { ...flags, releasesDir: flags.releases, siteRoot: flags.site, trustedProxies: flags.trustedProxy };
   if (flags.apiOnly) {
     const api = await startApiOnly(options);
     io.stdout.write(`geobundle API serving ${flags.releases} at ${api.url}/api/v1/releases (Ctrl-C stops it)\n`);
