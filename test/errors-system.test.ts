@@ -299,7 +299,7 @@ describe('errors that say what to do', () => {
     );
   });
 
-  it.skipIf(refusal)('build-release and set-current on a read-only file system', async () => {
+  it.skipIf(refusal)('build-release, set-current and prune on a read-only file system', async () => {
     const disk = await mounted('erofs', '1m');
     const releases = path.join(disk, 'releases');
     expect((await build('v1.0.0', releases)).exitCode).toBe(0);
@@ -309,6 +309,7 @@ describe('errors that say what to do', () => {
 
     expectOneLine(await build('v1.1.0', releases), `${readOnly}; nothing was published`);
     expectOneLine(await geobundle(['set-current', 'v1.0.0', '--releases', releases]), readOnly);
+    expectOneLine(await geobundle(['prune', '--keep', '0', '--releases', releases]), readOnly);
     expect(releasesState(releases)).toEqual(before);
   });
 });
