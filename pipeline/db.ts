@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { GeobundleError, errorMessage } from '../core/errors.ts';
 import { isDataClassName } from './data-class.ts';
+import { duckdbError, fileSystemError, type Place } from './system-errors.ts';
 
 /**
  * The DuckDB file is geobundle's source of truth. Its schema (documented in
@@ -90,10 +91,16 @@ export interface Database {
   close(): void;
 }
 
+/** The database as system-errors.ts names it: a build only reads it, everything else writes. */
+function databasePlace(dbPath: string, readOnly: boolean): Place {
+  return { kind: 'database', path: dbPath, access: readOnly ? 'read' : 'write' };
+}
+
 /**
  * Opens (creating if needed) the DuckDB file. Read-only opens let several
  * builds read one database at once; DuckDB's file lock makes a writer and
- * another process exclusive, which we report as a clear error.
+ * another process exclusive. That lock, a damaged file, one from another
+ * DuckDB, a permission or a full disk is reported by what to do about it.
  */
 export async function openDatabase(
   dbPath: string,
@@ -102,26 +109,34 @@ export async function openDatabase(
   if (readOnly && !fs.existsSync(dbPath)) {
     throw new GeobundleError(`database ${dbPath} does not exist: run "geobundle ingest …" first (or pass --db)`);
   }
-  if (!readOnly) fs.mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
-  let instance: DuckDBInstance;
-  try {
-    instance = await DuckDBInstance.create(dbPath, readOnly ? { access_mode: 'READ_ONLY' } : {});
-  } catch (err) {
-    throw new GeobundleError(`cannot open database ${dbPath}: ${errorMessage(err)}`, { cause: err });
-  }
-  const connection = await instance.connect();
-  if (!readOnly) await connection.run(SCHEMA_SQL);
-  return {
-    path: dbPath,
-    connection,
-    close() {
-      connection.closeSync();
-      instance.closeSync();
-    },
+  const place = databasePlace(dbPath, readOnly);
+  let instance: DuckDBInstance | undefined;
+  let connection: DuckDBConnection | undefined;
+  const close = () => {
+    connection?.closeSync();
+    instance?.closeSync();
   };
+  try {
+    if (!readOnly) fs.mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
+    instance = await DuckDBInstance.create(dbPath, readOnly ? { access_mode: 'READ_ONLY' } : {});
+    connection = await instance.connect();
+    if (!readOnly) await connection.run(SCHEMA_SQL);
+    return { path: dbPath, connection, close };
+  } catch (err) {
+    close();
+    throw (
+      fileSystemError(err, place) ??
+      duckdbError(err, place) ??
+      new GeobundleError(`cannot open database ${dbPath}: ${errorMessage(err)}`, { cause: err })
+    );
+  }
 }
 
-/** Opens the database, runs `fn`, and always closes it. */
+/**
+ * Opens the database, runs `fn`, and always closes it. DuckDB's errors about
+ * the file on the way (a full disk at COMMIT, a truncated block read) are
+ * reported like those of opening it; everything else passes through.
+ */
 export async function withDatabase<T>(
   dbPath: string,
   options: { readOnly?: boolean },
@@ -130,6 +145,8 @@ export async function withDatabase<T>(
   const db = await openDatabase(dbPath, options);
   try {
     return await fn(db);
+  } catch (err) {
+    throw duckdbError(err, databasePlace(dbPath, Boolean(options.readOnly))) ?? err;
   } finally {
     db.close();
   }
@@ -141,12 +158,15 @@ export async function withDatabase<T>(
  */
 export async function inTransaction<T>(connection: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
   await connection.run('BEGIN TRANSACTION');
+  let result: T;
   try {
-    const result = await fn();
-    await connection.run('COMMIT');
-    return result;
+    result = await fn();
   } catch (err) {
     await connection.run('ROLLBACK');
     throw err;
   }
+  // Outside the try: a COMMIT that fails (a full disk) has already rolled the transaction
+  // back, and a ROLLBACK then fails too ("no transaction is active"), hiding the cause.
+  await connection.run('COMMIT');
+  return result;
 }

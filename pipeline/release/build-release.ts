@@ -7,6 +7,7 @@ import { parseVersion } from '../../core/version.ts';
 import { writeFileSynced } from '../atomic-files.ts';
 import { withDatabase } from '../db.ts';
 import { packageVersion } from '../paths.ts';
+import { fileSystemError, type Place } from '../system-errors.ts';
 import { silentProgress, type Progress } from '../progress.ts';
 import { diffReleases, serializeChanges } from './changes.ts';
 import { formatSha256Sums, SHA256SUMS_FILE } from './checksums.ts';
@@ -104,14 +105,17 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
     if (classes.length === 0) {
       throw new GeobundleError(`database ${options.dbPath} has no polygons: run "geobundle ingest …" first`);
     }
-    fs.mkdirSync(releasesDir, { recursive: true });
-    for (const name of removeStaleBuildDirs(releasesDir))
-      progress.info(`removed ${name}, left by a build that did not finish`);
-    // What earlier releases hold, read before this build exists, so it can only reuse published files.
-    const published = PublishedFiles.read(releasesDir);
-    const buildDir = createBuildDir(releasesDir, version);
+    // A full disk, a permission or a read-only mount is reported by the releases directory and its remedy.
+    const releases: Place = { kind: 'releases', path: releasesDir, access: 'write', left: 'nothing was published' };
+    let buildDir: string | undefined;
     const pending: Promise<ClassManifest>[] = [];
     try {
+      fs.mkdirSync(releasesDir, { recursive: true });
+      for (const name of removeStaleBuildDirs(releasesDir))
+        progress.info(`removed ${name}, left by a build that did not finish`);
+      // What earlier releases hold, read before this build exists, so it can only reuse published files.
+      const published = PublishedFiles.read(releasesDir);
+      buildDir = createBuildDir(releasesDir, version);
       const settings = { generatorVersion: packageVersion(), coordinatePrecision: precision };
       const classManifests: Record<string, ClassManifest> = {};
       let written = 0;
@@ -179,8 +183,8 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
     } catch (err) {
       // A class's maps may still be in the making: let mapshaper finish or fail before its files go.
       await Promise.allSettled(pending);
-      removeBuildDir(buildDir);
-      throw err;
+      if (buildDir) removeBuildDir(buildDir);
+      throw fileSystemError(err, releases) ?? err;
     }
   });
 }

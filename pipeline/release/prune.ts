@@ -4,6 +4,7 @@ import path from 'node:path';
 import { GeobundleError, errorMessage } from '../../core/errors.ts';
 import type { ReleaseVersion } from '../../core/types.ts';
 import { fsyncDir } from '../atomic-files.ts';
+import { fileSystemError } from '../system-errors.ts';
 import { collectGarbage, type GarbageCollected } from './content-store.ts';
 import { manifestFiles, readManifest } from './manifest.ts';
 import { listVersions, readCurrent } from './releases.ts';
@@ -46,14 +47,21 @@ export function pruneReleases(releasesDir: string, keep: number, { dryRun = fals
   }
   if (dryRun) return { removed, kept, content: { files: 0, bytes: 0 } };
 
-  for (const version of removed) {
-    const doomed = path.join(releasesDir, `.pruned-${version}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
-    fs.renameSync(path.join(releasesDir, version), doomed);
-    fsyncDir(releasesDir);
-    fs.rmSync(doomed, { recursive: true, force: true });
+  try {
+    for (const version of removed) {
+      const doomed = path.join(
+        releasesDir,
+        `.pruned-${version}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`,
+      );
+      fs.renameSync(path.join(releasesDir, version), doomed);
+      fsyncDir(releasesDir);
+      fs.rmSync(doomed, { recursive: true, force: true });
+    }
+    for (const name of fs.readdirSync(releasesDir)) {
+      if (PRUNED.test(name)) fs.rmSync(path.join(releasesDir, name), { recursive: true, force: true });
+    }
+    return { removed, kept, content: collectGarbage(releasesDir, listed) };
+  } catch (err) {
+    throw fileSystemError(err, { kind: 'releases', path: releasesDir, access: 'write' }) ?? err;
   }
-  for (const name of fs.readdirSync(releasesDir)) {
-    if (PRUNED.test(name)) fs.rmSync(path.join(releasesDir, name), { recursive: true, force: true });
-  }
-  return { removed, kept, content: collectGarbage(releasesDir, listed) };
 }

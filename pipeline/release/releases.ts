@@ -3,6 +3,7 @@ import path from 'node:path';
 import { GeobundleError, errorMessage } from '../../core/errors.ts';
 import { readManifest, manifestTotals } from './manifest.ts';
 import { fsyncDir, replaceAtomically, writeFileAtomic } from '../atomic-files.ts';
+import { fileSystemError } from '../system-errors.ts';
 import { compareVersions, isReleaseVersion, nextPatch, parseVersion } from '../../core/version.ts';
 import { verifyRelease } from './verify-release.ts';
 import type { CurrentRelease } from '../../core/manifest.ts';
@@ -114,7 +115,10 @@ function update(releasesDir: string, name: string, replace: (target: string) => 
   try {
     replace(target);
   } catch (err) {
-    throw new GeobundleError(`cannot update ${target}: ${errorMessage(err)}`, { cause: err });
+    throw (
+      fileSystemError(err, { kind: 'releases', path: releasesDir, access: 'write' }) ??
+      new GeobundleError(`cannot update ${target}: ${errorMessage(err)}`, { cause: err })
+    );
   }
 }
 

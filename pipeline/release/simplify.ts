@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { execa } from 'execa';
 import { GeobundleError } from '../../core/errors.ts';
+import { childSystemError } from '../system-errors.ts';
 import type { Simplification } from '../../core/manifest.ts';
 
 /**
@@ -185,6 +186,9 @@ export async function simplifyClass(
   });
   fs.rmSync(input);
   if (result.exitCode !== 0) {
+    // A full disk or a permission is the releases directory's, reported by the build's own edge.
+    const systemError = childSystemError(String(result.all ?? ''));
+    if (systemError) throw systemError;
     const why = String(result.all ?? '')
       .trim()
       .split('\n')

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GeobundleError, errorMessage } from '../../core/errors.ts';
 import { writeFileAtomic } from '../atomic-files.ts';
+import { fileSystemError } from '../system-errors.ts';
 import type { DataClassName, FeatureId } from '../../core/types.ts';
 import type { PageFacts } from './summary.ts';
 
@@ -59,6 +60,9 @@ export function writeCacheEntry(cacheDir: string, entry: CacheEntry): void {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     writeFileAtomic(file, `${JSON.stringify(entry, null, 2)}\n`);
   } catch (err) {
-    throw new GeobundleError(`cannot write cache file ${file}: ${errorMessage(err)}`, { cause: err });
+    throw (
+      fileSystemError(err, { kind: 'cache', path: cacheDir, access: 'write' }) ??
+      new GeobundleError(`cannot write cache file ${file}: ${errorMessage(err)}`, { cause: err })
+    );
   }
 }

@@ -43,11 +43,18 @@ export function geobundle(args: string[], options: { env?: Record<string, string
 
 const GEOBUNDLE_BIN = path.join(projectRoot, 'bin', 'geobundle.js');
 
+/** setpriv(1) as uid/gid 65534 (nobody): root passes every permission check, nobody does not. */
+const AS_NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+
 /**
  * The real CLI as a child process, for the tests whose point is a real
  * process: its exit code, signals, two processes racing, its time zone.
+ * `unprivileged` runs it as nobody when this process is root, so file
+ * permissions apply to it (any other user is already subject to them).
  * Never rejects: tests look at exitCode, stdout and stderr.
  */
-export function spawnGeobundle(args: string[], options: { env?: Record<string, string> } = {}) {
-  return execa('node', [GEOBUNDLE_BIN, ...args], { reject: false, env: options.env });
+export function spawnGeobundle(args: string[], options: { env?: Record<string, string>; unprivileged?: boolean } = {}) {
+  const command = ['node', GEOBUNDLE_BIN, ...args];
+  const [file, ...rest] = options.unprivileged && process.getuid?.() === 0 ? [...AS_NOBODY, ...command] : command;
+  return execa(file!, rest, { reject: false, env: options.env });
 }
