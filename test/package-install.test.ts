@@ -68,6 +68,7 @@ describe('the npm package, installed globally from its tarball', () => {
   it('holds what the installed tool reads and none of the checkout besides', () => {
     expect(fs.readdirSync(installed).sort()).toEqual(
       [
+        'CHANGELOG.md',
         'LICENSE',
         'README.md',
         'api',
