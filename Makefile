@@ -41,7 +41,7 @@ test: deps system-deps typecheck lint ## type-check, lint and run the whole test
 	npx vitest run
 
 .PHONY: client
-client: deps ## build the demo site (browser client library + demo page) into dist/site/
+client: deps ## build the demo site (browser client library + its .d.ts + demo page) into dist/site/
 	npm run build:site
 
 refresh-wikipedia: deps ## fetch fresh Wikipedia facts + partisan lean into DuckDB (CLASS=congressional_districts; docs/wikipedia-refresh.md)

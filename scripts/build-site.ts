@@ -2,13 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import { projectRoot } from '../pipeline/paths.ts';
+import ts from 'typescript';
+import { projectRoot, toPosix } from '../pipeline/paths.ts';
 
 /**
  * Builds the demo site into a static directory nginx serves as the site
- * root: `geobundle-client.js` (the browser library, ESM), `demo.js` (the
+ * root: `geobundle-client.js` (the browser library, ESM) with its types
+ * (`geobundle-client.d.ts`, declarations under `types/`), `demo.js` (the
  * page, which imports the library file rather than carrying a second copy
- * of it), `index.html`, `demo.css`.
+ * of it), `index.html`, `demo.css`. The package's `geobundle/client` export
+ * is the same library file.
  *
  *   npx tsx scripts/build-site.ts [outDir]     (make client)
  */
@@ -18,6 +21,7 @@ const LIBRARY_ENTRY = path.join(projectRoot, 'client', 'geobundle-client.ts');
 const DEMO_DIR = path.join(projectRoot, 'demo');
 const LIBRARY_IMPORT = './geobundle-client.js';
 const STATIC_FILES = ['index.html', 'demo.css'];
+const TYPES_DIR = 'types';
 
 /** Leaves the demo's import of the library as a runtime import of the built file. */
 const libraryIsExternal: Plugin = {
@@ -31,6 +35,40 @@ export interface SiteBuild {
   outDir: string;
   /** Bytes of each written file, by name. */
   files: Record<string, number>;
+}
+
+/**
+ * The library's declarations, one `.d.ts` per module as tsc emits them
+ * (client/ and the core/ files it imports, under `types/`), and beside the
+ * library file a `geobundle-client.d.ts` that re-exports them. Compiled with
+ * the project's own options but no Node types, so a client module that
+ * reached for a Node global would fail here rather than in a consumer.
+ */
+function emitLibraryTypes(outDir: string): void {
+  const config = ts.readConfigFile(path.join(projectRoot, 'tsconfig.json'), ts.sys.readFile);
+  const { options } = ts.convertCompilerOptionsFromJson(config.config.compilerOptions, projectRoot);
+  const program = ts.createProgram([LIBRARY_ENTRY], {
+    ...options,
+    types: [],
+    noEmit: false,
+    declaration: true,
+    emitDeclarationOnly: true,
+    rootDir: projectRoot,
+    outDir: path.join(outDir, TYPES_DIR),
+  });
+  const emitted = program.emit();
+  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics];
+  if (diagnostics.length > 0)
+    throw new Error(
+      ts.formatDiagnostics(diagnostics, {
+        getCanonicalFileName: (f) => f,
+        getCurrentDirectory: () => projectRoot,
+        getNewLine: () => '\n',
+      }),
+    );
+  // `.ts` specifiers, as in tsc's own declarations: TypeScript resolves them to the emitted `.d.ts`.
+  const entry = toPosix(path.relative(projectRoot, LIBRARY_ENTRY));
+  fs.writeFileSync(path.join(outDir, 'geobundle-client.d.ts'), `export * from './${TYPES_DIR}/${entry}';\n`);
 }
 
 export async function buildSite({ outDir = DEFAULT_SITE_DIST, minify = true } = {}): Promise<SiteBuild> {
@@ -63,6 +101,7 @@ export async function buildSite({ outDir = DEFAULT_SITE_DIST, minify = true } = 
       plugins: [libraryIsExternal],
     });
     for (const f of STATIC_FILES) fs.copyFileSync(path.join(DEMO_DIR, f), path.join(tmp, f));
+    emitLibraryTypes(tmp);
     fs.chmodSync(tmp, 0o755); // mkdtemp makes it private; nginx workers must read it
     fs.rmSync(outDir, { recursive: true, force: true });
     fs.renameSync(tmp, outDir);
