@@ -29,7 +29,7 @@ import { classesWithData, planClass } from './source.ts';
 import { writeClass } from './write-class.ts';
 
 export const DEFAULT_PRECISION = 6;
-const DUCKDB_MEMORY_LIMIT = '256MB';
+const DUCKDB_MEMORY_LIMIT = '64MB';
 
 export interface BuildOptions {
   dbPath: string;
@@ -99,7 +99,9 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
     // Timestamps (wikipedia.fetched_at) are rendered in the session time zone: pin it, or the bytes depend on the machine's TZ.
     await connection.run("SET TimeZone = 'UTC'");
     // DuckDB otherwise keeps every block it reads cached (up to 80% of RAM): the
-    // whole 400 MB geometry column of a big class. A build reads each block once.
+    // whole 400 MB geometry column of a big class. A build reads each block once, in
+    // 4 MB id ranges: 64 MB keeps the lower chambers' build at 680 MB peak (256 MB: 940 MB)
+    // at the same speed.
     await connection.run(`SET memory_limit = '${DUCKDB_MEMORY_LIMIT}'`);
     const classes = await classesWithData(connection);
     if (classes.length === 0) {

@@ -21,18 +21,20 @@ export const ENCODINGS: readonly Encoding[] = ['gzip', 'br'];
 export const EXTENSION: Record<Encoding, string> = { gzip: '.gz', br: '.br' };
 
 /**
- * Chosen by measurement on district GeoJSON at 6 decimals (figures in
- * docs/release-format.md). Brotli has a cliff between quality 9 and 10:
- * 10 and 11 make files about a third smaller than 5–9 (16.9% vs 25.3% of the
- * raw cds-2016 bundle), but run at ~1 and ~0.5 MB per CPU-second against ~17
- * for quality 5. So small files, fetched most, get 11; mid-size ones 10; past
- * 4 MiB quality 5 keeps a 676 MB class within minutes, with the widest
- * window (16 MiB) to reach repeats across neighbouring features. gzip 9
- * gains under 0.2% over 6 at four times the CPU, so 6 throughout.
- * Sizes are estimates from the source geometry, known before a file starts.
+ * Chosen by measurement (bench/brotli-tiers.ts on the releases' own files;
+ * docs/release-format.md has the table). Brotli has a cliff between quality
+ * 9 and 10: 10 makes files about a third smaller than 5–9, saving 110–165 kB
+ * per CPU-second over quality 5 at every size; 11 saves only another 4–5 %,
+ * 7–17 kB per CPU-second, at twice 10's time — a poor deal everywhere, so it
+ * is not used (it was, for files up to 1 MiB: the embedded default's build
+ * spent most of its time there). Past 4 MiB, quality 10's 1 MB per
+ * CPU-second would add ten CPU-minutes to each state-legislative chamber,
+ * so quality 5, with the widest window (16 MiB) to reach repeats across
+ * neighbouring features. gzip 9 gains under 0.2 % over 6 at four times the
+ * CPU, so 6 throughout. Sizes are estimates from the source geometry, known
+ * before a file starts.
  */
 export const COMPRESSION_TIERS: readonly CompressionTier[] = [
-  { max_uncompressed_bytes: 1024 * 1024, gzip_level: 6, brotli_quality: 11, brotli_lgwin: 22 },
   { max_uncompressed_bytes: 4 * 1024 * 1024, gzip_level: 6, brotli_quality: 10, brotli_lgwin: 22 },
   { max_uncompressed_bytes: null, gzip_level: 6, brotli_quality: 5, brotli_lgwin: 24 },
 ];
