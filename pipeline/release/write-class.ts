@@ -14,6 +14,7 @@ import { canonicalPaths } from './content-store.ts';
 import { keyedMember, serializeFeature } from './feature.ts';
 import type { BuildSettings } from './fingerprint.ts';
 import { formatBytes } from './format-bytes.ts';
+import { GIS_FILES, writeGisFiles } from './gis-files.ts';
 import type { PublishedFiles } from './published-files.ts';
 import { simplifyClass } from './simplify.ts';
 import { readGeometries, type ClassPlan, type PlannedFeature } from './source.ts';
@@ -122,14 +123,16 @@ export async function writeClass(options: WriteClassOptions): Promise<WrittenCla
       (reused > 0 ? `, ${reused} unchanged (linked from ${[...reusedFrom].join(', ')})` : ''),
   );
   const simplified = toWrite.filter((f) => f.source === 'simplify');
-  if (toWrite.length > simplified.length)
-    entries.push(
-      ...(await writeFiles(
-        options,
-        toWrite.filter((f) => f.source !== 'simplify'),
-      )),
-    );
-  if (simplified.length > 0) entries.push(...(await writeSimplified(options, simplified)));
+  const gis = toWrite.filter((f) => f.source === 'gis');
+  const direct = toWrite.filter((f) => f.source === 'rows' || f.source === 'plan');
+  if (direct.length > 0) entries.push(...(await writeFiles(options, direct)));
+  // mapshaper runs in a child process: the GIS files are written meanwhile.
+  const later = await Promise.allSettled([
+    simplified.length > 0 ? writeSimplified(options, simplified) : [],
+    gis.length > 0 ? writeGis(options, gis) : [],
+  ]);
+  for (const result of later) if (result.status === 'rejected') throw result.reason;
+  for (const result of later) if (result.status === 'fulfilled') entries.push(...result.value);
 
   entries.sort((a, b) => byteOrder(a.path, b.path));
   const allEntry = entries.find((e) => e.kind === 'all')!;
@@ -225,6 +228,17 @@ async function writeFiles(
     for (const o of open) o.writer.abort();
     throw err;
   }
+}
+
+/** Writes the GIS files of a class from its all.geojson (in the build directory already, written or linked). */
+async function writeGis(options: WriteClassOptions, files: ClassFile[]): Promise<ManifestFile[]> {
+  const written = await writeGisFiles(options, files);
+  return written.flatMap(({ file, result }) =>
+    manifestEntries(options.plan.dataClass, file, result).map((e) => ({
+      ...e,
+      media_type: GIS_FILES[file.gis!].mediaType,
+    })),
+  );
 }
 
 /**
