@@ -8,7 +8,8 @@ set -euo pipefail
 want=(nginx-light libnginx-mod-http-brotli-static)
 case "${1:-test}" in
   serve) ;;
-  test) want+=(chromium) ;;
+  # GDAL: the tests open the GIS files (FlatGeobuf, GeoJSON) with it, locally and over HTTP.
+  test) want+=(chromium gdal-bin) ;;
   bench) want+=(wrk gdal-bin time) ;;
   *) echo "usage: $0 [serve|test|bench]" >&2; exit 2 ;;
 esac
