@@ -385,15 +385,6 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
           );
       }
       expect((await request(`${base}/bundles/v1.0.0/county/other.fgb`)).status).toBe(404);
-      const preflight = await request(`${base}/bundles/v1.0.0/county/all.fgb`, {
-        method: 'OPTIONS',
-        headers: {
-          Origin: 'https://app.example',
-          'Access-Control-Request-Method': 'GET',
-          'Access-Control-Request-Headers': 'range',
-        },
-      });
-      expect(preflight.status).toBe(204);
     });
   });
 
