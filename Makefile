@@ -25,7 +25,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 deps: node_modules/.package-lock.json ## install npm dependencies (the versions in package-lock.json)
 
-system-deps: ## install Debian packages the tests need (nginx, brotli module, chromium, varnish)
+system-deps: ## install Debian packages the tests need (nginx, brotli module, chromium, varnish, GDAL)
 	scripts/install-system-deps.sh test
 
 typecheck: deps ## type-check all TypeScript

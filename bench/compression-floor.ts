@@ -53,7 +53,8 @@ function collectJobs(releaseDir: string, manifest: ReleaseManifest): Job[] {
   const jobs: Job[] = [];
   for (const cls of Object.values(manifest.classes)) {
     const byContent = new Map<string, ManifestFile[]>();
-    for (const f of cls.files)
+    // The GIS files are stored as they are: nothing to compress.
+    for (const f of cls.files.filter((e) => e.encoding !== 'identity'))
       byContent.set(f.path.replace(/\.(gz|br)$/, ''), [...(byContent.get(f.path.replace(/\.(gz|br)$/, '')) ?? []), f]);
     for (const [base, files] of byContent) {
       const gz = files.find((f) => f.encoding === 'gzip');
@@ -63,7 +64,7 @@ function collectJobs(releaseDir: string, manifest: ReleaseManifest): Job[] {
         throw new Error(`${gz.path}: decompressed to ${raw.length} bytes, manifest says ${gz.uncompressed_bytes}`);
       for (const f of files)
         jobs.push({
-          encoding: f.encoding,
+          encoding: f.encoding as Job['encoding'],
           raw,
           params: compressionOptions(manifest, f, raw.length),
           buildBytes: f.bytes,

@@ -9,8 +9,8 @@ import type { DataClassName, ReleaseVersion, StateFips } from './types.ts';
 /** [west, south, east, north] in degrees, as in RFC 7946 §5. */
 export type Bbox = [number, number, number, number];
 
-/** The Content-Encoding a bundle file is stored in. */
-export type Encoding = 'gzip' | 'br';
+/** The Content-Encoding a bundle file is stored in: `identity` for the GIS files, stored as they are (range requests address their own bytes). */
+export type Encoding = 'gzip' | 'br' | 'identity';
 
 export interface CompressionTier {
   /** The tier applies to files whose estimated uncompressed size is at most this many bytes (null: any size). */
@@ -40,7 +40,15 @@ export interface ClassManifest {
   files: ManifestFile[];
 }
 
-export type FileKind = 'all' | 'polygons' | 'census' | 'wikipedia' | 'by_state' | 'simplified';
+export type FileKind =
+  | 'all'
+  | 'polygons'
+  | 'census'
+  | 'wikipedia'
+  | 'by_state'
+  | 'simplified'
+  | 'flatgeobuf'
+  | 'geoparquet';
 
 export interface ManifestFile {
   path: string;

@@ -9,7 +9,9 @@ set -euo pipefail
 want=(nginx-light libnginx-mod-http-brotli-static)
 case "${1:-test}" in
   serve) ;;
-  test) want+=(chromium varnish) ;;
+  # Varnish: the CDN test runs deploy/varnish/geobundle.vcl; GDAL: the tests open the GIS files
+  # (FlatGeobuf, GeoJSON) with it, locally and over HTTP.
+  test) want+=(chromium varnish gdal-bin) ;;
   bench) want+=(wrk gdal-bin time) ;;
   *) echo "usage: $0 [serve|test|bench]" >&2; exit 2 ;;
 esac

@@ -50,13 +50,15 @@ describe('build-release on the fixture source', () => {
     manifest = readManifest(dir);
   });
 
-  it('writes each bundle as .gz and .br only, both decompressing to the expected file (REGEN=1 rewrites them)', () => {
+  it('writes each bundle as .gz and .br only, both decompressing to the expected file (REGEN=1 rewrites them); the GIS files as they are', () => {
     const onDisk = [...snapshotTree(dir).keys()].sort();
     for (const f of onDisk) expect(fs.statSync(path.join(dir, f)).mode & 0o777, `${f} is read-only`).toBe(0o444);
     const bundles = [...new Set(onDisk.filter((f) => /\.(gz|br)$/.test(f)).map((f) => f.replace(/\.(gz|br)$/, '')))];
     expect(bundles).toContain(`${CLASS}/by_state/06.geojson`);
+    // The GIS files' content is checked by test/gis-files.test.ts.
+    const gis = [`${CLASS}/all.fgb`, `${CLASS}/all.parquet`];
     expect(onDisk).toEqual(
-      ['SHA256SUMS', 'changes.json', 'manifest.json', ...bundles.flatMap((f) => [`${f}.br`, `${f}.gz`])].sort(),
+      ['SHA256SUMS', 'changes.json', 'manifest.json', ...gis, ...bundles.flatMap((f) => [`${f}.br`, `${f}.gz`])].sort(),
     );
     for (const f of bundles) {
       const text = readBundle(path.join(dir, `${f}.gz`));
@@ -102,7 +104,8 @@ describe('build-release on the fixture source', () => {
       const full = path.join(dir, f.path);
       expect(fs.statSync(full).size, f.path).toBe(f.bytes);
       expect(await sha256File(full), f.path).toBe(f.sha256);
-      expect(Buffer.byteLength(readBundle(full)), f.path).toBe(f.uncompressed_bytes);
+      if (f.encoding === 'identity') expect([f.uncompressed_bytes, f.uncompressed_sha256]).toEqual([f.bytes, f.sha256]);
+      else expect(Buffer.byteLength(readBundle(full)), f.path).toBe(f.uncompressed_bytes);
     }
     const byPath = new Map(cls.files.map((f) => [f.path, f]));
     expect(byPath.get(`${CLASS}/by_state/06.geojson.gz`)).toMatchObject({
@@ -120,6 +123,21 @@ describe('build-release on the fixture source', () => {
       media_type: 'application/json',
     });
     expect(byPath.get(`${CLASS}/wikipedia.json.gz`)).toMatchObject({ feature_count: 2 });
+    for (const [file, kind, mediaType] of [
+      ['all.fgb', 'flatgeobuf', 'application/vnd.flatgeobuf'],
+      ['all.parquet', 'geoparquet', 'application/vnd.apache.parquet'],
+    ] as const) {
+      const entry = byPath.get(`${CLASS}/${file}`)!;
+      expect(entry).toMatchObject({
+        kind,
+        media_type: mediaType,
+        encoding: 'identity',
+        compression_level: 0,
+        feature_count: 4,
+        bbox: cls.bbox,
+      });
+      expect(entry.canonical_path).toMatch(new RegExp(`^content/[0-9a-f]{32}/${file.replace('.', '\\.')}$`));
+    }
     expect(byPath.get(`${CLASS}/all.geojson.gz`)!.uncompressed_sha256).toBe(
       byPath.get(`${CLASS}/all.geojson.br`)!.uncompressed_sha256,
     );

@@ -34,7 +34,7 @@ describe('list-releases and set-current', () => {
   it('lists published versions oldest first, ignoring build and other directories', () => {
     const list = listReleases(releases);
     expect(list.map((r) => r.version)).toEqual(['v1.9.0', 'v1.10.0']);
-    expect(list[0]).toMatchObject({ current: false, classes: ['congressional_districts'], features: 4, files: 22 });
+    expect(list[0]).toMatchObject({ current: false, classes: ['congressional_districts'], features: 4, files: 24 });
     expect(listReleases(path.join(releases, 'nowhere'))).toEqual([]);
   });
 

@@ -41,12 +41,18 @@ async function change(version: string, sql: string) {
   return buildRelease({ dbPath, releasesDir: releases, version, builtAt: BUILT_AT });
 }
 
-/** The class's logical files the build of `version` wrote anew rather than linked from `earlier`. */
+/** The class's logical files the build of `version` wrote anew rather than linked from `earlier` (by the inode of one of its encodings). */
 function rewritten(version: string, earlier: string): string[] {
-  const names = new Set(
-    manifestOf(version).classes[CLASS]!.files.map((f) => f.path.slice(CLASS.length + 1).replace(/\.(gz|br)$/, '')),
+  const stored = new Map(
+    manifestOf(version).classes[CLASS]!.files.map((f) => {
+      const file = f.path.slice(CLASS.length + 1);
+      return [file.replace(/\.(gz|br)$/, ''), file];
+    }),
   );
-  return [...names].filter((name) => inode(version, `${name}.gz`) !== inode(earlier, `${name}.gz`)).sort();
+  return [...stored]
+    .filter(([, file]) => inode(version, file) !== inode(earlier, file))
+    .map(([name]) => name)
+    .sort();
 }
 
 beforeAll(async () => {
@@ -59,7 +65,7 @@ beforeAll(async () => {
 describe('incremental builds', () => {
   it('reuses every file of an unchanged database: same inodes, nothing written, no changes recorded', async () => {
     const summary = await buildRelease({ dbPath, releasesDir: releases, version: 'v1.0.1', builtAt: BUILT_AT });
-    expect(summary).toMatchObject({ written: 0, reused: 11 });
+    expect(summary).toMatchObject({ written: 0, reused: 13 });
     expect(rewritten('v1.0.1', 'v1.0.0')).toEqual([]);
     const [a, b] = [manifestOf('v1.0.0'), manifestOf('v1.0.1')];
     expect(b.classes).toEqual(a.classes);
@@ -71,10 +77,17 @@ describe('incremental builds', () => {
     expect(sums.exitCode, sums.stderr).toBe(0);
   });
 
-  it('after a Wikipedia-only change of one district rewrites only all, wikipedia and that state', async () => {
+  it('after a Wikipedia-only change of one district rewrites only all, the GIS files, wikipedia and that state', async () => {
     const summary = await change('v1.0.2', "UPDATE wikipedia SET extract = 'Rewritten lead.' WHERE id = '0601'");
-    expect(rewritten('v1.0.2', 'v1.0.1')).toEqual(['all.geojson', 'by_state/06.geojson', 'wikipedia.json']);
-    expect(summary).toMatchObject({ written: 3, reused: 8 });
+    // The GIS files carry the facts too.
+    expect(rewritten('v1.0.2', 'v1.0.1')).toEqual([
+      'all.fgb',
+      'all.geojson',
+      'all.parquet',
+      'by_state/06.geojson',
+      'wikipedia.json',
+    ]);
+    expect(summary).toMatchObject({ written: 5, reused: 8 });
     expect(changesOf('v1.0.2')).toEqual({
       from: 'v1.0.1',
       to: 'v1.0.2',
@@ -82,13 +95,19 @@ describe('incremental builds', () => {
     });
   });
 
-  it('after a census-only change rewrites all, census and that state', async () => {
+  it('after a census-only change rewrites all, the GIS files, census and that state', async () => {
     await change('v1.0.3', "UPDATE census_congressional_districts SET TOTPOP20 = 761000 WHERE id = '0602'");
-    expect(rewritten('v1.0.3', 'v1.0.2')).toEqual(['all.geojson', 'by_state/06.geojson', 'census.json']);
+    expect(rewritten('v1.0.3', 'v1.0.2')).toEqual([
+      'all.fgb',
+      'all.geojson',
+      'all.parquet',
+      'by_state/06.geojson',
+      'census.json',
+    ]);
     expect(changesOf('v1.0.3').classes[CLASS]!.changed).toEqual([{ id: '0602', fields: ['census'] }]);
   });
 
-  it('after a geometry-only change rewrites all, polygons and that state', async () => {
+  it('after a geometry-only change rewrites all, the GIS files, polygons, that state and the maps', async () => {
     const moved = JSON.stringify({
       type: 'Polygon',
       coordinates: [
@@ -106,7 +125,9 @@ describe('incremental builds', () => {
       `UPDATE polygons SET geometry = '${moved}', geometry_sha256 = sha256('${moved}'), geometry_bytes = ${moved.length} WHERE id = '3601'`,
     );
     expect(rewritten('v1.0.4', 'v1.0.3')).toEqual([
+      'all.fgb',
       'all.geojson',
+      'all.parquet',
       'by_state/36.geojson',
       'polygons.geojson',
       'simplified/20m.geojson',

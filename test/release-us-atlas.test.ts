@@ -203,7 +203,7 @@ describe('build-release of the embedded default through the CLI', () => {
 
     const again = await geobundle(['build-release', 'v5.0.0', '--db', changed, '--releases', releases]);
     expect(again.exitCode, again.stderr).toBe(0);
-    expect(again.stderr).toMatch(/county: 3230 features, .*; 7 files to write, 57 unchanged/);
+    expect(again.stderr).toMatch(/county: 3230 features, .*; 9 files to write, 57 unchanged/);
     expect((await verifyRelease({ releasesDir: releases, version: 'v5.0.0' })).ok).toBe(true);
   });
 });

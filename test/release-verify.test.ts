@@ -33,7 +33,7 @@ describe('verify-release', () => {
 
   it('passes an intact release', async () => {
     const result = await verifyRelease({ releasesDir: pristine, version: 'v1.0.0' });
-    expect(result).toMatchObject({ ok: true, problems: [], filesChecked: 24 });
+    expect(result).toMatchObject({ ok: true, problems: [], filesChecked: 26 });
   });
 
   it('names a corrupted byte, a missing file and an extra file, all in one run', async () => {
@@ -74,6 +74,24 @@ describe('verify-release', () => {
     );
   });
 
+  it('checks the GIS files, stored as they are, like every file: a flipped byte, a truncation, a lost canonical copy', async () => {
+    const { releases, dir } = copy();
+    const fgb = path.join(dir, CLASS, 'all.fgb');
+    const bytes = fs.readFileSync(fgb);
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
+    fs.writeFileSync(fgb, bytes);
+    fs.truncateSync(path.join(dir, CLASS, 'all.parquet'), 100);
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    const parquet = manifest.classes[CLASS].files.find((f: any) => f.kind === 'geoparquet');
+    fs.rmSync(path.join(releases, parquet.canonical_path));
+    const result = await verifyRelease({ releasesDir: releases, version: 'v1.0.0' });
+    expect(result.problems.map((p) => `${p.kind} ${p.path}`)).toEqual([
+      `checksum ${CLASS}/all.fgb`,
+      `size ${CLASS}/all.parquet`,
+      `canonical ${CLASS}/all.parquet`,
+    ]);
+  });
+
   it('exits 4 from the CLI, one line per problem; 1 for a release that does not exist', async () => {
     const { releases, dir } = copy();
     fs.rmSync(path.join(dir, CLASS, 'polygons.geojson.gz'));
@@ -85,7 +103,7 @@ describe('verify-release', () => {
     expect(bad.stderr).toMatch(/geobundle: release v1\.0\.0 does not verify: 2 problem\(s\)/);
     const good = await geobundle(['verify-release', 'v1.0.0', '--releases', pristine, '--json']);
     expect(good.exitCode).toBe(0);
-    expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, filesChecked: 24 });
+    expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, filesChecked: 26 });
     const none = await geobundle(['verify-release', 'v3.0.0', '--releases', pristine]);
     expect(none.exitCode).toBe(1);
     expect(none.stderr).toMatch(/release v3\.0\.0 not found/);

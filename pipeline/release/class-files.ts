@@ -3,6 +3,7 @@ import type { StateFips } from '../../core/types.ts';
 import type { BundleShape } from './bundle-file.ts';
 import { COMPRESSION_TIERS, tierFor } from './compress.ts';
 import { fingerprintHeader, type BuildSettings } from './fingerprint.ts';
+import { GIS_FILES, GIS_FORMATS, gisFingerprint, type GisFormat } from './gis-files.ts';
 import {
   SIMPLIFICATION,
   SIMPLIFIED_FORMATS,
@@ -16,7 +17,7 @@ import type { ClassPlan, PlannedFeature } from './source.ts';
 /**
  * The logical files of one class, each known — with its input fingerprint —
  * before any of it is written: all, polygons, census, wikipedia, one
- * by_state file per state with features, and the simplified maps. The fingerprint covers exactly the
+ * by_state file per state with features, the simplified maps and the GIS files. The fingerprint covers exactly the
  * rows and columns the file is made from, plus the build settings and the
  * compression settings its size estimate selects, so equal fingerprints mean
  * equal bytes and an earlier release's file can be reused as it is.
@@ -33,11 +34,14 @@ export interface ClassFile {
   holds(feature: PlannedFeature): boolean;
   /**
    * How the file is made: from the rows with their geometry, from the plan
-   * alone (census and wikipedia), or by simplifying the class's polygons.
+   * alone (census and wikipedia), by simplifying the class's polygons, or
+   * from its all.geojson (the GIS files).
    */
-  source: 'rows' | 'plan' | 'simplify';
+  source: 'rows' | 'plan' | 'simplify' | 'gis';
   /** Simplified files only. */
   simplified?: { scale: SimplifiedScale; format: SimplifiedFormat };
+  /** GIS files only. */
+  gis?: GisFormat;
   inputFingerprint: string;
 }
 
@@ -57,6 +61,7 @@ interface Spec extends Omit<ClassFile, 'inputFingerprint'> {
  * whole tier policy.
  */
 function compressionOf(spec: Spec): string {
+  if (spec.source === 'gis') return 'identity';
   return spec.source === 'simplify'
     ? JSON.stringify(COMPRESSION_TIERS)
     : `${JSON.stringify(tierFor(spec.estimatedBytes))} ${spec.estimatedBytes}`;
@@ -65,6 +70,7 @@ function compressionOf(spec: Spec): string {
 function fingerprinted(spec: Spec, plan: ClassPlan, settings: BuildSettings): ClassFile {
   const digest = fingerprintHeader(settings).add(plan.dataClass, spec.kind, spec.name, compressionOf(spec));
   if (spec.simplified) digest.add(JSON.stringify(SIMPLIFICATION), JSON.stringify(spec.simplified));
+  if (spec.gis) digest.add(gisFingerprint(plan, spec.gis));
   for (const feature of plan.features) if (spec.holds(feature)) digest.add(...spec.columns(feature));
   const { columns: _columns, ...file } = spec;
   return { ...file, inputFingerprint: digest.value() };
@@ -134,6 +140,18 @@ export function classFiles(plan: ClassPlan, settings: BuildSettings): ClassFile[
           simplified: { scale, format },
         }),
       ),
+    ),
+    ...GIS_FORMATS.map(
+      (format): Spec => ({
+        kind: format,
+        name: GIS_FILES[format].name,
+        shape: 'feature-collection',
+        estimatedBytes: plan.geometryBytes,
+        holds: every,
+        columns: WITH_FACTS,
+        source: 'gis',
+        gis: format,
+      }),
     ),
   ];
   return specs.map((spec) => fingerprinted(spec, plan, settings));

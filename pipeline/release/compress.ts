@@ -18,7 +18,8 @@ export const READ_ONLY = 0o444;
 
 export const ENCODINGS: readonly Encoding[] = ['gzip', 'br'];
 
-export const EXTENSION: Record<Encoding, string> = { gzip: '.gz', br: '.br' };
+/** A file stored as is (identity) has its own name: the GIS files. */
+export const EXTENSION: Record<Encoding, string> = { gzip: '.gz', br: '.br', identity: '' };
 
 /**
  * Chosen by measurement (bench/brotli-tiers.ts on the releases' own files;

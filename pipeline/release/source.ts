@@ -44,9 +44,12 @@ export interface ClassPlan {
   /** JSON size of the class's census and wikipedia rows, for the same purpose. */
   censusBytes: number;
   wikipediaBytes: number;
+  /** The published columns of the census and wikipedia rows with their DuckDB types (empty without the table), for typed outputs. */
+  censusColumns: Column[];
+  wikipediaColumns: Column[];
 }
 
-interface Column {
+export interface Column {
   name: string;
   type: string;
 }
@@ -162,7 +165,17 @@ export async function planClass(connection: DuckDBConnection, dataClass: DataCla
     stateGeometryBytes.set(f.stateFips, (stateGeometryBytes.get(f.stateFips) ?? 0) + f.geometryBytes);
     stateFeatureCounts.set(f.stateFips, (stateFeatureCounts.get(f.stateFips) ?? 0) + 1);
   }
-  return { dataClass, features, geometryBytes, stateGeometryBytes, stateFeatureCounts, censusBytes, wikipediaBytes };
+  return {
+    dataClass,
+    features,
+    geometryBytes,
+    stateGeometryBytes,
+    stateFeatureCounts,
+    censusBytes,
+    wikipediaBytes,
+    censusColumns: censusColumns ?? [],
+    wikipediaColumns: wikipediaColumns ?? [],
+  };
 }
 
 /**

@@ -14,6 +14,7 @@ import { canonicalPaths } from './content-store.ts';
 import { keyedMember, serializeFeature } from './feature.ts';
 import type { BuildSettings } from './fingerprint.ts';
 import { formatBytes } from './format-bytes.ts';
+import { GIS_FILES, writeGisFiles } from './gis-files.ts';
 import type { PublishedFiles } from './published-files.ts';
 import { simplifyClass } from './simplify.ts';
 import { readGeometries, type ClassPlan, type PlannedFeature } from './source.ts';
@@ -128,22 +129,30 @@ export async function writeClass(options: WriteClassOptions): Promise<WrittenCla
       (reused > 0 ? `, ${reused} unchanged (linked from ${[...reusedFrom].join(', ')})` : ''),
   );
   const simplified = toWrite.filter((f) => f.source === 'simplify');
-  if (toWrite.length > simplified.length)
-    entries.push(
-      ...(await writeFiles(
-        options,
-        toWrite.filter((f) => f.source !== 'simplify'),
-      )),
-    );
+  const gis = toWrite.filter((f) => f.source === 'gis');
+  const direct = toWrite.filter((f) => f.source === 'rows' || f.source === 'plan');
+  if (direct.length > 0) entries.push(...(await writeFiles(options, direct)));
+  const maps = simplified.length > 0 ? writeSimplified(options, simplified) : Promise.resolve([]);
+  // Awaited by the caller after the other classes; until then a failure must not count as unhandled.
+  maps.catch(() => {});
+  // DuckDB writes the GIS files on the build's connection, which the next class needs: they are
+  // done before it starts, while mapshaper works in its child process.
+  if (gis.length > 0) {
+    try {
+      entries.push(...(await writeGis(options, gis)));
+    } catch (err) {
+      await Promise.allSettled([maps]);
+      throw err;
+    }
+  }
   const allEntry = entries.find((e) => e.kind === 'all')!;
-  const manifest = (simplified.length > 0 ? writeSimplified(options, simplified) : Promise.resolve([])).then(
-    (maps): ClassManifest => ({
+  const manifest = maps.then(
+    (made): ClassManifest => ({
       feature_count: allEntry.feature_count,
       bbox: allEntry.bbox,
-      files: [...entries, ...maps].sort((a, b) => byteOrder(a.path, b.path)),
+      files: [...entries, ...made].sort((a, b) => byteOrder(a.path, b.path)),
     }),
   );
-  // Awaited by the caller after the other classes; until then a failure must not count as unhandled.
   manifest.catch(() => {});
   return { manifest, written: toWrite.length, reused };
 }
@@ -233,6 +242,17 @@ async function writeFiles(
     for (const o of open) o.writer.abort();
     throw err;
   }
+}
+
+/** Writes the GIS files of a class from its all.geojson (in the build directory already, written or linked). */
+async function writeGis(options: WriteClassOptions, files: ClassFile[]): Promise<ManifestFile[]> {
+  const written = await writeGisFiles(options, files);
+  return written.flatMap(({ file, result }) =>
+    manifestEntries(options.plan.dataClass, file, result).map((e) => ({
+      ...e,
+      media_type: GIS_FILES[file.gis!].mediaType,
+    })),
+  );
 }
 
 /**
