@@ -37,7 +37,9 @@ await withDatabase(dbPath, { readOnly: true }, async ({ connection }) => {
       let writer = open.get(fips);
       if (!writer) {
         const estimated = plan.stateGeometryBytes.get(fips) ?? 0;
-        writer = new BundleFileWriter(path.join(dir, `${fips}.geojson`), 'feature-collection', estimated, ['gzip']);
+        writer = new BundleFileWriter(path.join(dir, `${fips}.geojson`), 'feature-collection', 'by_state', estimated, [
+          'gzip',
+        ]);
         open.set(fips, writer);
       }
       const feature = serializeFeature(dataClass, row, precision);

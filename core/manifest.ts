@@ -13,6 +13,8 @@ export type Bbox = [number, number, number, number];
 export type Encoding = 'gzip' | 'br' | 'identity';
 
 export interface CompressionTier {
+  /** The tier applies only to files of these kinds (absent: to every kind). */
+  kinds?: FileKind[];
   /** The tier applies to files whose estimated uncompressed size is at most this many bytes (null: any size). */
   max_uncompressed_bytes: number | null;
   gzip_level: number;

@@ -354,7 +354,7 @@ describe('the before-server body', () => {
     async (items: string[]) => {
       const dir = tempDir('bundle-text');
       try {
-        const writer = new BundleFileWriter(path.join(dir, 'all.geojson'), 'feature-collection', 100);
+        const writer = new BundleFileWriter(path.join(dir, 'all.geojson'), 'feature-collection', 'all', 100);
         for (const item of items) await writer.add(item);
         await writer.end();
         const built = zlib.gunzipSync(fs.readFileSync(path.join(dir, 'all.geojson.gz'))).toString('utf8');

@@ -1,6 +1,6 @@
 import { CompressedPairWriter, type CompressedOutput } from './compress.ts';
 import { emptyBbox, extendBbox, type MutableBbox } from './bbox.ts';
-import type { Bbox, Encoding } from '../../core/manifest.ts';
+import type { Bbox, Encoding, FileKind } from '../../core/manifest.ts';
 
 /**
  * The two shapes of bundle file, written item by item so a class never sits
@@ -34,9 +34,15 @@ export class BundleFileWriter {
   private count = 0;
   private readonly bbox: MutableBbox = emptyBbox();
 
-  constructor(basePath: string, shape: BundleShape, estimatedBytes: number, encodings?: readonly Encoding[]) {
+  constructor(
+    basePath: string,
+    shape: BundleShape,
+    kind: FileKind,
+    estimatedBytes: number,
+    encodings?: readonly Encoding[],
+  ) {
     this.shape = SHAPES[shape];
-    this.writer = new CompressedPairWriter(basePath, estimatedBytes, encodings);
+    this.writer = new CompressedPairWriter(basePath, kind, estimatedBytes, encodings);
   }
 
   get featureCount(): number {

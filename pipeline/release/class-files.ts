@@ -64,7 +64,7 @@ function compressionOf(spec: Spec): string {
   if (spec.source === 'gis') return 'identity';
   return spec.source === 'simplify'
     ? JSON.stringify(COMPRESSION_TIERS)
-    : `${JSON.stringify(tierFor(spec.estimatedBytes))} ${spec.estimatedBytes}`;
+    : `${JSON.stringify(tierFor(spec.estimatedBytes, spec.kind))} ${spec.estimatedBytes}`;
 }
 
 function fingerprinted(spec: Spec, plan: ClassPlan, settings: BuildSettings): ClassFile {

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import type { CompressionTier, Encoding } from '../../core/manifest.ts';
+import type { CompressionTier, Encoding, FileKind } from '../../core/manifest.ts';
 
 /**
  * Every bundle is written twice, gzip and brotli, from one stream of text:
@@ -25,7 +25,11 @@ export const EXTENSION: Record<Encoding, string> = { gzip: '.gz', br: '.br', ide
  * Chosen by measurement (bench/brotli-tiers.ts on the releases' own files;
  * docs/release-format.md has the table). Brotli has a cliff between quality
  * 9 and 10: 10 makes files about a third smaller than 5–9, saving 110–165 kB
- * per CPU-second over quality 5 at every size; 11 saves only another 4–5 %,
+ * per CPU-second over quality 5 at every size, so it goes to the files
+ * browsers fetch: a state's file, the maps, the facts. The whole-class
+ * files (all, polygons) are downloaded by GIS users and analysts, once,
+ * who have all.fgb and all.parquet besides; at quality 5 they cost the
+ * embedded default's build half its CPU less. 11 saves only another 4–5 %,
  * 7–17 kB per CPU-second, at twice 10's time — a poor deal everywhere, so it
  * is not used (it was, for files up to 1 MiB: the embedded default's build
  * spent most of its time there). Past 4 MiB, quality 10's 1 MB per
@@ -36,13 +40,17 @@ export const EXTENSION: Record<Encoding, string> = { gzip: '.gz', br: '.br', ide
  * before a file starts.
  */
 export const COMPRESSION_TIERS: readonly CompressionTier[] = [
+  { kinds: ['all', 'polygons'], max_uncompressed_bytes: null, gzip_level: 6, brotli_quality: 5, brotli_lgwin: 24 },
   { max_uncompressed_bytes: 4 * 1024 * 1024, gzip_level: 6, brotli_quality: 10, brotli_lgwin: 22 },
   { max_uncompressed_bytes: null, gzip_level: 6, brotli_quality: 5, brotli_lgwin: 24 },
 ];
 
-export function tierFor(estimatedBytes: number): CompressionTier {
+/** The first tier for a file of this kind and estimated size. */
+export function tierFor(estimatedBytes: number, kind: FileKind): CompressionTier {
   return COMPRESSION_TIERS.find(
-    (t) => t.max_uncompressed_bytes === null || estimatedBytes <= t.max_uncompressed_bytes,
+    (t) =>
+      (t.kinds === undefined || t.kinds.includes(kind)) &&
+      (t.max_uncompressed_bytes === null || estimatedBytes <= t.max_uncompressed_bytes),
   )!;
 }
 
@@ -160,8 +168,8 @@ export class CompressedPairWriter {
   private uncompressedBytes = 0;
 
   /** `encodings`: a release has both; bench/ours-by-state.ts times the gzip files alone. */
-  constructor(basePath: string, estimatedBytes: number, encodings: readonly Encoding[] = ENCODINGS) {
-    const tier = tierFor(estimatedBytes);
+  constructor(basePath: string, kind: FileKind, estimatedBytes: number, encodings: readonly Encoding[] = ENCODINGS) {
+    const tier = tierFor(estimatedBytes, kind);
     this.sinks = encodings.map((e) => openSink(basePath + EXTENSION[e], e, tier, estimatedBytes));
   }
 

@@ -174,7 +174,12 @@ async function writeFiles(
   const openFile = (file: ClassFile): Open => {
     const o = {
       file,
-      writer: new BundleFileWriter(path.join(buildDir, dataClass, file.name), file.shape, file.estimatedBytes),
+      writer: new BundleFileWriter(
+        path.join(buildDir, dataClass, file.name),
+        file.shape,
+        file.kind,
+        file.estimatedBytes,
+      ),
     };
     open.add(o);
     return o;
@@ -286,7 +291,11 @@ async function writeSimplified(
       };
       const box = emptyBbox();
       for (const f of collection.features) if (f.geometry) extendBbox(box, geometryBbox(f.geometry));
-      const writer = new CompressedPairWriter(path.join(buildDir, dataClass, file.name), Buffer.byteLength(text));
+      const writer = new CompressedPairWriter(
+        path.join(buildDir, dataClass, file.name),
+        file.kind,
+        Buffer.byteLength(text),
+      );
       await writer.write(text);
       const result = {
         ...(await writer.end()),
