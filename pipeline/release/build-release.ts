@@ -29,7 +29,7 @@ import { classesWithData, planClass } from './source.ts';
 import { writeClass } from './write-class.ts';
 
 export const DEFAULT_PRECISION = 6;
-const DUCKDB_MEMORY_LIMIT = '64MB';
+const DUCKDB_MEMORY_LIMIT = '256MB';
 
 export interface BuildOptions {
   dbPath: string;
@@ -100,8 +100,10 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
     await connection.run("SET TimeZone = 'UTC'");
     // DuckDB otherwise keeps every block it reads cached (up to 80% of RAM): the
     // whole 400 MB geometry column of a big class. A build reads each block once, in
-    // 4 MB id ranges: 64 MB keeps the lower chambers' build at 680 MB peak (256 MB: 940 MB)
-    // at the same speed.
+    // 4 MB id ranges, but a scan pins the geometry blocks around the rows it selects:
+    // 64 MB (the lower chamber's build then peaks at 680 MB) failed with "failed to pin
+    // block" reading cd119 beside both state-legislative chambers in one database,
+    // which needed more than 64 MB and less than 128 MB. 256 MB leaves that twice over.
     await connection.run(`SET memory_limit = '${DUCKDB_MEMORY_LIMIT}'`);
     const classes = await classesWithData(connection);
     if (classes.length === 0) {
