@@ -14,8 +14,7 @@ import { DATASETS, unpack } from './datasets.ts';
 import { startEdgeCache } from './edge-cache.ts';
 import { request } from './http-request.ts';
 import { round } from './measure.ts';
-import type { BuildStep } from './results.ts';
-import { environment, finish, type IncrementalResult } from './results.ts';
+import { type BuildStep, environment, finish, type IncrementalResult, type Rebuild } from './results.ts';
 import { cd119IngestArgs, cd119Sources } from './shared-data.ts';
 import { startSummaryServer } from './wikipedia-stand-in.ts';
 
@@ -42,17 +41,6 @@ const BY_STATE = {
 async function diskBytes(dir: string): Promise<number> {
   const { stdout } = await execa('du', ['-s', '-B1', dir]);
   return Number(stdout.split(/\s/)[0]);
-}
-
-interface Rebuild {
-  label: string;
-  version: string;
-  step: BuildStep;
-  files_written: number;
-  files_unchanged: number;
-  /** Bytes of what is new in this release: files at canonical paths the release before did not list, manifest, changes, SHA256SUMS. */
-  changed_bytes: number;
-  disk_growth_bytes: number;
 }
 
 function newBytes(

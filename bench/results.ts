@@ -165,6 +165,18 @@ export interface ServeResult {
   static_over_dynamic: Record<string, number | null>;
 }
 
+/** One release built after another on the same database. */
+export interface Rebuild {
+  label: string;
+  version: string;
+  step: BuildStep;
+  files_written: number;
+  files_unchanged: number;
+  /** Bytes of what is new in this release: files at canonical paths the release before did not list, manifest, changes, SHA256SUMS. */
+  changed_bytes: number;
+  disk_growth_bytes: number;
+}
+
 export interface IncrementalResult {
   kind: 'incremental';
   name: string;
@@ -173,17 +185,7 @@ export interface IncrementalResult {
   classes: string[];
   ingest: BuildStep[];
   full: { step: BuildStep; disk_bytes: number };
-  rebuilds: Array<{
-    label: string;
-    version: string;
-    step: BuildStep;
-    files_written: number;
-    files_unchanged: number;
-    changed_bytes: number;
-    disk_growth_bytes: number;
-    /** rebuild wall / full build wall (goal ≤ 0.05). */
-    share_of_full: number;
-  }>;
+  rebuilds: Array<Rebuild & { /** rebuild wall / full build wall (goal ≤ 0.05). */ share_of_full: number }>;
   browser: {
     by_state: { dataClass: string; state: string };
     visits: Array<{

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { route } from '../api/routes.ts';
 import { acceptsGzip, ifNoneMatchHits } from '../api/representation.ts';
 import { renderNginxConf, SNIPPETS_DIR } from '../nginx/render-config.ts';
+import { throwawayCertificate } from '../bench/browser.ts';
 import { findNginx } from '../serve/nginx-binary.ts';
 import { productionSite } from '../serve/production-site.ts';
 import { geobundle } from './helpers/cli.ts';
@@ -168,24 +169,10 @@ describe.skipIf(skipNginx)(`nginx -t${skipNginx ? ` — SKIPPED: ${skipNginx}` :
     try {
       let site = productionSite();
       if (openssl.exitCode === 0) {
-        await execa('openssl', [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-days',
-          '1',
-          '-subj',
-          '/CN=localhost',
-          '-keyout',
-          path.join(dir, 'key.pem'),
-          '-out',
-          path.join(dir, 'cert.pem'),
-        ]);
+        const { certificate, key } = await throwawayCertificate(dir);
         site = site
-          .replace('/etc/letsencrypt/live/geobundle.example.org/fullchain.pem', path.join(dir, 'cert.pem'))
-          .replace('/etc/letsencrypt/live/geobundle.example.org/privkey.pem', path.join(dir, 'key.pem'));
+          .replace('/etc/letsencrypt/live/geobundle.example.org/fullchain.pem', certificate)
+          .replace('/etc/letsencrypt/live/geobundle.example.org/privkey.pem', key);
       } else {
         site = site.replace(/^\s*ssl_.*$/gm, '').replace('443 ssl http2', '443');
       }
