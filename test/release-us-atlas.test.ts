@@ -81,6 +81,30 @@ describe('build-release of the embedded default through the CLI', () => {
     expect(california.features.every((f: { id: string }) => f.id.startsWith('06'))).toBe(true);
   });
 
+  it('compresses by the tiers it records: whole-class files at brotli 5, what browsers fetch at 10, gzip 6', () => {
+    const manifest = readManifest(path.join(releases, 'v1.0.0'));
+    expect(manifest.compression.tiers.map((t) => [t.kinds ?? 'any', t.brotli_quality])).toEqual([
+      [['all', 'polygons'], 5],
+      ['any', 10],
+      ['any', 5],
+    ]);
+    const quality = new Map<string, number[]>();
+    for (const f of Object.values(manifest.classes).flatMap((c) => c.files)) {
+      if (f.encoding === 'gzip') expect(f.compression_level, f.path).toBe(6);
+      if (f.encoding !== 'br') continue;
+      quality.set(f.kind, [...new Set([...(quality.get(f.kind) ?? []), f.compression_level])]);
+    }
+    // Every us-atlas file but the whole-class ones is far below the 4 MiB limit of quality 10.
+    expect(Object.fromEntries(quality)).toEqual({
+      all: [5],
+      polygons: [5],
+      by_state: [10],
+      census: [10],
+      wikipedia: [10],
+      simplified: [10],
+    });
+  });
+
   it('is reproducible: a second build with SOURCE_DATE_EPOCH, in another time zone, is byte-identical', async () => {
     const other = path.join(work, 'again');
     const result = await buildProcess('v1.0.0', other, { TZ: 'Asia/Tokyo' });
