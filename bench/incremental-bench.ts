@@ -14,7 +14,7 @@ import { DATASETS, unpack } from './datasets.ts';
 import { startEdgeCache } from './edge-cache.ts';
 import { request } from './http-request.ts';
 import { round } from './measure.ts';
-import { type BuildStep, environment, finish, type IncrementalResult, type Rebuild } from './results.ts';
+import { type BuildStep, environment, finish, type IncrementalResult, type Rebuild, type Visit } from './results.ts';
 import { cd119IngestArgs, cd119Sources } from './shared-data.ts';
 import { startSummaryServer } from './wikipedia-stand-in.ts';
 
@@ -56,16 +56,6 @@ function newBytes(
     0,
   );
   return { bytes: fresh.reduce((n, f) => n + f.bytes, 0) + own, files: fresh.length / 2 };
-}
-
-interface Visit {
-  visit: string;
-  /** Bytes Chromium received (CDP encodedDataLength, headers included) per part of the visit. */
-  cd119_bytes: number;
-  by_state_bytes: number;
-  manifest_bytes: number;
-  api_bytes: number;
-  requests: string[];
 }
 
 export async function benchIncremental({

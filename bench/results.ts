@@ -177,6 +177,17 @@ export interface Rebuild {
   disk_growth_bytes: number;
 }
 
+/** One browser visit of the incremental bench. */
+export interface Visit {
+  visit: string;
+  /** Bytes Chromium received (CDP encodedDataLength, headers included) per part of the visit. */
+  cd119_bytes: number;
+  by_state_bytes: number;
+  manifest_bytes: number;
+  api_bytes: number;
+  requests: string[];
+}
+
 export interface IncrementalResult {
   kind: 'incremental';
   name: string;
@@ -188,14 +199,7 @@ export interface IncrementalResult {
   rebuilds: Array<Rebuild & { /** rebuild wall / full build wall (goal ≤ 0.05). */ share_of_full: number }>;
   browser: {
     by_state: { dataClass: string; state: string };
-    visits: Array<{
-      visit: string;
-      cd119_bytes: number;
-      by_state_bytes: number;
-      manifest_bytes: number;
-      api_bytes: number;
-      requests: string[];
-    }>;
+    visits: Visit[];
     changed_release_bytes: number;
     changed_file_br_bytes: number;
     /** The last visit's bytes over (1.1 × the changed file in br + the manifest): goal ≤ 1. */
