@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { byteOrder } from '../../core/byte-order.ts';
 import { GeobundleError } from '../../core/errors.ts';
-import type { ClassManifest, ManifestFile } from '../../core/manifest.ts';
+import type { Bbox, ClassManifest, ManifestFile } from '../../core/manifest.ts';
 import type { Progress } from '../progress.ts';
 import type { ArealGeometry } from '../geometry.ts';
 import { emptyBbox, extendBbox, geometryBbox } from './bbox.ts';
@@ -279,34 +279,44 @@ async function writeSimplified(
       { objectName: dataClass, signal },
     );
     fs.mkdirSync(path.join(buildDir, dataClass, 'simplified'), { recursive: true });
-    const entries: ManifestFile[] = [];
-    for (const file of files) {
-      const { scale, format } = file.simplified!;
-      const output = outputs.find((o) => o.scale.name === scale.name && o.format === format)!;
-      const text = fs.readFileSync(output.file, 'utf8');
-      const collection = JSON.parse(
-        fs.readFileSync(outputs.find((o) => o.scale === scale && o.format === 'geojson')!.file, 'utf8'),
-      ) as {
+    // Feature count and box per scale, from its GeoJSON (the TopoJSON holds the same features).
+    const extents = new Map<string, { featureCount: number; bbox: Bbox | null }>();
+    for (const output of outputs.filter((o) => o.format === 'geojson')) {
+      const collection = JSON.parse(fs.readFileSync(output.file, 'utf8')) as {
         features: Array<{ geometry: ArealGeometry | null }>;
       };
       const box = emptyBbox();
       for (const f of collection.features) if (f.geometry) extendBbox(box, geometryBbox(f.geometry));
-      const writer = new CompressedPairWriter(
-        path.join(buildDir, dataClass, file.name),
-        file.kind,
-        Buffer.byteLength(text),
-      );
-      await writer.write(text);
-      const result = {
-        ...(await writer.end()),
-        feature_count: collection.features.length,
+      extents.set(output.scale.name, {
+        featureCount: collection.features.length,
         bbox: box.empty ? null : box.value(),
-      };
+      });
+    }
+    // All at once: one file's brotli at quality 10 would otherwise leave the other core idle
+    // (the embedded default's county maps were the end of its build).
+    const written = await Promise.all(
+      files.map(async (file) => {
+        const { scale, format } = file.simplified!;
+        const output = outputs.find((o) => o.scale.name === scale.name && o.format === format)!;
+        const text = fs.readFileSync(output.file, 'utf8');
+        const writer = new CompressedPairWriter(
+          path.join(buildDir, dataClass, file.name),
+          file.kind,
+          Buffer.byteLength(text),
+        );
+        await writer.write(text);
+        const extent = extents.get(scale.name)!;
+        const result = { ...(await writer.end()), feature_count: extent.featureCount, bbox: extent.bbox };
+        return { file, output, result };
+      }),
+    );
+    const entries: ManifestFile[] = [];
+    for (const { file, output, result } of written) {
       entries.push(
         ...manifestEntries(dataClass, file, result, { vertexCount: output.vertexCount, sourceVertexCount }).map(
           (e) => ({
             ...e,
-            media_type: MEDIA_TYPE_OF_FORMAT[format],
+            media_type: MEDIA_TYPE_OF_FORMAT[file.simplified!.format],
           }),
         ),
       );
