@@ -9,13 +9,31 @@ import path from 'node:path';
  * system) and renamed over it, fsynced before the rename.
  */
 
-/** fsync a directory, so the names in it (new files, a rename) survive a power cut. */
-export function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
+/**
+ * fsync a file (its bytes) or a directory (the names in it: new files, a
+ * rename), so what it holds survives a power cut.
+ */
+export function fsyncPath(file: string): void {
+  const fd = fs.openSync(file, 'r');
   try {
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/**
+ * A hard link to `source` at `target` (a new name), or a copy where links are
+ * not possible (another file system), fsynced as a written file would be.
+ */
+export function linkOrCopy(source: string, target: string): void {
+  try {
+    fs.linkSync(source, target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw err;
+    fs.copyFileSync(source, target, fs.constants.COPYFILE_EXCL);
+    fsyncPath(target);
   }
 }
 

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import readline from 'node:readline';
+import zlib from 'node:zlib';
 import { CompressedPairWriter, type CompressedOutput } from './compress.ts';
 import { emptyBbox, extendBbox, type MutableBbox } from './bbox.ts';
 import type { Bbox, Encoding, FileKind } from '../../core/manifest.ts';
@@ -13,6 +16,25 @@ const SHAPES = {
 } as const;
 
 export type BundleShape = keyof typeof SHAPES;
+
+/** The lines of either shape that are its frame, not an item (an empty file is one line). */
+const FRAME_LINES = new Set(
+  Object.values(SHAPES).flatMap(({ open, close }) => [open, close.trimEnd(), (open + close).trimEnd()]),
+);
+
+/**
+ * The items of a `.gz` bundle file as BundleFileWriter wrote them, one per
+ * line, decompressed as they stream: memory holds one item.
+ */
+export async function* readBundleItems(gzFile: string): AsyncGenerator<string> {
+  const lines = readline.createInterface({
+    input: fs.createReadStream(gzFile).pipe(zlib.createGunzip()),
+    crlfDelay: Infinity,
+  });
+  for await (const line of lines) {
+    if (!FRAME_LINES.has(line)) yield line.endsWith(',') ? line.slice(0, -1) : line;
+  }
+}
 
 /**
  * The text BundleFileWriter writes for these items, built in memory: what

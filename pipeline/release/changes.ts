@@ -1,11 +1,9 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
-import zlib from 'node:zlib';
 import { byteOrder } from '../../core/byte-order.ts';
 import type { ChangedPart, ClassChanges, ClassManifest, FileKind, ReleaseChanges } from '../../core/manifest.ts';
 import type { DataClassName, FeatureId, ReleaseVersion } from '../../core/types.ts';
+import { readBundleItems } from './bundle-file.ts';
 
 /**
  * What changed between two releases, per class: the ids added and removed,
@@ -27,15 +25,6 @@ export interface ReleaseFiles {
 const PARTS: readonly ChangedPart[] = ['geometry', 'name', 'census', 'wikipedia'];
 
 const digest = (text: string) => crypto.createHash('sha256').update(text).digest('base64');
-
-/** The lines of a .gz bundle, decompressed as they stream; memory stays one line. */
-async function* bundleLines(file: string): AsyncGenerator<string> {
-  const lines = readline.createInterface({
-    input: fs.createReadStream(file).pipe(zlib.createGunzip()),
-    crlfDelay: Infinity,
-  });
-  for await (const line of lines) yield line.endsWith(',') ? line.slice(0, -1) : line;
-}
 
 const JSON_STRING = String.raw`"(?:[^"\\]|\\.)*"`;
 // One feature of polygons.geojson, as write-class frames it (feature.ts fixes the key order).
@@ -59,7 +48,7 @@ async function shapesOf(release: ReleaseFiles, cls: ClassManifest): Promise<Map<
   const shapes = new Map<FeatureId, Shape>();
   const file = fileOf(cls, 'polygons');
   if (!file) return shapes;
-  for await (const line of bundleLines(path.join(release.dir, file.path))) {
+  for await (const line of readBundleItems(path.join(release.dir, file.path))) {
     const m = POLYGON_LINE.exec(line);
     if (m) shapes.set(JSON.parse(m[1]!) as string, { name: digest(m[2]!), geometry: digest(m[3]!) });
   }
@@ -75,7 +64,7 @@ async function membersOf(
   const members = new Map<FeatureId, string>();
   const file = fileOf(cls, kind);
   if (!file) return members;
-  for await (const line of bundleLines(path.join(release.dir, file.path))) {
+  for await (const line of readBundleItems(path.join(release.dir, file.path))) {
     const m = MEMBER_LINE.exec(line);
     if (m) members.set(JSON.parse(m[1]!) as string, digest(m[2]!));
   }

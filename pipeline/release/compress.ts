@@ -16,7 +16,7 @@ import type { CompressionTier, Encoding, FileKind } from '../../core/manifest.ts
 /** Mode of every file of a release (r--r--r--). */
 export const READ_ONLY = 0o444;
 
-export const ENCODINGS: readonly Encoding[] = ['gzip', 'br'];
+const ENCODINGS: readonly Encoding[] = ['gzip', 'br'];
 
 /** A file stored as is (identity) has its own name: the GIS files. */
 export const EXTENSION: Record<Encoding, string> = { gzip: '.gz', br: '.br', identity: '' };

@@ -3,8 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GeobundleError } from '../../core/errors.ts';
 import type { Encoding, ManifestFile } from '../../core/manifest.ts';
-import { fsyncDir } from '../atomic-files.ts';
-import { linkOrCopy } from './published-files.ts';
+import { fsyncPath, linkOrCopy } from '../atomic-files.ts';
 
 /**
  * `releases/content/`: every bundle file of every kept release, once, at a
@@ -20,8 +19,6 @@ export const CONTENT_DIR = 'content';
 
 /** 128 bits of the digest: unique among any number of files a releases directory will see. */
 const KEY_HEX = 32;
-
-export const CANONICAL_PATH_PATTERN = new RegExp(`^${CONTENT_DIR}/[0-9a-f]{${KEY_HEX}}/[^/]+$`);
 
 /** The canonical path of each encoding of one logical file (`by_state/06.geojson` → `content/<key>/06.geojson.gz`). */
 export function canonicalPaths(
@@ -72,8 +69,8 @@ export function linkIntoContentStore(releasesDir: string, buildDir: string, entr
     }
     dirs.add(path.dirname(target));
   }
-  for (const dir of dirs) fsyncDir(dir);
-  if (dirs.size > 0) fsyncDir(path.join(releasesDir, CONTENT_DIR));
+  for (const dir of dirs) fsyncPath(dir);
+  if (dirs.size > 0) fsyncPath(path.join(releasesDir, CONTENT_DIR));
 }
 
 export interface GarbageCollected {
@@ -102,6 +99,6 @@ export function collectGarbage(releasesDir: string, listed: ReadonlySet<string>)
     }
     if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
   }
-  fsyncDir(root);
+  fsyncPath(root);
   return removed;
 }

@@ -42,7 +42,7 @@ export const FLATGEOBUF_WRITER = `geobundle-fgb 1, flatgeobuf ${FLATGEOBUF_VERSI
 const MAGIC = Buffer.from([0x66, 0x67, 0x62, 0x03, 0x66, 0x67, 0x62, 0x00]);
 
 /** The FlatGeobuf column type for a DuckDB column type: numbers keep their width, times are ISO 8601 (DateTime), nested values JSON. */
-export function flatgeobufType(duckdbType: string): ColumnType {
+function flatgeobufType(duckdbType: string): ColumnType {
   if (duckdbType === 'BOOLEAN') return ColumnType.Bool;
   if (/^(TINYINT|SMALLINT|INTEGER|UTINYINT|USMALLINT)$/.test(duckdbType)) return ColumnType.Int;
   if (/^(UINTEGER|BIGINT)$/.test(duckdbType)) return ColumnType.Long;
@@ -71,8 +71,9 @@ class HashedFile {
     this.bytes += data.length;
   }
 
-  close(): { bytes: number; sha256: string } {
-    fs.fsyncSync(this.fd);
+  /** `durable`: fsync before closing (the published file; a scratch file is read back and deleted). */
+  close(durable: boolean): { bytes: number; sha256: string } {
+    if (durable) fs.fsyncSync(this.fd);
     this.abort();
     return { bytes: this.bytes, sha256: this.hash.digest('hex') };
   }
@@ -164,7 +165,7 @@ export class FlatGeobufWriter {
 
   /** Assembles the file: header, index, features in index order. */
   end(): FlatGeobufResult {
-    const scratch = this.scratch.close();
+    const scratch = this.scratch.close(false);
     const order =
       this.placed.length > 0
         ? hilbertOrder(
@@ -205,7 +206,7 @@ export class FlatGeobufWriter {
       fs.closeSync(source);
       fs.rmSync(this.scratch.file);
     }
-    const { bytes, sha256 } = out.close();
+    const { bytes, sha256 } = out.close(true);
     return { bytes, sha256, featureCount: this.placed.length, bbox: this.extent.empty ? null : this.extent.value() };
   }
 

@@ -4,13 +4,14 @@ import { type DuckDBAppender, type DuckDBConnection, version as duckdbVersion } 
 import type { MultiPolygon } from 'geojson';
 import { GeobundleError } from '../../core/errors.ts';
 import type { Bbox } from '../../core/manifest.ts';
-import { censusTable, quoteIdent, quoteString } from '../db.ts';
+import { quoteIdent, quoteString } from '../db.ts';
 import { emptyBbox, extendBbox } from './bbox.ts';
 import { sha256File } from './checksums.ts';
 import { READ_ONLY } from './compress.ts';
 import type { GisColumn } from './gis-columns.ts';
-import type { ClassPlan } from './source.ts';
+import { classRowsSql, type ClassPlan } from './source.ts';
 import { multiPolygonWkb } from './wkb.ts';
+import { fsyncPath } from '../atomic-files.ts';
 
 /**
  * Writes a class as one GeoParquet 1.1 file
@@ -54,7 +55,7 @@ const CRS84 = {
 };
 
 /** The `geo` metadata of a file whose features span `bbox`. */
-export function geoMetadata(bbox: Bbox | null) {
+function geoMetadata(bbox: Bbox | null) {
   return {
     version: '1.1.0',
     primary_column: 'geometry',
@@ -125,10 +126,8 @@ export class GeoParquetWriter {
     await connection.run(`DROP TABLE IF EXISTS temp.${ATTRIBUTES}`);
     await connection.run(
       `CREATE TEMP TABLE ${ATTRIBUTES} AS SELECT ${columns.map(source).join(', ')}
-       FROM polygons p
-       ${plan.censusColumns.length > 0 ? `LEFT JOIN ${quoteIdent(censusTable(plan.dataClass))} c ON c.id = p.id` : ''}
-       ${plan.wikipediaColumns.length > 0 ? 'LEFT JOIN wikipedia w ON w.data_class = p.data_class AND w.id = p.id' : ''}
-       WHERE p.data_class = ${quoteString(plan.dataClass)}`,
+       ${classRowsSql(plan.dataClass, { census: plan.censusColumns.length > 0, wikipedia: plan.wikipediaColumns.length > 0 })}`,
+      [plan.dataClass],
     );
     const writer = new GeoParquetWriter(connection, plan, file, scratchDir);
     await writer.startGroup();
@@ -194,12 +193,7 @@ export class GeoParquetWriter {
     );
     await this.cleanUp();
     fs.chmodSync(this.file, READ_ONLY);
-    const fd = fs.openSync(this.file, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    fsyncPath(this.file);
     return { bytes: fs.statSync(this.file).size, sha256: await sha256File(this.file), featureCount: this.count, bbox };
   }
 

@@ -1,14 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
-import zlib from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Feature } from 'geojson';
 import { GeobundleError } from '../../core/errors.ts';
 import type { ArealGeometry } from '../geometry.ts';
 import type { Progress } from '../progress.ts';
 import { geometryBbox } from './bbox.ts';
-import type { BundleFileResult } from './bundle-file.ts';
+import { readBundleItems, type BundleFileResult } from './bundle-file.ts';
 import type { ClassFile } from './class-files.ts';
 import { FLATGEOBUF_WRITER, FlatGeobufWriter } from './flatgeobuf-writer.ts';
 import { formatBytes } from './format-bytes.ts';
@@ -52,15 +50,6 @@ export interface GisFilesOptions {
   signal?: AbortSignal;
 }
 
-/** The features of an all.geojson.gz, one per line, parsed. */
-async function* featuresOf(file: string): AsyncGenerator<Feature<ArealGeometry, Record<string, unknown>>> {
-  const lines = readline.createInterface({ input: fs.createReadStream(file).pipe(zlib.createGunzip()) });
-  for await (const line of lines) {
-    if (!line.startsWith('{"type":"Feature"')) continue;
-    yield JSON.parse(line.endsWith(',') ? line.slice(0, -1) : line);
-  }
-}
-
 /** Writes `files` (GIS files of the plan's class); resolves with each one's result, as a bundle file's. */
 export async function writeGisFiles(
   { connection, plan, buildDir, progress, signal }: GisFilesOptions,
@@ -79,7 +68,8 @@ export async function writeGisFiles(
   const parquet = parquetFile && (await GeoParquetWriter.open(connection, plan, columns, out(parquetFile), scratch));
   try {
     let count = 0;
-    for await (const feature of featuresOf(path.join(buildDir, dataClass, 'all.geojson.gz'))) {
+    for await (const item of readBundleItems(path.join(buildDir, dataClass, 'all.geojson.gz'))) {
+      const feature = JSON.parse(item) as Feature<ArealGeometry, Record<string, unknown>>;
       signal?.throwIfAborted();
       const id = String(feature.id);
       const geometry = asMultiPolygon(feature.geometry);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GeobundleError, errorMessage } from '../../core/errors.ts';
 import type { ReleaseVersion } from '../../core/types.ts';
-import { fsyncDir } from '../atomic-files.ts';
+import { fsyncPath } from '../atomic-files.ts';
 import { fileSystemError } from '../system-errors.ts';
 import { collectGarbage, type GarbageCollected } from './content-store.ts';
 import { manifestFiles, readManifest } from './manifest.ts';
@@ -54,7 +54,7 @@ export function pruneReleases(releasesDir: string, keep: number, { dryRun = fals
         `.pruned-${version}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`,
       );
       fs.renameSync(path.join(releasesDir, version), doomed);
-      fsyncDir(releasesDir);
+      fsyncPath(releasesDir);
       fs.rmSync(doomed, { recursive: true, force: true });
     }
     for (const name of fs.readdirSync(releasesDir)) {

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ExitCode, GeobundleError } from '../../core/errors.ts';
-import { fsyncDir } from '../atomic-files.ts';
+import { fsyncPath } from '../atomic-files.ts';
 import { VERSION_PATTERN } from '../../core/version.ts';
 
 /**
@@ -74,7 +74,7 @@ export function fsyncTree(dir: string): void {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     if (entry.isDirectory()) fsyncTree(path.join(dir, entry.name));
   }
-  fsyncDir(dir);
+  fsyncPath(dir);
 }
 
 /** Renames the finished build into place; a version that appeared meanwhile is reported, never replaced. */
@@ -88,5 +88,5 @@ export function publishBuildDir(buildDir: string, target: string, version: strin
       throw alreadyExists(version, target);
     throw err;
   }
-  fsyncDir(path.dirname(target));
+  fsyncPath(path.dirname(target));
 }

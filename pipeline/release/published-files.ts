@@ -5,6 +5,7 @@ import type { ReleaseVersion } from '../../core/types.ts';
 import { compareVersions } from '../../core/version.ts';
 import { readManifest } from './manifest.ts';
 import { listVersions } from './releases.ts';
+import { linkOrCopy } from '../atomic-files.ts';
 
 /**
  * What the published releases of a releases directory already hold, by
@@ -76,16 +77,5 @@ export class PublishedFiles {
   linkInto(found: PublishedFile, entry: ManifestFile, target: string): void {
     fs.mkdirSync(path.dirname(target), { recursive: true });
     linkOrCopy(path.join(this.releasesDir, found.version, entry.path), target);
-  }
-}
-
-/** A hard link to `source` at `target` (a new name), or a copy where links are not possible. */
-export function linkOrCopy(source: string, target: string): void {
-  try {
-    fs.linkSync(source, target);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw err;
-    fs.copyFileSync(source, target, fs.constants.COPYFILE_EXCL);
   }
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GeobundleError, errorMessage } from '../../core/errors.ts';
 import { readManifest, manifestTotals } from './manifest.ts';
-import { fsyncDir, replaceAtomically, writeFileAtomic } from '../atomic-files.ts';
+import { fsyncPath, replaceAtomically, writeFileAtomic } from '../atomic-files.ts';
 import { fileSystemError } from '../system-errors.ts';
 import { compareVersions, isReleaseVersion, nextPatch, parseVersion } from '../../core/version.ts';
 import { verifyRelease } from './verify-release.ts';
@@ -155,6 +155,6 @@ export async function setCurrent(
   update(releasesDir, CURRENT_JSON, (file) => writeFileAtomic(file, `${JSON.stringify(current, null, 2)}\n`, 0o666));
   // Relative, so the releases directory can be moved or mounted elsewhere (nginx, containers).
   update(releasesDir, CURRENT_LINK, (link) => replaceAtomically(link, (tmp) => fs.symlinkSync(v, tmp)));
-  fsyncDir(releasesDir);
+  fsyncPath(releasesDir);
   return { current, previous };
 }

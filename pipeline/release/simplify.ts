@@ -73,7 +73,7 @@ const TOPOJSON_QUANTIZATION = 1_000_000;
 const require = createRequire(import.meta.url);
 const MAPSHAPER_DIR = path.dirname(require.resolve('mapshaper/package.json'));
 
-export const MAPSHAPER_VERSION = (
+const MAPSHAPER_VERSION = (
   JSON.parse(fs.readFileSync(path.join(MAPSHAPER_DIR, 'package.json'), 'utf8')) as { version: string }
 ).version;
 
@@ -92,7 +92,7 @@ export const simplifiedName = (scale: SimplifiedScale, format: SimplifiedFormat)
   `simplified/${scale.name}.${format}`;
 
 /** Positions in compact GeoJSON text: each is a `[` followed by a number. */
-export function countPositions(text: string): number {
+function countPositions(text: string): number {
   return text.match(/\[[-\d]/g)?.length ?? 0;
 }
 

@@ -122,6 +122,18 @@ async function digestColumns(
     : { sha256: 'sha256(p.geometry)', bytes: 'strlen(p.geometry)' };
 }
 
+/**
+ * `FROM polygons p … WHERE p.data_class = $1`, with the class's census row (`c`)
+ * and wikipedia row (`w`) joined to each district where there are columns of
+ * them to show: the rows every file of the class is made from.
+ */
+export function classRowsSql(dataClass: DataClassName, join: { census: boolean; wikipedia: boolean }): string {
+  return `FROM polygons p
+     ${join.census ? `LEFT JOIN ${quoteIdent(censusTable(dataClass))} c ON c.id = p.id` : ''}
+     ${join.wikipedia ? 'LEFT JOIN wikipedia w ON w.data_class = p.data_class AND w.id = p.id' : ''}
+     WHERE p.data_class = $1`;
+}
+
 export async function planClass(connection: DuckDBConnection, dataClass: DataClassName): Promise<ClassPlan> {
   const censusColumns = await valueColumns(connection, censusTable(dataClass), ['id']);
   const wikipediaColumns = await valueColumns(connection, 'wikipedia', ['data_class', 'id', ...WIKIPEDIA_BOOKKEEPING]);
@@ -130,10 +142,7 @@ export async function planClass(connection: DuckDBConnection, dataClass: DataCla
     `SELECT p.id, p.name, p.state_fips, ${digest.sha256} AS geometry_sha256, ${digest.bytes}::BIGINT AS geometry_bytes,
        ${censusColumns ? jsonObjectSql('c', censusColumns) : 'NULL'} AS census,
        ${wikipediaColumns ? jsonObjectSql('w', wikipediaColumns) : 'NULL'} AS wikipedia
-     FROM polygons p
-     ${censusColumns ? `LEFT JOIN ${quoteIdent(censusTable(dataClass))} c ON c.id = p.id` : ''}
-     ${wikipediaColumns ? 'LEFT JOIN wikipedia w ON w.data_class = p.data_class AND w.id = p.id' : ''}
-     WHERE p.data_class = $1
+     ${classRowsSql(dataClass, { census: Boolean(censusColumns), wikipedia: Boolean(wikipediaColumns) })}
      ORDER BY p.id`,
     [dataClass],
   );

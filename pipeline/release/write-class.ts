@@ -279,10 +279,11 @@ async function writeSimplified(
       { objectName: dataClass, signal },
     );
     fs.mkdirSync(path.join(buildDir, dataClass, 'simplified'), { recursive: true });
+    const texts = new Map(outputs.map((o) => [o.file, fs.readFileSync(o.file, 'utf8')]));
     // Feature count and box per scale, from its GeoJSON (the TopoJSON holds the same features).
     const extents = new Map<string, { featureCount: number; bbox: Bbox | null }>();
     for (const output of outputs.filter((o) => o.format === 'geojson')) {
-      const collection = JSON.parse(fs.readFileSync(output.file, 'utf8')) as {
+      const collection = JSON.parse(texts.get(output.file)!) as {
         features: Array<{ geometry: ArealGeometry | null }>;
       };
       const box = emptyBbox();
@@ -298,7 +299,7 @@ async function writeSimplified(
       files.map(async (file) => {
         const { scale, format } = file.simplified!;
         const output = outputs.find((o) => o.scale.name === scale.name && o.format === format)!;
-        const text = fs.readFileSync(output.file, 'utf8');
+        const text = texts.get(output.file)!;
         const writer = new CompressedPairWriter(
           path.join(buildDir, dataClass, file.name),
           file.kind,
