@@ -45,13 +45,14 @@ export interface Facts {
   stored: boolean;
 }
 
-const isCollection = (v: unknown) =>
+export const isCollection = (v: unknown) =>
   (v as Partial<DistrictCollection>)?.type === 'FeatureCollection' && Array.isArray((v as DistrictCollection).features);
 const isKeyed = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
-const what = (release: Release, f: BundleFile) => `${f.path} of release ${release.version}`;
+/** How an error names a file: its path and release. */
+export const what = (release: Release, f: BundleFile) => `${f.path} of release ${release.version}`;
 
 /** Progress over several files: one callback for their decoded bytes together. */
-function progressOver(files: readonly BundleFile[], onProgress: LoadOptions['onProgress']) {
+export function progressOver(files: readonly BundleFile[], onProgress: LoadOptions['onProgress']) {
   const total = files.reduce((n, f) => n + f.bytes, 0);
   let loaded = 0;
   return (n: number) => {

@@ -1,6 +1,6 @@
 import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
-import type { Bundle, LoadOptions, Loading } from './bundle.ts';
+import { isCollection, progressOver, what, type Bundle, type LoadOptions, type Loading } from './bundle.ts';
 import { buildDistrictIndex } from './district-index.ts';
 import { loadFile, parseJson, type Source } from './load-file.ts';
 import type { BundleFile, Release } from './release.ts';
@@ -51,8 +51,6 @@ function marginDegrees(release: Release, scale: MapScale, lat: number): number {
 
 const isTopology = (v: unknown) =>
   (v as Partial<Topology>)?.type === 'Topology' && typeof (v as Topology).objects === 'object';
-const isCollection = (v: unknown) =>
-  (v as Partial<DistrictCollection>)?.type === 'FeatureCollection' && Array.isArray((v as DistrictCollection).features);
 
 /**
  * Loads a class's simplified map (verified and kept like any other file):
@@ -66,16 +64,12 @@ export async function loadMap(
 ): Promise<ClassMap> {
   const format = options.format ?? smallerFormat(release, dataClass, options.scale);
   const file = release.file(dataClass, 'simplified', { scale: options.scale, format });
-  let loaded = 0;
   const got = await loadFile(release, file, {
     cache: options.cache,
     fetchFn: options.fetch,
-    onBytes: (n) => {
-      loaded += n;
-      options.onProgress?.({ loaded, total: file.bytes });
-    },
+    onBytes: progressOver([file], options.onProgress),
   });
-  const where = `${file.path} of release ${release.version}`;
+  const where = what(release, file);
   let districts: DistrictCollection;
   if (format === 'topojson') {
     const topology = parseJson<Topology>(got.text, where, isTopology, 'a TopoJSON Topology');

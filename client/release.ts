@@ -65,7 +65,7 @@ export interface Release {
 }
 
 /** GETs JSON, turning every failure into one line that names the URL. */
-export async function fetchJson<T>(url: string, fetchFn: typeof fetch = fetch, init: RequestInit = {}): Promise<T> {
+async function fetchJson<T>(url: string, fetchFn: typeof fetch = fetch, init: RequestInit = {}): Promise<T> {
   let response: Response;
   try {
     response = await fetchFn(url, { ...init, headers: { accept: 'application/json' } });
@@ -93,29 +93,32 @@ export async function fetchJson<T>(url: string, fetchFn: typeof fetch = fetch, i
   }
 }
 
-/** The logical files of a manifest: its entries grouped by path without encoding. */
-function logicalFiles(baseUrl: string, manifest: ReleaseManifest): Map<string, BundleFile> {
-  const files = new Map<string, BundleFile>();
-  for (const entry of Object.values(manifest.classes).flatMap((c) => c.files)) {
-    const path = entry.path.replace(/\.(gz|br)$/, '');
-    const file = files.get(path) ?? {
-      path,
-      kind: entry.kind,
-      ...(entry.state_fips === undefined ? {} : { stateFips: entry.state_fips }),
-      ...(entry.kind === 'simplified' ? { scale: scaleName(entry.scale_denominator), format: entry.format } : {}),
-      sha256: entry.uncompressed_sha256,
-      bytes: entry.uncompressed_bytes,
-      encodedBytes: {},
-      url: `${baseUrl}/bundles/${canonicalBase(entry)}`,
-    };
-    file.encodedBytes[entry.encoding] = entry.bytes;
-    files.set(path, file);
+/** The logical files of each class of a manifest: its entries grouped by path without encoding. */
+function logicalFiles(baseUrl: string, manifest: ReleaseManifest): Map<string, BundleFile[]> {
+  const scaleOf = new Map(manifest.simplification.scales.map((s) => [s.scale_denominator, s.name as MapScale]));
+  const byClass = new Map<string, BundleFile[]>();
+  for (const [dataClass, cls] of Object.entries(manifest.classes)) {
+    const files = new Map<string, BundleFile>();
+    for (const entry of cls.files) {
+      const path = entry.path.replace(/\.(gz|br)$/, '');
+      const file = files.get(path) ?? {
+        path,
+        kind: entry.kind,
+        ...(entry.state_fips === undefined ? {} : { stateFips: entry.state_fips }),
+        ...(entry.kind === 'simplified'
+          ? { scale: scaleOf.get(entry.scale_denominator ?? 0), format: entry.format }
+          : {}),
+        sha256: entry.uncompressed_sha256,
+        bytes: entry.uncompressed_bytes,
+        encodedBytes: {},
+        url: `${baseUrl}/bundles/${canonicalBase(entry)}`,
+      };
+      file.encodedBytes[entry.encoding] = entry.bytes;
+      files.set(path, file);
+    }
+    byClass.set(dataClass, [...files.values()]);
   }
-  return files;
-}
-
-function scaleName(denominator: number | undefined): MapScale | undefined {
-  return denominator === 5_000_000 ? '5m' : denominator === 20_000_000 ? '20m' : undefined;
+  return byClass;
 }
 
 function canonicalBase(entry: ManifestFile): string {
@@ -154,7 +157,7 @@ export async function openRelease(options: OpenReleaseOptions): Promise<Release>
     throw new GeobundleError(`the manifest served for ${version} is not a release manifest of ${version}`);
   }
   const files = logicalFiles(baseUrl, manifest);
-  for (const f of files.values()) openedContents.add(f.sha256);
+  for (const f of [...files.values()].flat()) openedContents.add(f.sha256);
   const cache = options.cache === undefined ? await openFileCache() : options.cache;
   await cache?.retainOnly(openedContents).catch(() => 0);
   const pinned = version;
@@ -172,11 +175,14 @@ export async function openRelease(options: OpenReleaseOptions): Promise<Release>
           `release ${pinned} has no data class "${dataClass}" (it has: ${release.classes().join(', ')})`,
         );
       }
-      const name =
-        kind === 'by_state' ? `by_state/${state}` : kind === 'simplified' ? `simplified/${scale}.${format}` : kind;
-      const file = [...files.values()].find(
-        (f) => f.path.startsWith(`${dataClass}/${name}.`) || f.path === `${dataClass}/${name}`,
-      );
+      const file = files
+        .get(dataClass)!
+        .find(
+          (f) =>
+            f.kind === kind &&
+            (kind !== 'by_state' || f.stateFips === state) &&
+            (kind !== 'simplified' || (f.scale === scale && f.format === format)),
+        );
       if (!file) {
         throw new GeobundleError(
           kind === 'by_state'
@@ -188,7 +194,7 @@ export async function openRelease(options: OpenReleaseOptions): Promise<Release>
       }
       return file;
     },
-    files: () => [...files.values()],
+    files: () => [...files.values()].flat(),
     async loadBundle(dataClass, loadOptions = {}) {
       const key = `${dataClass}/${loadOptions.state ?? ''}`;
       let pending = inFlight.get(key);

@@ -1,7 +1,7 @@
 import rewind from '@turf/rewind';
 import { geoCentroid, geoConicEqualArea, geoPath, type GeoProjection } from 'd3-geo';
 import { geoAlbersUsaTerritories } from 'd3-composite-projections';
-import type { District } from '../client/geobundle-client.ts';
+import { polygonsOf, type District } from '../client/geobundle-client.ts';
 
 /**
  * What the demo's canvas shows: the nation in the conventional US
@@ -58,9 +58,7 @@ export function stateView(features: readonly District[], width: number, height: 
 }
 
 function latitudes(district: District): number[] {
-  const g = district.geometry;
-  const polygons = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
-  return polygons.flatMap((p) => (p[0] ?? []).map((pos) => pos[1]!));
+  return polygonsOf(district.geometry).flatMap((p) => (p[0] ?? []).map((pos) => pos[1]!));
 }
 
 /**

@@ -91,8 +91,6 @@ export async function buildSite({ outDir = DEFAULT_SITE_DIST, minify = true } = 
       ...common,
       entryPoints: { 'geobundle-client': LIBRARY_ENTRY },
       outdir: tmp,
-      splitting: true,
-      chunkNames: 'chunks/[name]-[hash]',
     });
     await build({
       ...common,
