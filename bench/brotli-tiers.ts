@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { pathToFileURL } from 'node:url';
+import { compressorOptions } from '../pipeline/release/compress.ts';
 import { manifestFiles, readManifest } from '../pipeline/release/manifest.ts';
 import { round } from './measure.ts';
 import { RESULTS_DIR } from './results.ts';
@@ -27,27 +28,19 @@ function cpu<T>(fn: () => T): { value: T; cpu_s: number } {
   return { value, cpu_s: (used.user + used.system) / 1e6 };
 }
 
-export interface TierSample {
+interface TierSample {
   file: string;
   bytes: number;
   gzip6: { bytes: number; cpu_s: number };
   brotli: Array<{ quality: number; lgwin: number; bytes: number; cpu_s: number }>;
 }
 
-export function measureFile(label: string, raw: Buffer): TierSample {
+function measureFile(label: string, raw: Buffer): TierSample {
   const gz = cpu(() => zlib.gzipSync(raw, { level: 6 }));
   const brotli = QUALITIES.filter((q) => q <= 9 || raw.length <= SLOW_LIMIT).map((quality) => {
     const lgwin = raw.length > 4 * 1024 * 1024 ? 24 : 22;
-    const r = cpu(() =>
-      zlib.brotliCompressSync(raw, {
-        params: {
-          [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
-          [zlib.constants.BROTLI_PARAM_QUALITY]: quality,
-          [zlib.constants.BROTLI_PARAM_LGWIN]: lgwin,
-          [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length,
-        },
-      }),
-    );
+    const tier = { max_uncompressed_bytes: null, gzip_level: 6, brotli_quality: quality, brotli_lgwin: lgwin };
+    const r = cpu(() => zlib.brotliCompressSync(raw, compressorOptions('br', tier, raw.length)));
     return { quality, lgwin, bytes: r.value.length, cpu_s: round(r.cpu_s) };
   });
   return { file: label, bytes: raw.length, gzip6: { bytes: gz.value.length, cpu_s: round(gz.cpu_s) }, brotli };

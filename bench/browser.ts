@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { tempDir } from './temp.ts';
 
 /**
  * Debian's headless Chromium (never a downloaded browser), for the client
@@ -13,10 +13,6 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.GEOBUNDLE_CHROMIUM ?? '/usr/bin/chromium';
 export const hasChromium = fs.existsSync(CHROMIUM);
-
-function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `geobundle-${prefix}-`));
-}
 
 /**
  * A browser with its own profile on disk, so IndexedDB survives reloads as

@@ -14,7 +14,15 @@ import { DATASETS, unpack } from './datasets.ts';
 import { startEdgeCache } from './edge-cache.ts';
 import { request } from './http-request.ts';
 import { round } from './measure.ts';
-import { type BuildStep, environment, finish, type IncrementalResult, type Rebuild, type Visit } from './results.ts';
+import {
+  type BuildStep,
+  environment,
+  finish,
+  type IncrementalResult,
+  logicalFileCount,
+  type Rebuild,
+  type Visit,
+} from './results.ts';
 import { cd119IngestArgs, cd119Sources } from './shared-data.ts';
 import { startSummaryServer } from './wikipedia-stand-in.ts';
 
@@ -55,7 +63,7 @@ function newBytes(
     (n, f) => n + fs.statSync(path.join(releasesDir, version, f)).size,
     0,
   );
-  return { bytes: fresh.reduce((n, f) => n + f.bytes, 0) + own, files: fresh.length / 2 };
+  return { bytes: fresh.reduce((n, f) => n + f.bytes, 0) + own, files: logicalFileCount(fresh) };
 }
 
 export async function benchIncremental({
@@ -130,7 +138,7 @@ export async function benchIncremental({
       const cost = await build(version);
       const growth = (await diskBytes(releases)) - before;
       const { bytes, files } = newBytes(releases, version, readManifest(path.join(releases, previous)));
-      const total = manifestFiles(readManifest(path.join(releases, version))).length / 2;
+      const total = logicalFileCount(manifestFiles(readManifest(path.join(releases, version))));
       const r = {
         label,
         version,

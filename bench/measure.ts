@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import type { ProcessCost } from './results.ts';
+import { tempDir } from './temp.ts';
 
 /**
  * Runs child processes under GNU time (`/usr/bin/time`), which reports what
@@ -43,7 +43,7 @@ export async function measureCommand(cmd: string, args: string[], options: Measu
   if (!fs.existsSync(TIME_BIN)) {
     throw new Error(`${TIME_BIN} is missing: run scripts/install-system-deps.sh bench (Debian package "time")`);
   }
-  const timeFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-time-')), 'time.txt');
+  const timeFile = path.join(tempDir('time'), 'time.txt');
   const started = performance.now();
   const child = await execa(TIME_BIN, ['-f', TIME_FORMAT, '-o', timeFile, cmd, ...args], {
     cwd: options.cwd,

@@ -13,7 +13,8 @@ import {
   type PeerJob,
   type PeerTool,
 } from './peer-split.ts';
-import { environment, finish, type PeerResult, type PeerRun } from './results.ts';
+import { environment, finish, logicalFileCount, type PeerResult, type PeerRun } from './results.ts';
+import { compressionOptions } from './compression-floor.ts';
 
 /**
  * Part 2: ours against ogr2ogr and mapshaper on two jobs, from the same
@@ -45,14 +46,15 @@ export async function benchPeers(
 
   // The peers compress each file at the settings our build recorded for the same file.
   const entries = new Map(manifestFiles(built.manifest).map((f) => [f.path, f]));
-  const tiers = built.manifest.compression.tiers;
-  const compression: OurCompression = (file) => {
+  const compression: OurCompression = (file, rawBytes) => {
     const gz = entries.get(`${file}.gz`);
     const br = entries.get(`${file}.br`);
     if (!gz || !br)
       throw new Error(`a peer wrote ${file}, which our build did not: the comparison would not be like for like`);
-    const tier = tiers.find((t) => t.brotli_quality === br.compression_level)!;
-    return { gzip: gz.compression_level, brotli: { quality: br.compression_level, lgwin: tier.brotli_lgwin } };
+    return {
+      gzip: compressionOptions(built.manifest, gz, rawBytes),
+      br: compressionOptions(built.manifest, br, rawBytes),
+    };
   };
   const precision = built.manifest.coordinate_precision;
   const ourFiles = (kinds: string[], encoding: 'gzip' | 'br') =>
@@ -75,7 +77,7 @@ export async function benchPeers(
     by_state: { ...byStateCost, files: byState.files, gz_bytes: byState.gz_bytes, br_bytes: 0 },
     release: {
       ...built.result.build,
-      files: manifestFiles(built.manifest).length / 2,
+      files: logicalFileCount(manifestFiles(built.manifest)),
       gz_bytes: bytesOf(ourFiles(['all', 'polygons', 'by_state'], 'gzip')),
       br_bytes: bytesOf(ourFiles(['all', 'polygons', 'by_state'], 'br')),
     },

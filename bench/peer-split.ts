@@ -164,8 +164,8 @@ async function mapshaperSplit(input: PeerInput, outDir: string, precision: numbe
   return cost;
 }
 
-/** The compression our build gave a file (by its path in the release, without encoding): gzip level, brotli quality and window. */
-export type OurCompression = (file: string) => { gzip: number; brotli: { quality: number; lgwin: number } };
+/** The zlib options our build compressed a file with (by its path in the release, without encoding), for its size. */
+export type OurCompression = (file: string, rawBytes: number) => { gzip: zlib.ZlibOptions; br: zlib.BrotliOptions };
 
 /**
  * Compresses every file a peer wrote for a class with zlib at the settings
@@ -196,19 +196,12 @@ async function compressOutputs(
       files.map(({ file, rel }) =>
         limit(async () => {
           const raw = await fs.promises.readFile(file);
-          const ours = compression(`${dataClass}/${rel}`);
-          const gz = await gzip(raw, { level: ours.gzip });
+          const ours = compression(`${dataClass}/${rel}`, raw.length);
+          const gz = await gzip(raw, ours.gzip);
           await fs.promises.writeFile(`${file}.gz`, gz);
           let br = 0;
           if (job === 'release') {
-            const bytes = await brotli(raw, {
-              params: {
-                [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
-                [zlib.constants.BROTLI_PARAM_QUALITY]: ours.brotli.quality,
-                [zlib.constants.BROTLI_PARAM_LGWIN]: ours.brotli.lgwin,
-                [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length,
-              },
-            });
+            const bytes = await brotli(raw, ours.br);
             await fs.promises.writeFile(`${file}.br`, bytes);
             br = bytes.length;
           }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { execaSync } from 'execa';
 import { projectRoot } from '../pipeline/paths.ts';
 import { MAPSHAPER } from './peer-split.ts';
+import type { ManifestFile } from '../core/manifest.ts';
 
 /**
  * Result files: one JSON document per benchmark in bench/results/<name>.json.
@@ -163,6 +164,14 @@ export interface ServeResult {
   runs: ServeRun[];
   /** static (nginx, pre-compressed) / dynamic (before-server) requests per second, per connection count. */
   static_over_dynamic: Record<string, number | null>;
+}
+
+/**
+ * Files as a user counts them: a `.gz`/`.br` pair is one file, and so is a
+ * file stored once (all.fgb, all.parquet).
+ */
+export function logicalFileCount(entries: readonly ManifestFile[]): number {
+  return new Set(entries.map((e) => e.path.replace(/\.(gz|br)$/, ''))).size;
 }
 
 /** One release built after another on the same database. */

@@ -10,6 +10,7 @@ import { benchPeers } from './peer-bench.ts';
 import { RESULTS_DIR, writeResult } from './results.ts';
 import { benchServe } from './serve-bench.ts';
 import { writeSummary } from './summary.ts';
+import { tempDir } from './temp.ts';
 
 /**
  * `make bench`: every benchmark of issue 5 in one run, results in
@@ -54,7 +55,7 @@ const save = (result: Parameters<typeof writeResult>[0]) =>
   log(`wrote ${path.relative(process.cwd(), writeResult(result, resultsDir))}`);
 
 const shared = requireSharedData(datasets);
-const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-bench-'));
+const workRoot = tempDir('bench');
 log(
   `${quick ? 'QUICK run' : 'full run'} of ${datasets.map((d) => d.name).join(', ')}; load ${os
     .loadavg()

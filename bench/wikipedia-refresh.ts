@@ -11,7 +11,6 @@
  * conditional request answered 304, which costs the same latency).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { projectRoot } from '../pipeline/paths.ts';
@@ -20,6 +19,7 @@ import type { RefreshSummary } from '../pipeline/wikipedia/refresh.ts';
 import { cd119IngestArgs, cd119Sources, missingSources } from './shared-data.ts';
 import { startSummaryServer } from './wikipedia-stand-in.ts';
 import { environment, finish, writeResult } from './results.ts';
+import { tempDir } from './temp.ts';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -34,7 +34,7 @@ for (const file of missingSources(sources)) {
 }
 
 const env = environment(false);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geobundle-bench-wikipedia-'));
+const dir = tempDir('bench-wikipedia');
 const db = path.join(dir, 'geobundle.duckdb');
 const cache = path.join(dir, 'cache');
 const geobundle = (args: string[]) =>

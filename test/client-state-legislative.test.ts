@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { feature } from 'topojson-client';
 import type { Topology } from 'topojson-specification';
@@ -16,7 +15,7 @@ import { buildRelease } from '../pipeline/release/build-release.ts';
 import { manifestFiles, readManifest } from '../pipeline/release/manifest.ts';
 import { setCurrent } from '../pipeline/release/releases.ts';
 import { ARTIFACTS, lookUp, paintedShare, serveDemoInBrowser, settled, transferLog } from './helpers/browser.ts';
-import { mapFile } from './helpers/release.ts';
+import { mapFile, readBundle } from './helpers/release.ts';
 import { tempDir } from './helpers/temp.ts';
 
 /**
@@ -128,7 +127,7 @@ describe.skipIf(!hasChromium || absent.length > 0)(
 
       it('a click on Boston loads Massachusetts at full resolution (and the 5m map), and zooms there', async () => {
         // Where the page draws the State House: the same projection, fitted the same way, on the same map.
-        const text = zlib.gunzipSync(fs.readFileSync(path.join(releaseDir, `${nationMap()}.gz`))).toString();
+        const text = readBundle(path.join(releaseDir, `${nationMap()}.gz`));
         const parsed = JSON.parse(text);
         const districts = (
           nationMap().endsWith('.topojson')

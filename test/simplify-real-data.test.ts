@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import type { FeatureCollection, MultiPolygon, Polygon } from 'geojson';
 import { feature } from 'topojson-client';
 import type { Topology } from 'topojson-specification';
@@ -14,6 +13,7 @@ import { buildRelease } from '../pipeline/release/build-release.ts';
 import { manifestFiles, readManifest } from '../pipeline/release/manifest.ts';
 import { tempDir } from './helpers/temp.ts';
 import { borderingPairs, overlapRatio, selfIntersecting, sharedArcPairs } from '../bench/topology.ts';
+import { readBundle } from './helpers/release.ts';
 
 /**
  * The simplified maps of real releases keep their topology: the 119th
@@ -53,8 +53,7 @@ describe.skipIf(absent.length > 0).each(inputs)(
     const releaseDir = path.join(tmp, name, 'releases');
     let full: Districts;
     let bordering: Set<string>;
-    const read = <T>(f: string) =>
-      JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(releaseDir, 'v1.0.0', CLASS, `${f}.gz`))).toString()) as T;
+    const read = <T>(f: string) => JSON.parse(readBundle(path.join(releaseDir, 'v1.0.0', CLASS, `${f}.gz`))) as T;
 
     beforeAll(async () => {
       const dir = path.join(tmp, name);

@@ -73,7 +73,8 @@ export interface VisitTransfer {
  * the suite ends (the figures the issue asks for: first visit vs repeat visit).
  */
 export function transferLog(file: string) {
-  const visits: Record<string, VisitTransfer> = {};
+  // The artifact keeps the summary; the entries are already in `detail`, one line each.
+  const visits: Record<string, Omit<VisitTransfer, 'entries'>> = {};
   return {
     async add(visit: string, network: Awaited<ReturnType<typeof recordNetwork>>): Promise<VisitTransfer> {
       const { entries, bytes } = await network.settle();
@@ -84,7 +85,8 @@ export function transferLog(file: string) {
         detail: entries.map((e) => `${e.status} ${e.bytes} ${new URL(e.url).pathname}`),
         entries,
       };
-      visits[visit] = { ...summary, entries: [] };
+      const { entries: _, ...logged } = summary;
+      visits[visit] = logged;
       console.info(
         `${file}, ${visit}: ${summary.requests} requests, ${bytes} bytes (${summary.bundleBytes} of them bundles)`,
       );

@@ -1,8 +1,2 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-
-/** A fresh directory under the system temp dir, named so leftovers are recognisable (`geobundle-<prefix>-XXXXXX`). */
-export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `geobundle-${prefix}-`));
-}
+// One temp-dir helper for tests and benches alike (tests may import bench/, never the reverse).
+export { tempDir } from '../../bench/temp.ts';
