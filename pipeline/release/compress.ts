@@ -91,12 +91,21 @@ export function compressorOptions(
   };
 }
 
+/**
+ * How much text may wait in a compressor before `write` waits for it (its
+ * stream's high water mark). At the 16 KiB default, the main thread stopped at
+ * every flush until that file's compressor had caught up — while the other
+ * files' compressors, and the second core, had nothing to do. With a few MiB
+ * of slack per compressor, serialising and compressing overlap.
+ */
+const QUEUED_BYTES = 8 * 1024 * 1024;
+
 function createCompressor(
   encoding: Encoding,
   tier: CompressionTier,
   estimatedBytes: number,
 ): zlib.Gzip | zlib.BrotliCompress {
-  const options = compressorOptions(encoding, tier, estimatedBytes);
+  const options = { ...compressorOptions(encoding, tier, estimatedBytes), writableHighWaterMark: QUEUED_BYTES };
   return encoding === 'gzip'
     ? zlib.createGzip(options as zlib.ZlibOptions)
     : zlib.createBrotliCompress(options as zlib.BrotliOptions);
@@ -145,15 +154,6 @@ function openSink(file: string, encoding: Encoding, tier: CompressionTier, estim
 /** Text buffered before it is handed to the compressors: big enough to amortise the calls, small enough not to matter. */
 const FLUSH_BYTES = 1024 * 1024;
 
-/**
- * How much text may wait in a compressor before `write` waits for it. A
- * compressor signals back-pressure past 16 KiB (its stream's default high
- * water mark), so waiting then made the main thread stop at every flush
- * until that file's compressor had caught up — while the other files'
- * compressors, and the second core, had nothing to do. With a few MiB of
- * slack per compressor, serialising and compressing overlap.
- */
-const QUEUED_BYTES = 8 * 1024 * 1024;
 
 /**
  * One logical file written as `<base>.gz` and `<base>.br`. `write` buffers
@@ -188,7 +188,7 @@ export class CompressedPairWriter {
     this.uncompressedBytes += buffer.length;
     await Promise.all(
       this.sinks.map(async (s) => {
-        if (!s.compressor.write(buffer) && s.compressor.writableLength >= QUEUED_BYTES) {
+        if (!s.compressor.write(buffer)) {
           // Racing with `done` turns a failed pipeline into an error instead of a wait for a drain that never comes.
           await Promise.race([once(s.compressor, 'drain'), s.done]);
         }
