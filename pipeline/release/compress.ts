@@ -154,7 +154,6 @@ function openSink(file: string, encoding: Encoding, tier: CompressionTier, estim
 /** Text buffered before it is handed to the compressors: big enough to amortise the calls, small enough not to matter. */
 const FLUSH_BYTES = 1024 * 1024;
 
-
 /**
  * One logical file written as `<base>.gz` and `<base>.br`. `write` buffers
  * text and returns a promise that waits for the compressors when they fall
