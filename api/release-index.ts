@@ -16,11 +16,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../core/errors.ts';
-import { listReleases, readCurrent, type ReleaseListing } from '../pipeline/release/releases.ts';
-import { MANIFEST_FILE } from '../pipeline/release/manifest.ts';
+import { listReleases, type ReleaseListing } from '../pipeline/release/store/versions.ts';
+import { readCurrent } from '../pipeline/release/store/current-pointer.ts';
+import { MANIFEST_FILE } from '../pipeline/release/store/manifest-file.ts';
 import { jsonRepresentation, representation, type Representation } from './representation.ts';
-import type { ReleaseManifest } from '../core/manifest.ts';
-import type { CurrentRelease } from '../core/manifest.ts';
+import type { ReleaseManifest } from '../core/release-format.ts';
+import type { CurrentRelease } from '../core/release-format.ts';
 
 export interface ReleaseIndexOptions {
   releasesDir: string;
@@ -31,14 +32,15 @@ export interface ReleaseIndexOptions {
   revalidateMs?: number;
 }
 
-export interface PublishedRelease extends ReleaseListing {
+/** A release as the API lists it: its listing and where its manifest and bundles are. */
+export interface ReleaseEntry extends ReleaseListing {
   manifest_url: string;
   bundles_url: string;
 }
 
 export interface Snapshot {
-  releases: Map<string, PublishedRelease>;
-  current: (CurrentRelease & PublishedRelease) | null;
+  releases: Map<string, ReleaseEntry>;
+  current: (CurrentRelease & ReleaseEntry) | null;
   list: Representation;
   currentBody: Representation | null;
   /** Versions whose manifest could not be read: not served, reported by /healthz. */
@@ -111,7 +113,7 @@ export class ReleaseIndex {
   private scan(): Snapshot {
     const { bundlesBaseUrl, listMaxAge } = this.options;
     const listCache = `public, max-age=${listMaxAge}`;
-    const releases = new Map<string, PublishedRelease>();
+    const releases = new Map<string, ReleaseEntry>();
     const problems: string[] = [];
     // Messages name files by their place in the releases directory, never by a server path.
     const problem = (message: string) => problems.push(message.split(this.releasesDir).join('releases'));

@@ -1,15 +1,3 @@
-import http from 'node:http';
-import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
-import zlib from 'node:zlib';
-import pLimit from 'p-limit';
-import { isDataClassName } from '../pipeline/data-class.ts';
-import { openDatabase } from '../pipeline/db.ts';
-import { closeServer, listen } from '../api/http-server.ts';
-import { bundleText } from '../pipeline/release/bundle-file.ts';
-import { planClass, readGeometries } from '../pipeline/release/source.ts';
-import { serializeFeature } from '../pipeline/release/feature.ts';
-
 /**
  * Bench-only: the "before" geobundle replaces — an API that answers a bundle
  * request by querying DuckDB, turning the rows into GeoJSON and gzipping it,
@@ -20,6 +8,18 @@ import { serializeFeature } from '../pipeline/release/feature.ts';
  *
  * Never used outside bench/: GET /bundles/<class>/all.geojson only.
  */
+import http from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import pLimit from 'p-limit';
+import { isDataClassName } from '../pipeline/data-class.ts';
+import { openDatabase } from '../pipeline/db.ts';
+import { closeServer, listen } from '../api/http-server.ts';
+import { bundleText } from './bundle-text.ts';
+import { planClass } from '../pipeline/release/plan/class-plan.ts';
+import { readGeometries } from '../pipeline/release/plan/read-geometries.ts';
+import { serializeFeature } from '../pipeline/release/formats/bundles/feature.ts';
 
 const gzip = promisify(zlib.gzip);
 

@@ -1,21 +1,20 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import zlib from 'node:zlib';
-import { pathToFileURL } from 'node:url';
-import { compressorOptions } from '../pipeline/release/compress.ts';
-import { manifestFiles, readManifest } from '../pipeline/release/manifest.ts';
-import { round } from './measure.ts';
-import { RESULTS_DIR } from './results.ts';
-
 /**
  * What each brotli quality buys on geobundle's own files: for a spread of
  * file sizes from the given releases, the bytes and the CPU time of every
  * quality (single-threaded, synchronous, so process CPU time is the
  * compressor's), against gzip at level 6. The figures behind the tier
- * policy in pipeline/release/compress.ts (bytes saved per CPU-second).
+ * policy in pipeline/release/formats/compression.ts (bytes saved per CPU-second).
  *
  *   npx tsx bench/brotli-tiers.ts <releaseDir>… [--out bench/results/brotli-tiers.json]
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { pathToFileURL } from 'node:url';
+import { compressorOptions } from '../pipeline/release/formats/compression.ts';
+import { manifestFiles, readManifest } from '../pipeline/release/store/manifest-file.ts';
+import { round } from './measure.ts';
+import { RESULTS_DIR } from './results.ts';
 
 const QUALITIES = [5, 6, 7, 8, 9, 10, 11];
 /** Past this size the slow qualities take minutes per file; their rate is known from the smaller files. */

@@ -1,15 +1,14 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { execa } from 'execa';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { tempDir } from './temp.ts';
-
 /**
  * Debian's headless Chromium (never a downloaded browser), for the client
  * tests and the transfer benchmark: a browser with its profile on disk, the
  * bytes each request really cost on the wire, and a throwaway certificate
  * for HTTPS (browsers ask for `br` only over HTTPS).
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { tempDir } from './temp.ts';
 
 export const CHROMIUM = process.env.GEOBUNDLE_CHROMIUM ?? '/usr/bin/chromium';
 export const hasChromium = fs.existsSync(CHROMIUM);

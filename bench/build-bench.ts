@@ -1,19 +1,18 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { projectRoot } from '../pipeline/paths.ts';
-import { manifestFiles, manifestTotals, readManifest } from '../pipeline/release/manifest.ts';
-import { measureCompressionFloor } from './compression-floor.ts';
-import { unpack, type Dataset } from './datasets.ts';
-import { bytesUnder, measureCommand, round, sumCosts } from './measure.ts';
-import { environment, finish, type BuildResult, type BuildStep } from './results.ts';
-import type { ReleaseManifest } from '../core/manifest.ts';
-
 /**
  * Part 1: ingest a dataset into a fresh DuckDB and build a release from it,
  * each step a `geobundle` child process under GNU time, then measure the
  * compression floor of what the build wrote.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { projectRoot } from '../pipeline/paths.ts';
+import { manifestFiles, manifestTotals, readManifest } from '../pipeline/release/store/manifest-file.ts';
+import { measureCompressionFloor } from './compression-floor.ts';
+import { unpack, type Dataset } from './datasets.ts';
+import { bytesUnder, measureCommand, round, sumCosts } from './measure.ts';
+import { environment, finish, type BuildResult, type BuildStep } from './results.ts';
+import type { ReleaseManifest } from '../core/release-format.ts';
 
 export const BENCH_VERSION = 'v1.0.0';
 const CLI = path.join(projectRoot, 'bin', 'geobundle.js');

@@ -1,8 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { readResult, type AnyResult } from './results.ts';
-
 /**
  * Compares two benchmark runs figure by figure:
  *   npx tsx bench/compare.ts old.json new.json
@@ -10,6 +5,10 @@ import { readResult, type AnyResult } from './results.ts';
  * Prints every numeric figure of both runs with new/old; conditions
  * (environment) are printed first, not compared.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { readResult, type AnyResult } from './results.ts';
 
 /** Array elements are named by what identifies them, not by position, so reordered runs still line up. */
 function elementKey(item: unknown, index: number): string {

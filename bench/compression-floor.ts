@@ -1,16 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { promisify } from 'node:util';
-import zlib from 'node:zlib';
-import pLimit from 'p-limit';
-import { compressorOptions } from '../pipeline/release/compress.ts';
-import { measureInProcess, round } from './measure.ts';
-import type { CompressionFloor } from './results.ts';
-import type { ManifestFile, ReleaseManifest } from '../core/manifest.ts';
-import type { CompressionTier } from '../core/manifest.ts';
-
 /**
  * The compression floor of a build: the time to compress exactly the bytes
  * the build wrote — every bundle file, decompressed — with the settings the
@@ -18,6 +5,18 @@ import type { CompressionTier } from '../core/manifest.ts';
  * validation, no disk writes). build wall / floor wall says how much of the
  * build is compression.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import pLimit from 'p-limit';
+import { compressorOptions } from '../pipeline/release/formats/compression.ts';
+import { measureInProcess, round } from './measure.ts';
+import type { CompressionFloor } from './results.ts';
+import type { ManifestFile, ReleaseManifest } from '../core/release-format.ts';
+import type { CompressionTier } from '../core/release-format.ts';
 
 const gzip = promisify(zlib.gzip);
 const brotli = promisify(zlib.brotliCompress);

@@ -1,14 +1,13 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { execa } from 'execa';
-import { sharedDataDir } from '../pipeline/paths.ts';
-import { CD119_CLASS, cd119Sources } from './shared-data.ts';
-
 /**
  * The three build workloads of issue 5, all from ../shared/data (env
  * GEOBUNDLE_SHARED_DATA): what to unpack and which `geobundle ingest`
  * commands load it into a fresh DuckDB.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { sharedDataDir } from '../pipeline/paths.ts';
+import { CD119_CLASS, cd119Sources } from './shared-data.ts';
 
 export interface IngestStep {
   label: string;

@@ -1,10 +1,21 @@
+/**
+ * Issue 9's figures, on the whole shared data set in one database (cd119
+ * with census, legislators and Wikipedia; the state-legislative upper and
+ * lower chambers; us-atlas states and counties — cd119 and us-atlas only in
+ * quick mode): a full build, then rebuilds with no change, after a
+ * Wikipedia change of every district, and of one; what each costs in time
+ * and disk against the bytes that really changed; what a browser transfers
+ * on a first visit, a repeat visit, and a repeat visit after the
+ * Wikipedia-only release; and whether a CDN edge still has every unchanged
+ * file after it.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import type { ReleaseManifest } from '../core/manifest.ts';
+import type { ReleaseManifest } from '../core/release-format.ts';
 import { withDatabase } from '../pipeline/db.ts';
-import { manifestFiles, readManifest } from '../pipeline/release/manifest.ts';
-import { setCurrent } from '../pipeline/release/releases.ts';
+import { manifestFiles, readManifest } from '../pipeline/release/store/manifest-file.ts';
+import { setCurrent } from '../pipeline/release/set-current.ts';
 import { districtArticleTitle } from '../pipeline/wikipedia/titles.ts';
 import { buildSite } from '../scripts/build-site.ts';
 import { startServing } from '../serve/serve.ts';
@@ -25,18 +36,6 @@ import {
 } from './results.ts';
 import { cd119IngestArgs, cd119Sources } from './shared-data.ts';
 import { startSummaryServer } from './wikipedia-stand-in.ts';
-
-/**
- * Issue 9's figures, on the whole shared data set in one database (cd119
- * with census, legislators and Wikipedia; the state-legislative upper and
- * lower chambers; us-atlas states and counties — cd119 and us-atlas only in
- * quick mode): a full build, then rebuilds with no change, after a
- * Wikipedia change of every district, and of one; what each costs in time
- * and disk against the bytes that really changed; what a browser transfers
- * on a first visit, a repeat visit, and a repeat visit after the
- * Wikipedia-only release; and whether a CDN edge still has every unchanged
- * file after it.
- */
 
 const CD = 'congressional_districts';
 /** The state-legislative by_state file the browser loads: Massachusetts' lower chamber (us-atlas counties in quick mode). */

@@ -1,21 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import zlib from 'node:zlib';
-import type { FeatureCollection, MultiPolygon, Polygon } from 'geojson';
-import { feature } from 'topojson-client';
-import type { GeometryCollection, Topology } from 'topojson-specification';
-import { manifestFiles } from '../pipeline/release/manifest.ts';
-import { setCurrent } from '../pipeline/release/releases.ts';
-import { MAPSHAPER_NODE_ARGS, SIMPLIFIED_SCALES, mapshaperArgs } from '../pipeline/release/simplify.ts';
-import { buildSite } from '../scripts/build-site.ts';
-import { startServing } from '../serve/serve.ts';
-import { launchBrowser, recordNetwork, throwawayCertificate } from './browser.ts';
-import { BENCH_VERSION, type BuiltDataset } from './build-bench.ts';
-import type { Dataset } from './datasets.ts';
-import { measureCommand, round } from './measure.ts';
-import { environment, finish, type MapsClass, type MapsResult } from './results.ts';
-import { borderingPairs, overlapRatio, selfIntersecting, sharedArcPairs, sharedBorders } from './topology.ts';
-
 /**
  * Issue 10's figures per data set, on the release the build benchmark just
  * made: the simplified files' sizes and vertices per class, scale and
@@ -25,6 +7,24 @@ import { borderingPairs, overlapRatio, selfIntersecting, sharedArcPairs, sharedB
  * own, the borders shared at full resolution that are still shared arcs);
  * and what Chromium transfers for the demo's first paint of each class.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import type { FeatureCollection, MultiPolygon, Polygon } from 'geojson';
+import { feature } from 'topojson-client';
+import type { GeometryCollection, Topology } from 'topojson-specification';
+import { manifestFiles } from '../pipeline/release/store/manifest-file.ts';
+import { setCurrent } from '../pipeline/release/set-current.ts';
+import { SIMPLIFIED_SCALES } from '../pipeline/release/formats/maps.ts';
+import { MAPSHAPER_NODE_ARGS, mapshaperArgs } from '../pipeline/release/formats/maps/mapshaper.ts';
+import { buildSite } from '../scripts/build-site.ts';
+import { startServing } from '../serve/serve.ts';
+import { launchBrowser, recordNetwork, throwawayCertificate } from './browser.ts';
+import { BENCH_VERSION, type BuiltDataset } from './build-bench.ts';
+import type { Dataset } from './datasets.ts';
+import { measureCommand, round } from './measure.ts';
+import { environment, finish, type MapsClass, type MapsResult } from './results.ts';
+import { borderingPairs, overlapRatio, selfIntersecting, sharedArcPairs, sharedBorders } from './topology.ts';
 
 type Districts = FeatureCollection<Polygon | MultiPolygon | null, { id: string }>;
 

@@ -1,15 +1,14 @@
+/**
+ * Runs child processes under GNU time (`/usr/bin/time`), which reports what
+ * Node cannot see from outside: the child's user/system CPU time and its peak
+ * resident set size. Wall time is taken here around the whole run.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import type { ProcessCost } from './results.ts';
 import { tempDir } from './temp.ts';
-
-/**
- * Runs child processes under GNU time (`/usr/bin/time`), which reports what
- * Node cannot see from outside: the child's user/system CPU time and its peak
- * resident set size. Wall time is taken here around the whole run.
- */
 
 const TIME_BIN = '/usr/bin/time';
 // Elapsed, user, system seconds and max RSS in KiB (see time(1), FORMAT).

@@ -1,9 +1,18 @@
+/**
+ * Part 2: ours against ogr2ogr and mapshaper on two jobs, from the same
+ * features in the same run: the per-state pieces gzipped (what the peer
+ * scripts first did; ours timed on exactly that by bench/ours-by-state.ts),
+ * and the files of our release a peer can make — all, polygons, by_state,
+ * each .gz and .br at the settings our build recorded (ours: the whole
+ * build-release, which writes census, wikipedia and the simplified maps
+ * besides).
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BuiltDataset } from './build-bench.ts';
 import type { Dataset } from './datasets.ts';
 import { projectRoot } from '../pipeline/paths.ts';
-import { manifestFiles } from '../pipeline/release/manifest.ts';
+import { manifestFiles } from '../pipeline/release/store/manifest-file.ts';
 import { measureCommand, round } from './measure.ts';
 import {
   exportPeerInput,
@@ -15,16 +24,6 @@ import {
 } from './peer-split.ts';
 import { environment, finish, logicalFileCount, type PeerResult, type PeerRun } from './results.ts';
 import { compressionOptions } from './compression-floor.ts';
-
-/**
- * Part 2: ours against ogr2ogr and mapshaper on two jobs, from the same
- * features in the same run: the per-state pieces gzipped (what the peer
- * scripts first did; ours timed on exactly that by bench/ours-by-state.ts),
- * and the files of our release a peer can make — all, polygons, by_state,
- * each .gz and .br at the settings our build recorded (ours: the whole
- * build-release, which writes census, wikipedia and the simplified maps
- * besides).
- */
 
 const TOOLS: PeerTool[] = ['ogr2ogr', 'mapshaper'];
 const JOBS: PeerJob[] = ['by_state', 'release'];

@@ -1,16 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { once } from 'node:events';
-import { promisify } from 'node:util';
-import zlib from 'node:zlib';
-import pLimit from 'p-limit';
-import { withDatabase } from '../pipeline/db.ts';
-import { projectRoot } from '../pipeline/paths.ts';
-import { planClass, readGeometries } from '../pipeline/release/source.ts';
-import { measureCommand, measureInProcess, round, sumCosts } from './measure.ts';
-import type { PeerRun, ProcessCost } from './results.ts';
-
 /**
  * The peers: what a release engineer would script instead of geobundle —
  * GDAL's ogr2ogr (one `-where` pass per state) and mapshaper's `-split` —
@@ -20,12 +7,23 @@ import type { PeerRun, ProcessCost } from './results.ts';
  * the per-state pieces gzipped (what the scripts first did), and the
  * files of our release a peer can make (all, polygons, by_state; .gz and .br).
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import pLimit from 'p-limit';
+import { withDatabase } from '../pipeline/db.ts';
+import { planClass } from '../pipeline/release/plan/class-plan.ts';
+import { readGeometries } from '../pipeline/release/plan/read-geometries.ts';
+import { measureCommand, measureInProcess, round, sumCosts } from './measure.ts';
+import { MAPSHAPER } from './peer-tools.ts';
+import type { PeerRun, ProcessCost } from './results.ts';
 
 const gzip = promisify(zlib.gzip);
 const brotli = promisify(zlib.brotliCompress);
 /** The mapshaper the build simplifies with (a dependency of geobundle), run as its CLI. */
-export const MAPSHAPER = path.join(projectRoot, 'node_modules', '.bin', 'mapshaper');
-
 export interface PeerInput {
   dataClass: string;
   file: string;

@@ -1,16 +1,15 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { execaSync } from 'execa';
-import { projectRoot } from '../pipeline/paths.ts';
-import { MAPSHAPER } from './peer-split.ts';
-import type { ManifestFile } from '../core/manifest.ts';
-
 /**
  * Result files: one JSON document per benchmark in bench/results/<name>.json.
  * Every file carries the conditions it was measured under (load, cores,
  * versions, commit) so two runs can be compared honestly.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execaSync } from 'execa';
+import { projectRoot } from '../pipeline/paths.ts';
+import { MAPSHAPER } from './peer-tools.ts';
+import type { ManifestFile } from '../core/release-format.ts';
 
 export const RESULTS_DIR = path.join(projectRoot, 'bench', 'results');
 

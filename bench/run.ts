@@ -1,3 +1,10 @@
+/**
+ * `make bench`: every benchmark of issue 5 in one run, results in
+ * bench/results/<name>.json and SUMMARY.md. See bench/README.md.
+ *
+ *   npx tsx bench/run.ts [--datasets cd119,cds-2016,state-legislative] [--skip maps,peer,serve,incremental]
+ *   BENCH_QUICK=1 …   the cd119 build and a short serving pass (no peers), results in bench/results/quick/
+ */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,14 +18,6 @@ import { RESULTS_DIR, writeResult } from './results.ts';
 import { benchServe } from './serve-bench.ts';
 import { writeSummary } from './summary.ts';
 import { tempDir } from './temp.ts';
-
-/**
- * `make bench`: every benchmark of issue 5 in one run, results in
- * bench/results/<name>.json and SUMMARY.md. See bench/README.md.
- *
- *   npx tsx bench/run.ts [--datasets cd119,cds-2016,state-legislative] [--skip maps,peer,serve,incremental]
- *   BENCH_QUICK=1 …   the cd119 build and a short serving pass (no peers), results in bench/results/quick/
- */
 
 const { values } = parseArgs({
   options: {

@@ -1,16 +1,15 @@
-import os from 'node:os';
-import { startServing } from '../serve/serve.ts';
-import { request } from './http-request.ts';
-import { startBeforeServer } from './before-server.ts';
-import { environment, finish, type ServeResult, type ServeRun, type ServeScenario } from './results.ts';
-import { runWrk, totalErrors } from './wrk.ts';
-
 /**
  * Part 3: wrk on loopback against real nginx + API (startServing, as
  * `geobundle serve` runs them) serving a release built in part 1, and
  * against the bench-only before-server that generates the same bundle from
  * DuckDB per request.
  */
+import os from 'node:os';
+import { startServing } from '../serve/serve.ts';
+import { request } from './http-request.ts';
+import { startBeforeServer } from './before-server.ts';
+import { environment, finish, type ServeResult, type ServeRun, type ServeScenario } from './results.ts';
+import { runWrk, totalErrors } from './wrk.ts';
 
 interface ScenarioSpec {
   name: string;

@@ -1,3 +1,7 @@
+/**
+ * Renders bench/results/SUMMARY.md from the result files: a pure function of
+ * the results, so the summary always says exactly what the JSON says.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,11 +17,6 @@ import {
   type ServeResult,
 } from './results.ts';
 import { totalErrors } from './wrk.ts';
-
-/**
- * Renders bench/results/SUMMARY.md from the result files: a pure function of
- * the results, so the summary always says exactly what the JSON says.
- */
 
 const MB = 1024 * 1024;
 const mb = (bytes: number) => (bytes / MB).toFixed(2);

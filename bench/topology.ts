@@ -1,7 +1,3 @@
-import type { Feature, MultiPolygon, Polygon, Position } from 'geojson';
-import * as polyclip from 'polyclip-ts';
-import type { GeometryCollection, Topology } from 'topojson-specification';
-
 /**
  * Topology checks for simplified maps, independent of the tool that made
  * them: which districts border each other at full resolution (found on a
@@ -9,6 +5,9 @@ import type { GeometryCollection, Topology } from 'topojson-specification';
  * too), which share an arc in a TopoJSON file, how much neighbours overlap
  * (polyclip-ts), and whether any ring crosses itself.
  */
+import type { Feature, MultiPolygon, Polygon, Position } from 'geojson';
+import * as polyclip from 'polyclip-ts';
+import type { GeometryCollection, Topology } from 'topojson-specification';
 
 type Areal = Feature<Polygon | MultiPolygon | null, { id: string }>;
 

@@ -1,13 +1,12 @@
+/**
+ * Drives wrk (https://github.com/wg/wrk) and reads its figures from the line
+ * bench/wrk/report.lua prints in wrk's done() hook.
+ */
 import path from 'node:path';
 import { execa } from 'execa';
 import { projectRoot } from '../pipeline/paths.ts';
 import { round } from './measure.ts';
 import type { WrkFigures } from './results.ts';
-
-/**
- * Drives wrk (https://github.com/wg/wrk) and reads its figures from the line
- * bench/wrk/report.lua prints in wrk's done() hook.
- */
 
 const REPORT_LUA = path.join(projectRoot, 'bench', 'wrk', 'report.lua');
 

@@ -1,8 +1,8 @@
+/** Options shared by several commands, declared once so their help reads the same everywhere. */
 import { InvalidArgumentError, Option } from 'commander';
 import { defaultDbPath, defaultReleasesDir } from '../pipeline/paths.ts';
 import type { CliIo } from './io.ts';
 
-/** Options shared by several commands, declared once so their help reads the same everywhere. */
 export const dbOption = (io: CliIo) =>
   new Option('--db <path>', 'DuckDB source database (env GEOBUNDLE_DB)').default(defaultDbPath(io.env));
 

@@ -1,5 +1,5 @@
 import { GeobundleError, errorMessage } from '../core/errors.ts';
-import type { Encoding, FileKind, ManifestFile } from '../core/manifest.ts';
+import type { Encoding, FileKind, ManifestFile } from '../core/release-format.ts';
 import { parseVersion } from '../core/version.ts';
 import { loadBundle, loadFacts, type Bundle, type Facts, type LoadBundleOptions, type LoadOptions } from './bundle.ts';
 import { openFileCache, type FileCache } from './cache.ts';

@@ -5,7 +5,7 @@ import type { Feature, FeatureCollection, MultiPolygon, Polygon } from 'geojson'
  * types are core's, shared with the pipeline, so client and build cannot
  * drift apart.
  */
-export type { CurrentRelease, ManifestFile, ReleaseManifest } from '../core/manifest.ts';
+export type { CurrentRelease, ManifestFile, ReleaseManifest } from '../core/release-format.ts';
 
 /** Census columns of one district as in the source CSV (e.g. TOTPOP20, Median_HH_Income_Est). */
 export type CensusFacts = Record<string, string | number | null>;

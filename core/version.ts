@@ -1,12 +1,12 @@
-import { GeobundleError } from './errors.ts';
-import type { ReleaseVersion } from './types.ts';
-
 /**
  * Release versions are plain semantic versions with a `v` prefix and nothing
  * else: the string becomes a directory name and a URL path segment, so it is
  * checked before anything touches the file system (`v1.0.0/../x` must never
  * reach path.join).
  */
+import { GeobundleError } from './errors.ts';
+import type { ReleaseVersion } from './types.ts';
+
 export const VERSION_PATTERN = String.raw`v(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)`;
 const VERSION_RE = new RegExp(`^${VERSION_PATTERN}$`);
 

@@ -1,3 +1,12 @@
+/**
+ * The demo page: pick a data class and see all its districts on a national
+ * map drawn from the class's 1:20,000,000 simplified file; click the map or
+ * type a latitude/longitude, and only that state's full-resolution file is
+ * loaded, for the exact district, while the map zooms to the state at
+ * 1:5,000,000; the card shows the district's census and Wikipedia facts.
+ * Everything comes from the release the server calls current, through the
+ * client library.
+ */
 import {
   openRelease,
   smallerFormat,
@@ -12,16 +21,6 @@ import { stateByFips } from '../core/states.ts';
 import { h, renderCard } from './card.ts';
 import { LEAN_SATURATION, formatBytes, leanColor } from './format.ts';
 import { draw, forD3, nationView, stateView, type Layer, type View } from './map-view.ts';
-
-/**
- * The demo page: pick a data class and see all its districts on a national
- * map drawn from the class's 1:20,000,000 simplified file; click the map or
- * type a latitude/longitude, and only that state's full-resolution file is
- * loaded, for the exact district, while the map zooms to the state at
- * 1:5,000,000; the card shows the district's census and Wikipedia facts.
- * Everything comes from the release the server calls current, through the
- * client library.
- */
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {

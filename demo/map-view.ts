@@ -1,14 +1,13 @@
-import rewind from '@turf/rewind';
-import { geoCentroid, geoConicEqualArea, geoPath, type GeoProjection } from 'd3-geo';
-import { geoAlbersUsaTerritories } from 'd3-composite-projections';
-import { polygonsOf, type District } from '../client/geobundle-client.ts';
-
 /**
  * What the demo's canvas shows: the nation in the conventional US
  * composite (Albers equal-area conic for the lower 48, Alaska, Hawaii,
  * Puerto Rico and the island areas as insets; d3-composite-projections), or
  * one state in an equal-area conic of its own. Drawing is d3-geo's.
  */
+import rewind from '@turf/rewind';
+import { geoCentroid, geoConicEqualArea, geoPath, type GeoProjection } from 'd3-geo';
+import { geoAlbersUsaTerritories } from 'd3-composite-projections';
+import { polygonsOf, type District } from '../client/geobundle-client.ts';
 
 export interface View {
   readonly projection: GeoProjection;

@@ -1,13 +1,12 @@
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-
 /**
  * Files that appear whole or not at all, and survive a power cut once
  * written: what releases, the current pointer and the Wikipedia cache are
  * made of. Written beside their target (same directory, so same file
  * system) and renamed over it, fsynced before the rename.
  */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 
 /**
  * fsync a file (its bytes) or a directory (the names in it: new files, a
@@ -66,3 +65,6 @@ export function replaceAtomically(target: string, create: (tmp: string) => void)
 export function writeFileAtomic(file: string, text: string, mode = 0o666): void {
   replaceAtomically(file, (tmp) => writeFileSynced(tmp, text, mode));
 }
+
+/** Mode of every file of a release (r--r--r--): a published release is immutable, and a stray write should fail loudly. */
+export const READ_ONLY = 0o444;

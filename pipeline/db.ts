@@ -1,10 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { GeobundleError, errorMessage } from '../core/errors.ts';
-import { isDataClassName } from './data-class.ts';
-import { duckdbError, fileSystemError, type Place } from './system-errors.ts';
-
 /**
  * The DuckDB file is geobundle's source of truth. Its schema (documented in
  * docs/database.md) is created here and nowhere else:
@@ -18,6 +11,13 @@ import { duckdbError, fileSystemError, type Place } from './system-errors.ts';
  * - `wikipedia`  per (data_class, id): district article facts, the representative
  *                (from the legislators data) and their article, derived facts.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { GeobundleError, errorMessage } from '../core/errors.ts';
+import { isDataClassName } from './data-class.ts';
+import { duckdbError, fileSystemError, type Place } from './system-errors.ts';
+
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS polygons (
   data_class VARCHAR NOT NULL,

@@ -1,11 +1,10 @@
-import rewind from '@turf/rewind';
-import type { Geometry, Position } from 'geojson';
-
 /**
  * Geometry checks and normalisation shared by ingest (reject bad input before
  * it reaches DuckDB) and build (RFC 7946 output). Only areal geometries are
  * accepted: every class is a set of boundaries.
  */
+import rewind from '@turf/rewind';
+import type { Geometry, Position } from 'geojson';
 
 export type ArealGeometry = Extract<Geometry, { type: 'Polygon' | 'MultiPolygon' }>;
 

@@ -1,12 +1,11 @@
-import type { DataClassSpec } from './data-class.ts';
-import { stateByFips, stateByPostal, type UsState } from '../core/states.ts';
-import type { FeatureId, Geoid, StateFips } from '../core/types.ts';
-
 /**
  * How a source feature becomes a row of its class: id, state FIPS and name,
  * derived only from what the class spec declares (manifests/classes/*.json).
  * Pure functions: the ingest commands feed them properties and paths.
  */
+import type { DataClassSpec } from './data-class.ts';
+import { stateByFips, stateByPostal, type UsState } from '../core/states.ts';
+import type { FeatureId, Geoid, StateFips } from '../core/types.ts';
 
 export interface FeatureIdentity {
   id: FeatureId;

@@ -1,8 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { version as duckdbVersion } from '@duckdb/node-api';
-import { GeobundleError } from '../core/errors.ts';
-
 /**
  * When the machine rather than the input is at fault — a full disk, a
  * permission, a read-only mount, a database another process holds, a damaged
@@ -15,6 +10,10 @@ import { GeobundleError } from '../core/errors.ts';
  * the remedy. Anything else passes through unchanged, so a real bug still
  * reaches the CLI's unexpected-error path with its stack.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { version as duckdbVersion } from '@duckdb/node-api';
+import { GeobundleError } from '../core/errors.ts';
 
 /** What an edge was working on, as the user knows it. */
 export interface Place {
@@ -125,9 +124,10 @@ export function fileSystemError(err: unknown, place: Place): GeobundleError | un
 }
 
 /**
- * A DuckDB error about the database file at `place` (it names that file, or
- * is a checksum failure, which names none), as a GeobundleError; undefined
- * for any other error, including DuckDB's about other files (a CSV being read).
+ * A DuckDB error about a file at `place` — the database file, or a file
+ * DuckDB writes into the releases directory (the GeoParquet files) — as a
+ * GeobundleError (a checksum failure names no file); undefined for any other
+ * error, including DuckDB's about other files (a CSV being read).
  */
 export function duckdbError(err: unknown, place: Place): GeobundleError | undefined {
   if (err instanceof GeobundleError || !(err instanceof Error) || 'code' in err) return undefined;

@@ -1,10 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build, type Plugin } from 'esbuild';
-import ts from 'typescript';
-import { projectRoot, toPosix } from '../pipeline/paths.ts';
-
 /**
  * Builds the demo site into a static directory nginx serves as the site
  * root: `geobundle-client.js` (the browser library, ESM) with its types
@@ -15,6 +8,13 @@ import { projectRoot, toPosix } from '../pipeline/paths.ts';
  *
  *   npx tsx scripts/build-site.ts [outDir]     (make client)
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build, type Plugin } from 'esbuild';
+import ts from 'typescript';
+import { projectRoot, toPosix } from '../pipeline/paths.ts';
+
 export const DEFAULT_SITE_DIST = path.join(projectRoot, 'dist', 'site');
 
 const LIBRARY_ENTRY = path.join(projectRoot, 'client', 'geobundle-client.ts');

@@ -1,3 +1,10 @@
+/**
+ * The demo page and client library in real headless Chromium, against real
+ * nginx + API serving real releases of the embedded default (us-atlas). The
+ * page draws a class from three files — its 1:20,000,000 map, census,
+ * wikipedia — each from its canonical URL, kept in IndexedDB by content; a
+ * lookup loads the state's full-resolution file and the 1:5,000,000 map.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -5,11 +12,11 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchBrowser, type recordNetwork } from '../bench/browser.ts';
 import { openRelease } from '../client/geobundle-client.ts';
-import type { ManifestFile } from '../core/manifest.ts';
+import type { ManifestFile } from '../core/release-format.ts';
 import { withDatabase } from '../pipeline/db.ts';
 import { buildRelease } from '../pipeline/release/build-release.ts';
-import { manifestFiles, readManifest } from '../pipeline/release/manifest.ts';
-import { setCurrent } from '../pipeline/release/releases.ts';
+import { manifestFiles, readManifest } from '../pipeline/release/store/manifest-file.ts';
+import { setCurrent } from '../pipeline/release/set-current.ts';
 import { startServing } from '../serve/serve.ts';
 import {
   ARTIFACTS,
@@ -22,14 +29,6 @@ import {
 } from './helpers/browser.ts';
 import { buildUsAtlasRelease, mapFile as mapFileOf } from './helpers/release.ts';
 import { tempDir } from './helpers/temp.ts';
-
-/**
- * The demo page and client library in real headless Chromium, against real
- * nginx + API serving real releases of the embedded default (us-atlas). The
- * page draws a class from three files — its 1:20,000,000 map, census,
- * wikipedia — each from its canonical URL, kept in IndexedDB by content; a
- * lookup loads the state's full-resolution file and the 1:5,000,000 map.
- */
 
 /** A file's manifest entry (.gz) in a release: its canonical URL path and its decoded sha256. */
 function fileOf(releasesDir: string, version: string, file: string): ManifestFile {

@@ -1,3 +1,9 @@
+/**
+ * The demo page on the real 119th-Congress data: shapes, census and
+ * legislators from ../shared/data, Wikipedia facts through refresh-wikipedia
+ * from the loopback summary server (fixtures and generated pages: the machine
+ * has no internet), one real release, real nginx + API, headless Chromium.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -7,21 +13,14 @@ import { ingestCensus } from '../pipeline/ingest/census.ts';
 import { ingestGeojson } from '../pipeline/ingest/geojson.ts';
 import { ingestLegislators } from '../pipeline/ingest/legislators.ts';
 import { buildRelease } from '../pipeline/release/build-release.ts';
-import { setCurrent } from '../pipeline/release/releases.ts';
+import { setCurrent } from '../pipeline/release/set-current.ts';
 import { refreshWikipedia } from '../pipeline/wikipedia/refresh.ts';
 import { hasChromium, type recordNetwork } from '../bench/browser.ts';
-import { manifestFiles, readManifest } from '../pipeline/release/manifest.ts';
+import { manifestFiles, readManifest } from '../pipeline/release/store/manifest-file.ts';
 import { ARTIFACTS, lookUp, paintedShare, serveDemoInBrowser, settled, transferLog } from './helpers/browser.ts';
 import { cd119Sources, missingSources } from '../bench/shared-data.ts';
 import { tempDir } from './helpers/temp.ts';
 import { startSummaryServer } from '../bench/wikipedia-stand-in.ts';
-
-/**
- * The demo page on the real 119th-Congress data: shapes, census and
- * legislators from ../shared/data, Wikipedia facts through refresh-wikipedia
- * from the loopback summary server (fixtures and generated pages: the machine
- * has no internet), one real release, real nginx + API, headless Chromium.
- */
 
 const CLASS = 'congressional_districts';
 const sources = cd119Sources();

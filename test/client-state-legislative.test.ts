@@ -1,3 +1,11 @@
+/**
+ * The demo page draws a state-legislative class from its simplified map and
+ * loads a state's full-resolution file only for a lookup there: both
+ * chambers of Massachusetts and Iowa from the unitedstates/districts
+ * archives, over https (so Chromium takes br), in real Chromium against
+ * real nginx + API. The expected districts of the known points were found
+ * independently, with GDAL/SpatiaLite (ST_Intersects) on the source files.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -12,20 +20,11 @@ import { withDatabase } from '../pipeline/db.ts';
 import { ingestGeojson } from '../pipeline/ingest/geojson.ts';
 import { sharedDataDir } from '../pipeline/paths.ts';
 import { buildRelease } from '../pipeline/release/build-release.ts';
-import { manifestFiles, readManifest } from '../pipeline/release/manifest.ts';
-import { setCurrent } from '../pipeline/release/releases.ts';
+import { manifestFiles, readManifest } from '../pipeline/release/store/manifest-file.ts';
+import { setCurrent } from '../pipeline/release/set-current.ts';
 import { ARTIFACTS, lookUp, paintedShare, serveDemoInBrowser, settled, transferLog } from './helpers/browser.ts';
 import { mapFile, readBundle } from './helpers/release.ts';
 import { tempDir } from './helpers/temp.ts';
-
-/**
- * The demo page draws a state-legislative class from its simplified map and
- * loads a state's full-resolution file only for a lookup there: both
- * chambers of Massachusetts and Iowa from the unitedstates/districts
- * archives, over https (so Chromium takes br), in real Chromium against
- * real nginx + API. The expected districts of the known points were found
- * independently, with GDAL/SpatiaLite (ST_Intersects) on the source files.
- */
 
 const dataset = DATASETS.find((d) => d.name === 'state-legislative')!;
 const shared = sharedDataDir();

@@ -1,3 +1,11 @@
+/**
+ * When the machine is at fault — a full disk, a permission, a read-only
+ * mount, a database another process holds, damaged or from another DuckDB —
+ * each command prints one line naming the path and the remedy, exits 1 and
+ * leaves nothing partial. Every condition is the real one: tmpfs mounts
+ * that fill up or turn read-only, the CLI run as an unprivileged user, a
+ * second process holding DuckDB's lock, damaged and re-versioned files.
+ */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,15 +21,6 @@ import { fillUp, mountRefusal, mountTmpfs, remountReadOnly, unmount } from './he
 import { buildDirs, createFixtureDatabase, releaseFixtureSource, snapshotTree } from './helpers/release.ts';
 import { tempDir } from './helpers/temp.ts';
 import { CLASS, SUMMARIES, seedDatabase, wikipediaRows } from './helpers/wikipedia-fixtures.ts';
-
-/**
- * When the machine is at fault — a full disk, a permission, a read-only
- * mount, a database another process holds, damaged or from another DuckDB —
- * each command prints one line naming the path and the remedy, exits 1 and
- * leaves nothing partial. Every condition is the real one: tmpfs mounts
- * that fill up or turn read-only, the CLI run as an unprivileged user, a
- * second process holding DuckDB's lock, damaged and re-versioned files.
- */
 
 const refusal = await mountRefusal();
 if (refusal) console.warn(`SKIPPED full-disk and read-only tests: cannot mount a tmpfs (${refusal})`);
@@ -117,10 +116,12 @@ describe('errors that say what to do', () => {
     geobundle(['build-release', version, '--db', db, '--releases', releases, '--quiet', ...args]);
 
   // At another precision none of v1.0.0's files is reused, so v1.1.0 writes all 22 (a 4 KiB page each at
-  // least): with 48 KiB free the disk fills while the bundles are written, with 64 KiB inside mapshaper.
+  // least): with 48 KiB free the disk fills while the bundles are written, with 64 KiB while DuckDB writes
+  // the GeoParquet file, with 96 KiB inside mapshaper.
   it.skipIf(refusal).each([
     ['while writing bundles', 48],
-    ['in mapshaper, a child process', 64],
+    ['in DuckDB, writing the GeoParquet file', 64],
+    ['in mapshaper, a child process', 96],
   ])('build-release on a full disk (%s): one line, and no half-written release', async (_, freeKiB) => {
     const disk = await mounted('enospc-releases', '1m');
     const releases = path.join(disk, 'releases');

@@ -1,20 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { Ajv } from 'ajv';
-import { geojson as flatgeobuf } from 'flatgeobuf';
-import type { Feature, FeatureCollection, MultiPolygon } from 'geojson';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Bbox } from '../core/manifest.ts';
-import type { ArealGeometry } from '../pipeline/geometry.ts';
-import { geometryBbox } from '../pipeline/release/bbox.ts';
-import { readManifest } from '../pipeline/release/manifest.ts';
-import { asMultiPolygon } from '../pipeline/release/wkb.ts';
-import { expectFile } from './helpers/fixtures.ts';
-import { gdalMissingReason, ogrinfo, ogrToGeoJson } from './helpers/gdal.ts';
-import { buildFixtureReleases, buildUsAtlasRelease, readBundle } from './helpers/release.ts';
-import { tempDir } from './helpers/temp.ts';
-
 /**
  * The GIS files of a release (all.fgb, all.parquet) hold exactly the
  * features of all.geojson with their facts flattened, checked with readers
@@ -24,6 +7,22 @@ import { tempDir } from './helpers/temp.ts';
  * ogrinfo of all.fgb, DuckDB's rows of all.parquet) sit in
  * test/fixtures/gis/expected/ (REGEN=1 rewrites them).
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { Ajv } from 'ajv';
+import { geojson as flatgeobuf } from 'flatgeobuf';
+import type { Feature, FeatureCollection, MultiPolygon } from 'geojson';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Bbox } from '../core/release-format.ts';
+import type { ArealGeometry } from '../pipeline/geometry.ts';
+import { geometryBbox } from '../pipeline/bbox.ts';
+import { readManifest } from '../pipeline/release/store/manifest-file.ts';
+import { asMultiPolygon } from '../pipeline/release/formats/gis/wkb.ts';
+import { expectFile } from './helpers/fixtures.ts';
+import { gdalMissingReason, ogrinfo, ogrToGeoJson } from './helpers/gdal.ts';
+import { buildFixtureReleases, buildUsAtlasRelease, readBundle } from './helpers/release.ts';
+import { tempDir } from './helpers/temp.ts';
 
 const CLASS = 'congressional_districts';
 const EXPECTED = path.resolve(import.meta.dirname, 'fixtures', 'gis', 'expected');

@@ -1,3 +1,10 @@
+/**
+ * What a GIS user pastes: every documented URL form of every format of a
+ * real release (the 119th Congress with census and Wikipedia facts), opened
+ * by GDAL (Debian's ogrinfo, QGIS's own library) against real nginx.
+ * Each form is checked for the feature count and a known district's facts
+ * — or, for the forms documented as not working, for GDAL's refusal.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -6,22 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cd119IngestArgs, cd119Sources, missingSources } from '../bench/shared-data.ts';
 import { request } from '../bench/http-request.ts';
 import { buildRelease } from '../pipeline/release/build-release.ts';
-import { readManifest } from '../pipeline/release/manifest.ts';
-import { setCurrent } from '../pipeline/release/releases.ts';
+import { readManifest } from '../pipeline/release/store/manifest-file.ts';
+import { setCurrent } from '../pipeline/release/set-current.ts';
 import { startServing, type Serving } from '../serve/serve.ts';
 import { geobundle } from './helpers/cli.ts';
 import { gdalMissingReason, ogrinfo } from './helpers/gdal.ts';
 import { nginxMissingReason } from './helpers/nginx.ts';
 import { readBundle } from './helpers/release.ts';
 import { tempDir } from './helpers/temp.ts';
-
-/**
- * What a GIS user pastes: every documented URL form of every format of a
- * real release (the 119th Congress with census and Wikipedia facts), opened
- * by GDAL (Debian's ogrinfo, QGIS's own library) against real nginx.
- * Each form is checked for the feature count and a known district's facts
- * — or, for the forms documented as not working, for GDAL's refusal.
- */
 
 const CLASS = 'congressional_districts';
 const KNOWN = '0611';

@@ -1,14 +1,13 @@
-import { NODE_ITEM_BYTE_LEN, streamSearch } from 'flatgeobuf/lib/mjs/packedrtree.js';
-import { describe, expect, it } from 'vitest';
-import type { Bbox } from '../core/manifest.ts';
-import { hilbert, hilbertOrder, packedRTree } from '../pipeline/release/hilbert-rtree.ts';
-
 /**
  * FlatGeobuf's spatial index as written by pipeline/release/hilbert-rtree.ts:
  * the curve is checked by what makes it a Hilbert curve, the tree by the
  * flatgeobuf package's own search (streamSearch, what its HTTP reader runs
  * over range requests) against a brute-force scan.
  */
+import { NODE_ITEM_BYTE_LEN, streamSearch } from 'flatgeobuf/lib/mjs/packedrtree.js';
+import { describe, expect, it } from 'vitest';
+import type { Bbox } from '../core/release-format.ts';
+import { hilbert, hilbertOrder, packedRTree } from '../pipeline/release/formats/gis/hilbert-rtree.ts';
 
 describe('hilbert', () => {
   it('visits every cell of the 16 × 16 corner once, each step to a neighbouring cell', () => {

@@ -1,3 +1,8 @@
+/**
+ * End-to-end ingest of the real data in ../shared/data (README there), through
+ * the CLI as a release engineer runs it. Times and peak RSS are printed, never
+ * asserted (the machine is shared).
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -7,12 +12,6 @@ import { sharedDataDir } from '../pipeline/paths.ts';
 import { cd119IngestArgs, cd119Sources, missingSources } from '../bench/shared-data.ts';
 import { geobundle } from './helpers/cli.ts';
 import { tempDir } from './helpers/temp.ts';
-
-/**
- * End-to-end ingest of the real data in ../shared/data (README there), through
- * the CLI as a release engineer runs it. Times and peak RSS are printed, never
- * asserted (the machine is shared).
- */
 
 const DATA = sharedDataDir();
 const SOURCES = cd119Sources(DATA);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readManifest } from '../pipeline/release/manifest.ts';
+import { readManifest } from '../pipeline/release/store/manifest-file.ts';
 import { projectRoot } from '../pipeline/paths.ts';
 import { tempDir } from './helpers/temp.ts';
 

@@ -6,8 +6,8 @@ import GJV from 'geojson-validation';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GeobundleError } from '../core/errors.ts';
 import { buildRelease } from '../pipeline/release/build-release.ts';
-import { sha256File } from '../pipeline/release/checksums.ts';
-import { manifestProblems, readManifest } from '../pipeline/release/manifest.ts';
+import { sha256File } from '../pipeline/sha256.ts';
+import { manifestProblems, readManifest } from '../pipeline/release/store/manifest-file.ts';
 import { verifyRelease } from '../pipeline/release/verify-release.ts';
 import {
   buildDirs,
@@ -21,7 +21,7 @@ import {
 } from './helpers/release.ts';
 import { expectFile, REGEN } from './helpers/fixtures.ts';
 import { tempDir } from './helpers/temp.ts';
-import type { ReleaseManifest } from '../core/manifest.ts';
+import type { ReleaseManifest } from '../core/release-format.ts';
 
 const CLASS = 'congressional_districts';
 const EXPECTED = path.join(RELEASE_FIXTURES, 'expected');

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { listReleases, readCurrent, setCurrent } from '../pipeline/release/releases.ts';
+import { setCurrent } from '../pipeline/release/set-current.ts';
+import { listReleases } from '../pipeline/release/store/versions.ts';
+import { readCurrent } from '../pipeline/release/store/current-pointer.ts';
 import { compareVersions, parseVersion } from '../core/version.ts';
 import { buildFixtureReleases, snapshotTree } from './helpers/release.ts';
 import { geobundle } from './helpers/cli.ts';

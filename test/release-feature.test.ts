@@ -2,8 +2,8 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GeobundleError } from '../core/errors.ts';
-import { keyedMember, serializeFeature } from '../pipeline/release/feature.ts';
-import type { SourceRow } from '../pipeline/release/source.ts';
+import { keyedMember, serializeFeature } from '../pipeline/release/formats/bundles/feature.ts';
+import type { FeatureRow } from '../pipeline/release/plan/read-geometries.ts';
 import { expectFile, fixtureCases } from './helpers/fixtures.ts';
 
 /**
@@ -17,7 +17,7 @@ const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'feature');
 
 interface FeatureCase {
   precision: number;
-  row: Omit<SourceRow, 'geometry'> & { geometry: unknown };
+  row: Omit<FeatureRow, 'geometry'> & { geometry: unknown };
 }
 
 /**

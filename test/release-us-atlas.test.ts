@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import GJV from 'geojson-validation';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withDatabase } from '../pipeline/db.ts';
-import { manifestProblems, readManifest } from '../pipeline/release/manifest.ts';
+import { manifestProblems, readManifest } from '../pipeline/release/store/manifest-file.ts';
 import { verifyRelease } from '../pipeline/release/verify-release.ts';
 import { US_STATES } from '../core/states.ts';
 import { buildDirs, readBundle, snapshotTree, usAtlasDatabase } from './helpers/release.ts';

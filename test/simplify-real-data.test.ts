@@ -1,3 +1,12 @@
+/**
+ * The simplified maps of real releases keep their topology: the 119th
+ * Congress (the Census Bureau's own 1:20,000,000 shapes, whose neighbours
+ * share vertices exactly) and the 2016 high-resolution districts (whose
+ * neighbours do not: they overlap and leave gaps along their borders, which
+ * the build's clean step closes). Every district is there with a geometry;
+ * every pair of districts that borders at full resolution shares an arc at
+ * both scales; neighbours do not overlap; no ring crosses itself.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FeatureCollection, MultiPolygon, Polygon } from 'geojson';
@@ -10,20 +19,10 @@ import { withDatabase } from '../pipeline/db.ts';
 import { ingestGeojson } from '../pipeline/ingest/geojson.ts';
 import { sharedDataDir } from '../pipeline/paths.ts';
 import { buildRelease } from '../pipeline/release/build-release.ts';
-import { manifestFiles, readManifest } from '../pipeline/release/manifest.ts';
+import { manifestFiles, readManifest } from '../pipeline/release/store/manifest-file.ts';
 import { tempDir } from './helpers/temp.ts';
 import { borderingPairs, overlapRatio, selfIntersecting, sharedArcPairs } from '../bench/topology.ts';
 import { readBundle } from './helpers/release.ts';
-
-/**
- * The simplified maps of real releases keep their topology: the 119th
- * Congress (the Census Bureau's own 1:20,000,000 shapes, whose neighbours
- * share vertices exactly) and the 2016 high-resolution districts (whose
- * neighbours do not: they overlap and leave gaps along their borders, which
- * the build's clean step closes). Every district is there with a geometry;
- * every pair of districts that borders at full resolution shares an arc at
- * both scales; neighbours do not overlap; no ring crosses itself.
- */
 
 const CLASS = 'congressional_districts';
 const shared = sharedDataDir();

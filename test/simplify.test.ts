@@ -1,15 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import zlib from 'node:zlib';
-import type { FeatureCollection, MultiPolygon, Polygon } from 'geojson';
-import { feature } from 'topojson-client';
-import type { Topology } from 'topojson-specification';
-import { afterAll, describe, expect, it } from 'vitest';
-import { SIMPLIFIED_SCALES, simplifyClass } from '../pipeline/release/simplify.ts';
-import { expectFile, fixtureCases } from './helpers/fixtures.ts';
-import { tempDir } from './helpers/temp.ts';
-import { borderingPairs, overlapRatio, selfIntersecting, sharedArcPairs } from '../bench/topology.ts';
-
 /**
  * Simplification on hand-made districts, turf style: each
  * fixtures/simplify/in/<case>.geojson (a class's polygons.geojson) is
@@ -18,6 +6,18 @@ import { borderingPairs, overlapRatio, selfIntersecting, sharedArcPairs } from '
  * the topology must hold: every district kept, every border shared at full
  * resolution still one shared arc, no overlaps, no ring crossing itself.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import type { FeatureCollection, MultiPolygon, Polygon } from 'geojson';
+import { feature } from 'topojson-client';
+import type { Topology } from 'topojson-specification';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SIMPLIFIED_SCALES } from '../pipeline/release/formats/maps.ts';
+import { simplifyClass } from '../pipeline/release/formats/maps/mapshaper.ts';
+import { expectFile, fixtureCases } from './helpers/fixtures.ts';
+import { tempDir } from './helpers/temp.ts';
+import { borderingPairs, overlapRatio, selfIntersecting, sharedArcPairs } from '../bench/topology.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, 'fixtures', 'simplify');
 type Districts = FeatureCollection<Polygon | MultiPolygon | null, { id: string; name: string; state_fips: string }>;

@@ -1,13 +1,12 @@
-import { DuckDBInstance } from '@duckdb/node-api';
-import type { MultiPolygon, Polygon } from 'geojson';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asMultiPolygon, multiPolygonWkb } from '../pipeline/release/wkb.ts';
-
 /**
  * The WKB writer of the GeoParquet files, checked byte by byte against the
  * layout of ISO 19125-1 §8.2 and decoded by an independent reader: DuckDB's
  * core WKB parser (ST_GeomFromWKB), which knows nothing of this code.
  */
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { MultiPolygon, Polygon } from 'geojson';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asMultiPolygon, multiPolygonWkb } from '../pipeline/release/formats/gis/wkb.ts';
 
 const square: Polygon = {
   type: 'Polygon',

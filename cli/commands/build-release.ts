@@ -1,9 +1,9 @@
 import { Option, type Command } from 'commander';
 import { GeobundleError } from '../../core/errors.ts';
 import { buildRelease, DEFAULT_PRECISION, type BuildSummary } from '../../pipeline/release/build-release.ts';
-import { manifestTotals } from '../../pipeline/release/manifest.ts';
-import { removeActiveBuildDirs } from '../../pipeline/release/publish.ts';
-import { formatBytes } from '../../pipeline/release/format-bytes.ts';
+import { manifestTotals } from '../../pipeline/release/store/manifest-file.ts';
+import { removeActiveBuildDirs } from '../../pipeline/release/store/publish.ts';
+import { formatBytes } from '../../pipeline/format-bytes.ts';
 import { interruptedExitCode, onInterrupt, progressOf, type CliIo, type Interrupt } from '../io.ts';
 import { dbOption, jsonOption, printJson, quietOption, releasesOption, wholeNumber } from '../options.ts';
 

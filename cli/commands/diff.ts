@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import type { ReleaseChanges } from '../../core/manifest.ts';
+import type { ReleaseChanges } from '../../core/release-format.ts';
 import { parseVersion } from '../../core/version.ts';
 import { diffReleases } from '../../pipeline/release/changes.ts';
-import { readManifest } from '../../pipeline/release/manifest.ts';
+import { readManifest } from '../../pipeline/release/store/manifest-file.ts';
 import path from 'node:path';
 import type { CliIo } from '../io.ts';
 import { jsonOption, printJson, releasesOption } from '../options.ts';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.ts';
-import { listReleases } from '../../pipeline/release/releases.ts';
-import { formatBytes } from '../../pipeline/release/format-bytes.ts';
+import { listReleases } from '../../pipeline/release/store/versions.ts';
+import { formatBytes } from '../../pipeline/format-bytes.ts';
 import { jsonOption, printJson, releasesOption } from '../options.ts';
 
 /** `geobundle list-releases`: the published versions, oldest first, with the current one marked. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { nextVersion } from '../../pipeline/release/releases.ts';
+import { nextVersion } from '../../pipeline/release/store/versions.ts';
 import type { CliIo } from '../io.ts';
 import { releasesOption } from '../options.ts';
 

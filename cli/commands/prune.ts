@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
-import { formatBytes } from '../../pipeline/release/format-bytes.ts';
-import { pruneReleases } from '../../pipeline/release/prune.ts';
+import { formatBytes } from '../../pipeline/format-bytes.ts';
+import { pruneReleases } from '../../pipeline/release/store/prune.ts';
 import type { CliIo } from '../io.ts';
 import { jsonOption, printJson, releasesOption, wholeNumber } from '../options.ts';
 

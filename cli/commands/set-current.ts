@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.ts';
-import { setCurrent } from '../../pipeline/release/releases.ts';
+import { setCurrent } from '../../pipeline/release/set-current.ts';
 import { jsonOption, printJson, releasesOption } from '../options.ts';
 
 /** `geobundle set-current <version>`: move the current-release pointer. */

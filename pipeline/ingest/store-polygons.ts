@@ -27,14 +27,6 @@ export interface StoreSummary {
 /** Flush the appender after this much geometry text, so its buffer stays small on 100 MB+ inputs. */
 const FLUSH_BYTES = 32 * 1024 * 1024;
 
-/**
- * Replaces every polygon of one class with `records`. Call it inside the
- * ingest's transaction (`inTransaction`): the class then ends up exactly as
- * the source says, or — on the first invalid geometry or duplicate id —
- * exactly as it was. Records are consumed one at a time so a directory of
- * hundreds of MB never sits in memory, and written with DuckDB's appender
- * (one prepared INSERT per row took half of the 676 MB state-legislative ingest).
- */
 export interface ReplaceOptions {
   /** What the records were read from (a file, a directory, a package), for the message when there are none. */
   input: string;
@@ -43,6 +35,14 @@ export interface ReplaceOptions {
   where?: (record: PolygonRecord) => string;
 }
 
+/**
+ * Replaces every polygon of one class with `records`. Call it inside the
+ * ingest's transaction (`inTransaction`): the class then ends up exactly as
+ * the source says, or — on the first invalid geometry or duplicate id —
+ * exactly as it was. Records are consumed one at a time so a directory of
+ * hundreds of MB never sits in memory, and written with DuckDB's appender
+ * (one prepared INSERT per row took half of the 676 MB state-legislative ingest).
+ */
 export async function replaceClassPolygons(
   connection: DuckDBConnection,
   dataClass: DataClassName,

@@ -1,22 +1,23 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { GeobundleError } from '../../core/errors.ts';
-import type { ClassManifest, ReleaseChanges, ReleaseManifest } from '../../core/manifest.ts';
+import { byteOrder } from '../../core/byte-order.ts';
+import type { ClassManifest, ManifestFile, ReleaseChanges, ReleaseManifest } from '../../core/release-format.ts';
 import { parseVersion } from '../../core/version.ts';
-import { writeFileSynced } from '../atomic-files.ts';
+import { READ_ONLY, writeFileSynced } from '../atomic-files.ts';
 import { withDatabase } from '../db.ts';
 import { packageVersion } from '../paths.ts';
-import { fileSystemError, type Place } from '../system-errors.ts';
+import { sha256Hex } from '../sha256.ts';
+import { duckdbError, fileSystemError, type Place } from '../system-errors.ts';
 import { silentProgress, type Progress } from '../progress.ts';
 import { diffReleases, serializeChanges } from './changes.ts';
-import { formatSha256Sums, SHA256SUMS_FILE } from './checksums.ts';
-import { COMPRESSION_TIERS, READ_ONLY } from './compress.ts';
-import { linkIntoContentStore } from './content-store.ts';
-import { Digest } from './fingerprint.ts';
-import { assertValidManifest, CHANGES_FILE, MANIFEST_FILE, serializeManifest } from './manifest.ts';
-import { PublishedFiles } from './published-files.ts';
-import { SIMPLIFICATION } from './simplify.ts';
+import { formatSha256Sums, SHA256SUMS_FILE } from './store/checksums.ts';
+import { COMPRESSION_TIERS } from './formats/compression.ts';
+import { linkIntoContentStore } from './store/content-store.ts';
+import { Digest } from './plan/fingerprint.ts';
+import { assertValidManifest, CHANGES_FILE, MANIFEST_FILE, serializeManifest } from './store/manifest-file.ts';
+import { PublishedFiles } from './store/published-files.ts';
+import { SIMPLIFICATION } from './formats/maps.ts';
 import {
   alreadyExists,
   createBuildDir,
@@ -24,9 +25,10 @@ import {
   publishBuildDir,
   removeBuildDir,
   removeStaleBuildDirs,
-} from './publish.ts';
-import { classesWithData, planClass } from './source.ts';
-import { writeClass } from './write-class.ts';
+} from './store/publish.ts';
+import { classesWithData, planClass } from './plan/class-plan.ts';
+import { manifestEntries, writeClass } from './write-class.ts';
+import { writeMaps } from './formats/maps/write-maps.ts';
 
 export const DEFAULT_PRECISION = 6;
 const DUCKDB_MEMORY_LIMIT = '256MB';
@@ -75,8 +77,6 @@ function checkPrecision(precision: number): number {
   return precision;
 }
 
-const sha256Text = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
-
 /**
  * Builds `<releasesDir>/<version>/` from the database: every class with data,
  * manifest.json, changes.json and SHA256SUMS, written into a private
@@ -98,12 +98,9 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
   return withDatabase(options.dbPath, { readOnly: true }, async ({ connection }) => {
     // Timestamps (wikipedia.fetched_at) are rendered in the session time zone: pin it, or the bytes depend on the machine's TZ.
     await connection.run("SET TimeZone = 'UTC'");
-    // DuckDB otherwise keeps every block it reads cached (up to 80% of RAM): the
-    // whole 400 MB geometry column of a big class. A build reads each block once, in
-    // 4 MB id ranges, but a scan pins the geometry blocks around the rows it selects:
-    // 64 MB (the lower chamber's build then peaks at 680 MB) failed with "failed to pin
-    // block" reading cd119 beside both state-legislative chambers in one database,
-    // which needed more than 64 MB and less than 128 MB. 256 MB leaves that twice over.
+    // DuckDB otherwise keeps every block it reads cached (up to 80% of RAM); a build reads
+    // each block once, but a scan pins the geometry blocks around the rows it selects
+    // (docs/release-format.md, "Bounded memory").
     await connection.run(`SET memory_limit = '${DUCKDB_MEMORY_LIMIT}'`);
     const classes = await classesWithData(connection);
     if (classes.length === 0) {
@@ -112,7 +109,9 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
     // A full disk, a permission or a read-only mount is reported by the releases directory and its remedy.
     const releases: Place = { kind: 'releases', path: releasesDir, access: 'write', left: 'nothing was published' };
     let buildDir: string | undefined;
-    const pending: Promise<ClassManifest>[] = [];
+    // Each class's maps: mapshaper runs in a child process while the build goes on with the
+    // next class, taking the core the build leaves idle.
+    const maps: Array<Promise<ManifestFile[]>> = [];
     try {
       fs.mkdirSync(releasesDir, { recursive: true });
       for (const name of removeStaleBuildDirs(releasesDir))
@@ -122,6 +121,7 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
       buildDir = createBuildDir(releasesDir, version);
       const settings = { generatorVersion: packageVersion(), coordinatePrecision: precision };
       const classManifests: Record<string, ClassManifest> = {};
+      const entries = new Map<string, ManifestFile[]>();
       let written = 0;
       let reused = 0;
       for (const dataClass of classes) {
@@ -135,12 +135,29 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
           progress,
           signal: options.signal,
         });
-        pending.push(result.manifest);
+        const classMaps =
+          result.maps.length === 0
+            ? Promise.resolve([])
+            : writeMaps({ dataClass, buildDir, progress, signal: options.signal }, result.maps).then((w) =>
+                w.flatMap((file) => manifestEntries(dataClass, file)),
+              );
+        // Awaited below, after the other classes; until then a failure must not count as unhandled.
+        classMaps.catch(() => {});
+        maps.push(classMaps);
+        entries.set(dataClass, result.entries);
         written += result.written;
         reused += result.reused;
       }
-      // In class order, whichever class's maps were done first.
-      for (const [i, m] of (await Promise.all(pending)).entries()) classManifests[classes[i]!] = m;
+      for (const [i, made] of (await Promise.all(maps)).entries()) {
+        const dataClass = classes[i]!;
+        const classEntries = entries.get(dataClass)!;
+        const all = classEntries.find((e) => e.kind === 'all')!;
+        classManifests[dataClass] = {
+          feature_count: all.feature_count,
+          bbox: all.bbox,
+          files: [...classEntries, ...made].sort((a, b) => byteOrder(a.path, b.path)),
+        };
+      }
       const previous = published.previous(version);
       const changes = await diffReleases(
         previous && { version: previous.version, dir: previous.dir, classes: previous.manifest.classes },
@@ -160,7 +177,7 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
           from: changes.from,
           path: CHANGES_FILE,
           bytes: Buffer.byteLength(changesText),
-          sha256: sha256Text(changesText),
+          sha256: sha256Hex(changesText),
         },
         simplification: SIMPLIFICATION,
         classes: classManifests,
@@ -173,7 +190,7 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
         formatSha256Sums([
           ...files.map((f) => ({ path: f.path, sha256: f.sha256 })),
           { path: CHANGES_FILE, sha256: manifest.changes.sha256 },
-          { path: MANIFEST_FILE, sha256: sha256Text(manifestText) },
+          { path: MANIFEST_FILE, sha256: sha256Hex(manifestText) },
         ]),
         READ_ONLY,
       );
@@ -186,9 +203,9 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
       return { version, dir: target, manifest, changes, written, reused, seconds };
     } catch (err) {
       // A class's maps may still be in the making: let mapshaper finish or fail before its files go.
-      await Promise.allSettled(pending);
+      await Promise.allSettled(maps);
       if (buildDir) removeBuildDir(buildDir);
-      throw fileSystemError(err, releases) ?? err;
+      throw fileSystemError(err, releases) ?? duckdbError(err, releases) ?? err;
     }
   });
 }

@@ -1,10 +1,3 @@
-import crypto from 'node:crypto';
-import path from 'node:path';
-import { byteOrder } from '../../core/byte-order.ts';
-import type { ChangedPart, ClassChanges, ClassManifest, FileKind, ReleaseChanges } from '../../core/manifest.ts';
-import type { DataClassName, FeatureId, ReleaseVersion } from '../../core/types.ts';
-import { readBundleItems } from './bundle-file.ts';
-
 /**
  * What changed between two releases, per class: the ids added and removed,
  * and for each id in both which parts changed (geometry, name, census,
@@ -13,6 +6,12 @@ import { readBundleItems } from './bundle-file.ts';
  * whose file has the same sha256 in both is not read at all, which makes a
  * Wikipedia-only release cost two small files.
  */
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { byteOrder } from '../../core/byte-order.ts';
+import type { ChangedPart, ClassChanges, ClassManifest, FileKind, ReleaseChanges } from '../../core/release-format.ts';
+import type { DataClassName, FeatureId, ReleaseVersion } from '../../core/types.ts';
+import { readBundleItems } from './formats/bundles/bundle-file.ts';
 
 /** A release as the comparison reads it: where its files are and what its manifest lists. */
 export interface ReleaseFiles {

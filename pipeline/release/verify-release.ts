@@ -1,20 +1,20 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import pLimit from 'p-limit';
-import { GeobundleError, errorMessage } from '../../core/errors.ts';
-import { toPosix } from '../paths.ts';
-import { parseSha256Sums, sha256File, SHA256SUMS_FILE } from './checksums.ts';
-import { MANIFEST_FILE, manifestFiles, manifestProblems } from './manifest.ts';
-import { parseVersion } from '../../core/version.ts';
-import { byteOrder } from '../../core/byte-order.ts';
-import type { ManifestFile, ReleaseManifest } from '../../core/manifest.ts';
-
 /**
  * Checks a published release against its own manifest.json and SHA256SUMS:
  * every listed file present with the listed size and checksum, nothing
  * unlisted, the two lists in agreement. Every problem is collected, so one
  * run names them all.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { GeobundleError, errorMessage } from '../../core/errors.ts';
+import { toPosix } from '../paths.ts';
+import { sha256File } from '../sha256.ts';
+import { parseSha256Sums, SHA256SUMS_FILE } from './store/checksums.ts';
+import { MANIFEST_FILE, manifestFiles, manifestProblems } from './store/manifest-file.ts';
+import { parseVersion } from '../../core/version.ts';
+import { byteOrder } from '../../core/byte-order.ts';
+import type { ManifestFile, ReleaseManifest } from '../../core/release-format.ts';
 
 export type ProblemKind = 'missing' | 'extra' | 'size' | 'checksum' | 'manifest' | 'sha256sums' | 'canonical';
 

@@ -1,3 +1,8 @@
+/**
+ * Driving the demo page in headless Chromium (bench/browser.ts) for the
+ * client tests: serve it, wait for the page, type a point, read what
+ * IndexedDB kept.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -12,12 +17,6 @@ import {
 import { buildSite } from '../../scripts/build-site.ts';
 import { projectRoot } from '../../pipeline/paths.ts';
 import { startServing, type Serving } from '../../serve/serve.ts';
-
-/**
- * Driving the demo page in headless Chromium (bench/browser.ts) for the
- * client tests: serve it, wait for the page, type a point, read what
- * IndexedDB kept.
- */
 
 if (!hasChromium) {
   console.warn(`SKIPPED browser tests: ${CHROMIUM} is missing (install it: scripts/install-system-deps.sh test)`);

@@ -1,14 +1,13 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { execa } from 'execa';
-import { tempDir } from './temp.ts';
-
 /**
  * Small tmpfs mounts: real file systems that fill up (ENOSPC) or turn
  * read-only (EROFS) on demand, for the tests of what geobundle says then.
  * Mounting needs root (CAP_SYS_ADMIN); a container may refuse it even so,
  * which `mountRefusal` reports so those tests can skip visibly.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { tempDir } from './temp.ts';
 
 /** Mounts a fresh tmpfs of `size` (mount(8) syntax: 512k, 2m) on a new temp dir and returns the dir. */
 export async function mountTmpfs(prefix: string, size: string): Promise<string> {

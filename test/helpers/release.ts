@@ -6,7 +6,7 @@ import type { Feature } from 'geojson';
 import { censusTable, withDatabase } from '../../pipeline/db.ts';
 import { ingestUsAtlas } from '../../pipeline/ingest/us-atlas.ts';
 import { buildRelease, type BuildSummary } from '../../pipeline/release/build-release.ts';
-import { manifestFiles, readManifest } from '../../pipeline/release/manifest.ts';
+import { manifestFiles, readManifest } from '../../pipeline/release/store/manifest-file.ts';
 import { tempDir } from './temp.ts';
 
 export const RELEASE_FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures', 'release');

@@ -1,20 +1,11 @@
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { byteOrder } from '../../core/byte-order.ts';
-
 /** SHA256SUMS in the GNU coreutils format that `sha256sum -c` reads: `<hex>  <path>` per line. */
+import { byteOrder } from '../../../core/byte-order.ts';
+
 export const SHA256SUMS_FILE = 'SHA256SUMS';
 
 export interface Checksum {
   path: string;
   sha256: string;
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const hash = crypto.createHash('sha256');
-  await pipeline(fs.createReadStream(file), hash);
-  return hash.digest('hex');
 }
 
 /** Byte-order sort, so the file is the same on every machine and locale. */

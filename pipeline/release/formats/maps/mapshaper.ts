@@ -1,95 +1,25 @@
+/**
+ * Runs mapshaper (its CLI, as a child process: its memory is its own, and
+ * it runs beside the build's other work) on a class's polygons, writing
+ * each scale's GeoJSON and TopoJSON (formats/maps.ts says how).
+ */
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { execa } from 'execa';
-import { GeobundleError } from '../../core/errors.ts';
-import { childSystemError } from '../system-errors.ts';
-import type { Simplification } from '../../core/manifest.ts';
-
-/**
- * Maps at every scale: each class's polygons simplified on a shared topology
- * by mapshaper, at the two scales the Census Bureau publishes its
- * cartographic boundaries at besides 1:500,000 — 1:5,000,000 and
- * 1:20,000,000 — as GeoJSON and as TopoJSON (shared arcs stored once, so
- * it is the smaller of the two).
- *
- * mapshaper (its CLI, as a child process: its memory is its own, and it
- * runs beside the build's other work) first snaps nearly coincident
- * vertices and cleans the layer (slivers and gaps between neighbours of a
- * source that does not share its borders exactly, such as the 2016
- * congressional districts, are closed), so that every border two districts
- * share is one arc; simplifying the arcs, not the polygons, then keeps shared
- * borders shared, and mapshaper repairs the intersections simplification
- * introduces. keep-shapes keeps the largest part of each feature, so the
- * features are exploded into their parts first and dissolved by id after:
- * every part is kept, small islands too — it is on such parts that some
- * districts meet (San Francisco's pieces of the Golden Gate's north shore
- * and of Angel Island border Marin's district), and a map without them
- * would lose those borders.
- */
-
-export interface SimplifiedScale {
-  /** `5m`, `20m`: part of the file name, as the Census names its files. */
-  name: string;
-  scale_denominator: number;
-  /** Tolerance on the ground, for mapshaper's -simplify interval= (metres). */
-  interval_m: number;
-}
-
-/**
- * The tolerance on the ground is 0.0875 mm at map scale: 1,750 m at
- * 1:20,000,000, 437.5 m at 1:5,000,000. Chosen by measurement: through this
- * very pipeline (snap, clean, simplify), the 435 high-resolution 2016
- * congressional districts keep 30,062 vertices at 1,750 m, where the Census
- * Bureau's own 1:20,000,000 file of the 437 districts of 2024 has 29,560
- * (at 1,500 m they keep 34,664, at 2,000 m 26,430). The 5m tolerance is the
- * same share of its scale.
- */
-const TOLERANCE_AT_MAP_SCALE = 0.0000875;
-
-export const SIMPLIFIED_SCALES: readonly SimplifiedScale[] = [5_000_000, 20_000_000].map((denominator) => ({
-  name: `${denominator / 1_000_000}m`,
-  scale_denominator: denominator,
-  interval_m: TOLERANCE_AT_MAP_SCALE * denominator,
-}));
-
-export type SimplifiedFormat = 'geojson' | 'topojson';
-export const SIMPLIFIED_FORMATS: readonly SimplifiedFormat[] = ['geojson', 'topojson'];
-
-/** Coordinates of the GeoJSON output: 4 decimals (about 11 m), finer than either tolerance, so no small district collapses. */
-const GEOJSON_PRECISION = '0.0001';
-
-/**
- * TopoJSON grid cells across the extent: for a national layer (up to 360°
- * of longitude with the Aleutians) about 40 m by 6 m. mapshaper's automatic
- * choice (a fiftieth of the mean segment) is coarser, about 160 m at 20m,
- * enough to collapse a small city district.
- */
-const TOPOJSON_QUANTIZATION = 1_000_000;
-
-const require = createRequire(import.meta.url);
-const MAPSHAPER_DIR = path.dirname(require.resolve('mapshaper/package.json'));
-
-const MAPSHAPER_VERSION = (
-  JSON.parse(fs.readFileSync(path.join(MAPSHAPER_DIR, 'package.json'), 'utf8')) as { version: string }
-).version;
-
-/** How the simplified files are made, as the manifest records it. */
-export const SIMPLIFICATION: Simplification = {
-  tool: `mapshaper ${MAPSHAPER_VERSION}`,
-  method:
-    'snap, clean, explode; weighted Visvalingam on the shared topology, keep-shapes (every part kept); dissolve by id; fix-geometry on output',
-  geojson_precision: Number(GEOJSON_PRECISION),
-  topojson_quantization: TOPOJSON_QUANTIZATION,
-  scales: [...SIMPLIFIED_SCALES],
-};
-
-/** The file of one scale and format: `simplified/20m.topojson`. */
-export const simplifiedName = (scale: SimplifiedScale, format: SimplifiedFormat) =>
-  `simplified/${scale.name}.${format}`;
+import { GeobundleError } from '../../../../core/errors.ts';
+import { childSystemError } from '../../../system-errors.ts';
+import {
+  GEOJSON_PRECISION,
+  MAPSHAPER_DIR,
+  SIMPLIFIED_FORMATS,
+  SIMPLIFIED_SCALES,
+  type SimplifiedFormat,
+  type SimplifiedScale,
+  TOPOJSON_QUANTIZATION,
+} from '../maps.ts';
 
 /** Positions in compact GeoJSON text: each is a `[` followed by a number. */
 function countPositions(text: string): number {

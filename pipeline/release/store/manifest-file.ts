@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { GeobundleError, errorMessage } from '../../core/errors.ts';
-import { projectRoot } from '../paths.ts';
-import type { ReleaseManifest, ManifestFile } from '../../core/manifest.ts';
+import { GeobundleError, errorMessage } from '../../../core/errors.ts';
+import { projectRoot } from '../../paths.ts';
+import type { ReleaseManifest, ManifestFile } from '../../../core/release-format.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
-/** What changed against the release a release was built after (core/manifest.ts, ReleaseChanges). */
+/** What changed against the release a release was built after (core/release-format.ts, ReleaseChanges). */
 export const CHANGES_FILE = 'changes.json';
 const MANIFEST_SCHEMA_PATH = path.join(projectRoot, 'manifests', 'release-manifest.schema.json');
 

@@ -1,25 +1,21 @@
+/**
+ * Writes and reads a bundle file item by item, so a class never sits in
+ * memory: a FeatureCollection one feature per line, or a JSON object keyed
+ * by feature id one member per line (formats/bundles.ts).
+ */
 import fs from 'node:fs';
 import readline from 'node:readline';
 import zlib from 'node:zlib';
-import { CompressedPairWriter, type CompressedOutput } from './compress.ts';
-import { emptyBbox, extendBbox, type MutableBbox } from './bbox.ts';
-import type { Bbox, Encoding, FileKind } from '../../core/manifest.ts';
-
-/**
- * The two shapes of bundle file, written item by item so a class never sits
- * in memory: a GeoJSON FeatureCollection (one feature per line, which keeps
- * diffs and `zcat | head` readable) and a JSON object keyed by feature id.
- */
-const SHAPES = {
-  'feature-collection': { open: '{"type":"FeatureCollection","features":[', close: ']}\n' },
-  'keyed-object': { open: '{', close: '}\n' },
-} as const;
-
-export type BundleShape = keyof typeof SHAPES;
+import { BUNDLE_SHAPES, type BundleShape } from '../bundles.ts';
+import type { CompressedOutput } from '../compression.ts';
+import { CompressedPairWriter } from './compressed-pair.ts';
+import { emptyBbox, extendBbox, type MutableBbox } from '../../../bbox.ts';
+import type { Bbox, FileKind } from '../../../../core/release-format.ts';
+import type { ClassFile } from '../../plan/class-files.ts';
 
 /** The lines of either shape that are its frame, not an item (an empty file is one line). */
 const FRAME_LINES = new Set(
-  Object.values(SHAPES).flatMap(({ open, close }) => [open, close.trimEnd(), (open + close).trimEnd()]),
+  Object.values(BUNDLE_SHAPES).flatMap(({ open, close }) => [open, close.trimEnd(), (open + close).trimEnd()]),
 );
 
 /**
@@ -36,35 +32,28 @@ export async function* readBundleItems(gzFile: string): AsyncGenerator<string> {
   }
 }
 
-/**
- * The text BundleFileWriter writes for these items, built in memory: what
- * bench/before-server.ts generates per request, byte for byte as built.
- */
-export function bundleText(shape: BundleShape, items: readonly string[]): string {
-  const { open, close } = SHAPES[shape];
-  return items.length === 0 ? open + close : `${open}\n${items.join(',\n')}\n${close}`;
-}
-
 export interface BundleFileResult extends CompressedOutput {
   feature_count: number;
   bbox: Bbox | null;
 }
 
+/** A planned file once written, for its manifest entries. */
+export interface WrittenFile {
+  file: ClassFile;
+  result: BundleFileResult;
+  /** Maps only: the positions kept, and the class's at full resolution. */
+  vertices?: { kept: number; source: number };
+}
+
 export class BundleFileWriter {
   private readonly writer: CompressedPairWriter;
-  private readonly shape: (typeof SHAPES)[BundleShape];
+  private readonly shape: (typeof BUNDLE_SHAPES)[BundleShape];
   private count = 0;
   private readonly bbox: MutableBbox = emptyBbox();
 
-  constructor(
-    basePath: string,
-    shape: BundleShape,
-    kind: FileKind,
-    estimatedBytes: number,
-    encodings?: readonly Encoding[],
-  ) {
-    this.shape = SHAPES[shape];
-    this.writer = new CompressedPairWriter(basePath, kind, estimatedBytes, encodings);
+  constructor(basePath: string, shape: BundleShape, kind: FileKind, estimatedBytes: number) {
+    this.shape = BUNDLE_SHAPES[shape];
+    this.writer = new CompressedPairWriter(basePath, kind, estimatedBytes);
   }
 
   get featureCount(): number {

@@ -1,12 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import type { ManifestFile, ReleaseManifest } from '../../core/manifest.ts';
-import type { ReleaseVersion } from '../../core/types.ts';
-import { compareVersions } from '../../core/version.ts';
-import { readManifest } from './manifest.ts';
-import { listVersions } from './releases.ts';
-import { linkOrCopy } from '../atomic-files.ts';
-
 /**
  * What the published releases of a releases directory already hold, by
  * input fingerprint: a build reuses the files of any of them whose
@@ -14,13 +5,22 @@ import { linkOrCopy } from '../atomic-files.ts';
  * copied), copying only where the file system cannot link. A release whose
  * manifest cannot be read offers nothing (verify-release reports it).
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ManifestFile, ReleaseManifest } from '../../../core/release-format.ts';
+import type { ReleaseVersion } from '../../../core/types.ts';
+import { compareVersions } from '../../../core/version.ts';
+import { readManifest } from './manifest-file.ts';
+import { listVersions } from './versions.ts';
+import { linkOrCopy } from '../../atomic-files.ts';
+
 export interface PublishedFile {
   version: ReleaseVersion;
   /** The release's manifest entries of this logical file, one per encoding. */
   entries: ManifestFile[];
 }
 
-export interface PublishedRelease {
+export interface ReleaseWithManifest {
   version: ReleaseVersion;
   dir: string;
   manifest: ReleaseManifest;
@@ -32,7 +32,7 @@ export class PublishedFiles {
   private constructor(
     readonly releasesDir: string,
     /** Every readable published release, oldest first. */
-    readonly releases: PublishedRelease[],
+    readonly releases: ReleaseWithManifest[],
   ) {
     // Newest last, so the newest release holding a file is the one reused from.
     for (const { version, manifest } of releases) {
@@ -45,7 +45,7 @@ export class PublishedFiles {
   }
 
   static read(releasesDir: string): PublishedFiles {
-    const releases: PublishedRelease[] = [];
+    const releases: ReleaseWithManifest[] = [];
     for (const version of listVersions(releasesDir)) {
       const dir = path.join(releasesDir, version);
       try {
@@ -58,7 +58,7 @@ export class PublishedFiles {
   }
 
   /** The newest published release below `version`: the one a build of `version` records its changes against. */
-  previous(version: ReleaseVersion): PublishedRelease | null {
+  previous(version: ReleaseVersion): ReleaseWithManifest | null {
     return this.releases.filter((r) => compareVersions(r.version, version) < 0).at(-1) ?? null;
   }
 

@@ -1,18 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { type DuckDBAppender, type DuckDBConnection, version as duckdbVersion } from '@duckdb/node-api';
-import type { MultiPolygon } from 'geojson';
-import { GeobundleError } from '../../core/errors.ts';
-import type { Bbox } from '../../core/manifest.ts';
-import { quoteIdent, quoteString } from '../db.ts';
-import { emptyBbox, extendBbox } from './bbox.ts';
-import { sha256File } from './checksums.ts';
-import { READ_ONLY } from './compress.ts';
-import type { GisColumn } from './gis-columns.ts';
-import { classRowsSql, type ClassPlan } from './source.ts';
-import { multiPolygonWkb } from './wkb.ts';
-import { fsyncPath } from '../atomic-files.ts';
-
 /**
  * Writes a class as one GeoParquet 1.1 file
  * (https://geoparquet.org/releases/v1.1.0/): the attributes as typed columns
@@ -27,12 +12,21 @@ import { fsyncPath } from '../atomic-files.ts';
  * file joined with its rows' attributes; the parts, in id order, are then
  * copied into the one file with its metadata.
  */
-
-/** Source geometry per row group: a reader fetching one gets a few MB; the writer holds about one. */
-const ROW_GROUP_SOURCE_BYTES = 8 * 1024 * 1024;
-
-/** Bumped when the bytes written for the same input change; part of the input fingerprint. */
-export const GEOPARQUET_WRITER = `geobundle-geoparquet 1, DuckDB ${duckdbVersion()}, zstd, ${ROW_GROUP_SOURCE_BYTES} source bytes per row group`;
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import type { MultiPolygon } from 'geojson';
+import { GeobundleError } from '../../../../core/errors.ts';
+import type { Bbox } from '../../../../core/release-format.ts';
+import { quoteIdent, quoteString } from '../../../db.ts';
+import { emptyBbox, extendBbox } from '../../../bbox.ts';
+import { sha256File } from '../../../sha256.ts';
+import { READ_ONLY } from '../../../atomic-files.ts';
+import type { GisColumn } from '../../plan/gis-columns.ts';
+import { ROW_GROUP_SOURCE_BYTES } from '../gis.ts';
+import { classRowsSql, type ClassPlan } from '../../plan/class-plan.ts';
+import { multiPolygonWkb } from './wkb.ts';
+import { fsyncPath } from '../../../atomic-files.ts';
 
 /** OGC:CRS84 as PROJJSON, as the GeoParquet 1.1 specification gives it ("OGC:CRS84 details"). */
 const CRS84 = {

@@ -1,6 +1,3 @@
-import type { MultiPolygon, Position } from 'geojson';
-import type { ArealGeometry } from '../geometry.ts';
-
 /**
  * Well-Known Binary (OGC Simple Features, ISO 19125-1 §8.2) of a class's
  * areal geometry, for GeoParquet's `geometry` column. No maintained WKB
@@ -9,6 +6,8 @@ import type { ArealGeometry } from '../geometry.ts';
  * order 1), 2D, a MultiPolygon (type 6) of Polygons (type 3), each a count of
  * rings, each ring a count of points and the points as IEEE 754 doubles.
  */
+import type { MultiPolygon, Position } from 'geojson';
+import type { ArealGeometry } from '../../../geometry.ts';
 
 const LITTLE_ENDIAN = 1;
 const WKB_POLYGON = 3;

@@ -1,5 +1,3 @@
-import type { ClassPlan } from './source.ts';
-
 /**
  * The attribute table of a class's GIS files (FlatGeobuf, GeoParquet): the
  * bundles' nested `census` and `wikipedia` objects flattened into scalar
@@ -7,6 +5,8 @@ import type { ClassPlan } from './source.ts';
  * `census_<column>` and `wikipedia_<field>` in table order, each typed as
  * the database types it.
  */
+import type { ClassPlan } from './class-plan.ts';
+
 export interface GisColumn {
   name: string;
   /** Where the value is in an all.geojson feature: its properties, or their census or wikipedia object. */
@@ -15,8 +15,6 @@ export interface GisColumn {
   /** The DuckDB type of the source column (`VARCHAR`, `BIGINT`, `DOUBLE`, `TIMESTAMP WITH TIME ZONE`, …). */
   duckdbType: string;
 }
-
-export type GisValue = string | number | boolean | null;
 
 export function gisColumns(plan: ClassPlan): GisColumn[] {
   const feature = (key: string): GisColumn => ({ name: key, group: 'feature', key, duckdbType: 'VARCHAR' });
@@ -31,14 +29,6 @@ export function gisColumns(plan: ClassPlan): GisColumn[] {
       (c): GisColumn => ({ name: `wikipedia_${c.name}`, group: 'wikipedia', key: c.name, duckdbType: c.type }),
     ),
   ];
-}
-
-/** A feature's value of each column, from the properties of its all.geojson feature (null where the row is missing). */
-export function gisValues(columns: readonly GisColumn[], properties: Record<string, unknown>): GisValue[] {
-  return columns.map((c) => {
-    const holder = c.group === 'feature' ? properties : (properties[c.group] as Record<string, unknown> | null);
-    return (holder?.[c.key] ?? null) as GisValue;
-  });
 }
 
 /** What a column list contributes to a file's input fingerprint: a type change changes the bytes even where values print alike. */

@@ -1,19 +1,19 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
-import { GeobundleError } from '../../core/errors.ts';
-import type { DataClassName, FeatureId, StateFips } from '../../core/types.ts';
-import { censusTable, quoteIdent, quoteString } from '../db.ts';
-
 /**
  * Reads a class out of DuckDB for a build, read-only and in id order, in
- * two steps. The plan is everything but geometry: per feature its id, name,
+ * two steps. The plan (this file) is everything but geometry: per feature its id, name,
  * state, the sha256 and size of its geometry (kept by ingest) and its census
  * and wikipedia rows as the bundles carry them — enough to fingerprint every
  * output file and so decide what an earlier release already holds before
- * any work is done. Geometry is read afterwards, only for the features of
+ * any work is done. Geometry is read afterwards (read-geometries.ts), only for the features of
  * files that must be written, in batches of bounded size (~4 MB), each batch
  * an id range of the class, so neither DuckDB nor Node ever holds a whole
  * class (the state-legislative lower chamber alone is 400 MB of GeoJSON).
  */
+
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { GeobundleError } from '../../../core/errors.ts';
+import type { DataClassName, FeatureId, StateFips } from '../../../core/types.ts';
+import { censusTable, quoteIdent, quoteString } from '../../db.ts';
 
 export interface PlannedFeature {
   id: FeatureId;
@@ -26,12 +26,6 @@ export interface PlannedFeature {
   census: string | null;
   /** The wikipedia row (minus keys and refresh bookkeeping) as JSON text, or null. */
   wikipedia: string | null;
-}
-
-/** A planned feature with its geometry: what the serialiser turns into bundle entries. */
-export interface SourceRow extends PlannedFeature {
-  /** GeoJSON geometry text as stored (validated at ingest, source precision). */
-  geometry: string;
 }
 
 export interface ClassPlan {
@@ -185,66 +179,4 @@ export async function planClass(connection: DuckDBConnection, dataClass: DataCla
     censusColumns: censusColumns ?? [],
     wikipediaColumns: wikipediaColumns ?? [],
   };
-}
-
-/**
- * The wanted features in batches of consecutive features (in the plan's id
- * order, so each batch is one id range holding nothing unwanted), each
- * adding up to about `batchBytes` of geometry, at least one feature.
- */
-function batches(
-  features: PlannedFeature[],
-  wanted: (f: PlannedFeature) => boolean,
-  batchBytes: number,
-): PlannedFeature[][] {
-  const out: PlannedFeature[][] = [];
-  let current: PlannedFeature[] = [];
-  let bytes = 0;
-  const close = () => {
-    if (current.length > 0) out.push(current);
-    current = [];
-    bytes = 0;
-  };
-  for (const f of features) {
-    if (!wanted(f)) {
-      close();
-      continue;
-    }
-    current.push(f);
-    bytes += f.geometryBytes;
-    if (bytes >= batchBytes) close();
-  }
-  close();
-  return out;
-}
-
-const DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
-
-/** The planned features for which `wanted` is true, in id order, each with its geometry. */
-export async function* readGeometries(
-  connection: DuckDBConnection,
-  plan: ClassPlan,
-  wanted: (feature: PlannedFeature) => boolean = () => true,
-  batchBytes = DEFAULT_BATCH_BYTES,
-): AsyncGenerator<SourceRow> {
-  const statement = await connection.prepare(
-    'SELECT id, geometry FROM polygons WHERE data_class = $1 AND id >= $2 AND id <= $3 ORDER BY id',
-  );
-  for (const batch of batches(plan.features, wanted, batchBytes)) {
-    statement.bind([plan.dataClass, batch[0]!.id, batch.at(-1)!.id]);
-    const rows = (await statement.runAndReadAll()).getRows();
-    if (rows.length !== batch.length) {
-      throw new GeobundleError(
-        `${plan.dataClass}: read ${rows.length} features from ${batch[0]!.id} to ${batch.at(-1)!.id} but planned ${batch.length}; did the database change during the build?`,
-      );
-    }
-    for (const [i, feature] of batch.entries()) {
-      const [id, geometry] = rows[i]!;
-      if (id !== feature.id)
-        throw new GeobundleError(
-          `${plan.dataClass}: read feature "${id}" where "${feature.id}" was planned; did the database change during the build?`,
-        );
-      yield { ...feature, geometry: geometry as string };
-    }
-  }
 }

@@ -1,27 +1,40 @@
-import type { Position } from 'geojson';
-import { GeobundleError, errorMessage } from '../../core/errors.ts';
-import { geometryProblem, normalizeGeometry, type ArealGeometry } from '../geometry.ts';
-import type { DataClassName } from '../../core/types.ts';
-import { geometryBbox } from './bbox.ts';
-import type { SourceRow } from './source.ts';
-import type { Bbox } from '../../core/manifest.ts';
-
 /**
- * Turns one source row into the JSON text of its bundle entries. The
+ * Turns one feature row into the JSON text of its bundle entries. The
  * geometry is normalised once (rounding + RFC 7946 winding) and re-checked,
  * because rounding can collapse a small ring; the same text then goes into
  * all.geojson, polygons.geojson and the state's file. Key order is fixed by
  * construction, so output is byte-for-byte deterministic.
  */
+import type { Position } from 'geojson';
+import { GeobundleError, errorMessage } from '../../../../core/errors.ts';
+import { geometryProblem, normalizeGeometry, type ArealGeometry } from '../../../geometry.ts';
+import type { DataClassName } from '../../../../core/types.ts';
+import { geometryBbox } from '../../../bbox.ts';
+import type { FeatureRow } from '../../plan/read-geometries.ts';
+import type { Bbox } from '../../../../core/release-format.ts';
+
 export interface SerializedFeature {
   id: string;
   stateFips: string | null;
   bbox: Bbox;
+  /** The output geometry, rounded and wound as the text has it. */
+  geometry: ArealGeometry;
+  /** The properties of `full`, as values: what the GIS files' columns are read from. */
+  properties: FeatureProperties;
   /** Feature with properties id, name, state_fips, census, wikipedia (all.geojson, by_state). */
   full: string;
   /** Feature with properties id, name, state_fips (polygons.geojson). */
   polygon: string;
 }
+
+/** A type, not an interface: it is read as a record of its fields (formats/gis/values.ts). */
+export type FeatureProperties = {
+  id: string;
+  name: string;
+  state_fips: string | null;
+  census: Record<string, unknown> | null;
+  wikipedia: Record<string, unknown> | null;
+};
 
 /**
  * normalizeGeometry drops repeated consecutive positions, so a ring that
@@ -72,19 +85,21 @@ function fail(dataClass: DataClassName, id: string, problem: string): never {
 }
 
 /**
- * Re-serialises a joined row's JSON: it proves the text is JSON (DuckDB
- * writes NaN/Infinity doubles as bare words) and gives numbers JavaScript's
- * canonical form.
+ * A joined row's JSON, parsed and re-serialised: it proves the text is JSON
+ * (DuckDB writes NaN/Infinity doubles as bare words) and gives numbers
+ * JavaScript's canonical form.
  */
 function joinedJson(
   dataClass: DataClassName,
   id: string,
   what: 'census' | 'wikipedia',
   json: string | null,
-): string | null {
+): { value: Record<string, unknown>; text: string } | null {
   if (json === null) return null;
   try {
-    return JSON.stringify(JSON.parse(json));
+    const text = JSON.stringify(JSON.parse(json));
+    // Read back from the text, so the values are exactly what all.geojson holds (-0 is written 0).
+    return { value: JSON.parse(text) as Record<string, unknown>, text };
   } catch (err) {
     return fail(
       dataClass,
@@ -101,11 +116,11 @@ export function keyedMember(
   what: 'census' | 'wikipedia',
   json: string | null,
 ): string | null {
-  const value = joinedJson(dataClass, id, what, json);
-  return value === null ? null : `${JSON.stringify(id)}:${value}`;
+  const joined = joinedJson(dataClass, id, what, json);
+  return joined === null ? null : `${JSON.stringify(id)}:${joined.text}`;
 }
 
-export function serializeFeature(dataClass: DataClassName, row: SourceRow, precision: number): SerializedFeature {
+export function serializeFeature(dataClass: DataClassName, row: FeatureRow, precision: number): SerializedFeature {
   let source: unknown;
   try {
     source = JSON.parse(row.geometry);
@@ -124,8 +139,8 @@ export function serializeFeature(dataClass: DataClassName, row: SourceRow, preci
   const after = geometryProblem(geometry);
   if (after) fail(dataClass, row.id, `after rounding to ${precision} decimals: ${after}`);
 
-  const censusJson = joinedJson(dataClass, row.id, 'census', row.census);
-  const wikipediaJson = joinedJson(dataClass, row.id, 'wikipedia', row.wikipedia);
+  const census = joinedJson(dataClass, row.id, 'census', row.census);
+  const wikipedia = joinedJson(dataClass, row.id, 'wikipedia', row.wikipedia);
   const id = JSON.stringify(row.id);
   const base = `{"type":"Feature","id":${id},"properties":{"id":${id},"name":${JSON.stringify(row.name)},"state_fips":${JSON.stringify(row.stateFips)}`;
   const geometryJson = JSON.stringify(geometry);
@@ -133,7 +148,15 @@ export function serializeFeature(dataClass: DataClassName, row: SourceRow, preci
     id: row.id,
     stateFips: row.stateFips,
     bbox: geometryBbox(geometry),
-    full: `${base},"census":${censusJson ?? 'null'},"wikipedia":${wikipediaJson ?? 'null'}},"geometry":${geometryJson}}`,
+    geometry,
+    properties: {
+      id: row.id,
+      name: row.name,
+      state_fips: row.stateFips,
+      census: census?.value ?? null,
+      wikipedia: wikipedia?.value ?? null,
+    },
+    full: `${base},"census":${census?.text ?? 'null'},"wikipedia":${wikipedia?.text ?? 'null'}},"geometry":${geometryJson}}`,
     polygon: `${base}},"geometry":${geometryJson}}`,
   };
 }

@@ -1,10 +1,3 @@
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { GeobundleError } from '../../core/errors.ts';
-import type { Encoding, ManifestFile } from '../../core/manifest.ts';
-import { fsyncPath, linkOrCopy } from '../atomic-files.ts';
-
 /**
  * `releases/content/`: every bundle file of every kept release, once, at a
  * path made from its bytes — `content/<key>/<name>.<ext>`, the key a digest
@@ -15,6 +8,13 @@ import { fsyncPath, linkOrCopy } from '../atomic-files.ts';
  * hit their caches for today's. The version directories hold hard links to
  * the same inodes, so `/bundles/<version>/<path>` keeps working at no cost.
  */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { GeobundleError } from '../../../core/errors.ts';
+import type { Encoding, ManifestFile } from '../../../core/release-format.ts';
+import { fsyncPath, linkOrCopy } from '../../atomic-files.ts';
+
 export const CONTENT_DIR = 'content';
 
 /** 128 bits of the digest: unique among any number of files a releases directory will see. */

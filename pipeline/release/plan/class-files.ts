@@ -1,43 +1,48 @@
-import type { FileKind } from '../../core/manifest.ts';
-import type { StateFips } from '../../core/types.ts';
-import type { BundleShape } from './bundle-file.ts';
-import { COMPRESSION_TIERS, tierFor } from './compress.ts';
-import { fingerprintHeader, type BuildSettings } from './fingerprint.ts';
-import { GIS_FILES, GIS_FORMATS, gisFingerprint, type GisFormat } from './gis-files.ts';
+/**
+ * The logical files of one class, each known — with its input fingerprint —
+ * before any of it is written: all, polygons, census, wikipedia, one
+ * by_state file per state with features, the simplified maps and the GIS
+ * files. The fingerprint covers exactly the rows and columns the file is
+ * made from, plus the build settings and the compression settings its size
+ * estimate selects, so equal fingerprints mean equal bytes and an earlier
+ * release's file can be reused as it is.
+ */
+import type { FileKind } from '../../../core/release-format.ts';
+import type { StateFips } from '../../../core/types.ts';
+import { BUNDLE_SHAPES, type BundleShape } from '../formats/bundles.ts';
+import { COMPRESSION_TIERS, tierFor } from '../formats/compression.ts';
+import { GIS_FILES, GIS_FORMATS, type GisFormat } from '../formats/gis.ts';
 import {
+  MAP_MEDIA_TYPE,
   SIMPLIFICATION,
   SIMPLIFIED_FORMATS,
   SIMPLIFIED_SCALES,
   simplifiedName,
   type SimplifiedFormat,
   type SimplifiedScale,
-} from './simplify.ts';
-import type { ClassPlan, PlannedFeature } from './source.ts';
+} from '../formats/maps.ts';
+import type { ClassPlan, PlannedFeature } from './class-plan.ts';
+import { fingerprintHeader, type BuildSettings } from './fingerprint.ts';
+import { columnsFingerprint, gisColumns } from './gis-columns.ts';
 
-/**
- * The logical files of one class, each known — with its input fingerprint —
- * before any of it is written: all, polygons, census, wikipedia, one
- * by_state file per state with features, the simplified maps and the GIS files. The fingerprint covers exactly the
- * rows and columns the file is made from, plus the build settings and the
- * compression settings its size estimate selects, so equal fingerprints mean
- * equal bytes and an earlier release's file can be reused as it is.
- */
 export interface ClassFile {
   kind: FileKind;
   /** Class-relative name without encoding: `all.geojson`, `by_state/06.geojson`. */
   name: string;
   shape: BundleShape;
+  /** The Content-Type it is served as. */
+  mediaType: string;
   stateFips?: StateFips;
   /** Upper bound of the uncompressed size, from the source (selects the compression tier). */
   estimatedBytes: number;
   /** Whether the file holds this feature's entry. */
   holds(feature: PlannedFeature): boolean;
   /**
-   * How the file is made: from the rows with their geometry, from the plan
-   * alone (census and wikipedia), by simplifying the class's polygons, or
-   * from its all.geojson (the GIS files).
+   * What the file is made from: the features with their geometry, the
+   * facts alone (census and wikipedia, no geometry read), the class's
+   * polygons simplified (the maps), or its all.geojson (the GIS files).
    */
-  source: 'rows' | 'plan' | 'simplify' | 'gis';
+  madeFrom: 'features' | 'facts' | 'maps' | 'gis';
   /** Simplified files only. */
   simplified?: { scale: SimplifiedScale; format: SimplifiedFormat };
   /** GIS files only. */
@@ -50,7 +55,7 @@ type Columns = (f: PlannedFeature) => Array<string | null>;
 const WITH_FACTS: Columns = (f) => [f.id, f.name, f.stateFips, f.geometrySha256, f.census, f.wikipedia];
 const SHAPE_ONLY: Columns = (f) => [f.id, f.name, f.stateFips, f.geometrySha256];
 
-interface Spec extends Omit<ClassFile, 'inputFingerprint'> {
+interface Spec extends Omit<ClassFile, 'inputFingerprint' | 'mediaType'> {
   columns: Columns;
 }
 
@@ -61,10 +66,21 @@ interface Spec extends Omit<ClassFile, 'inputFingerprint'> {
  * whole tier policy.
  */
 function compressionOf(spec: Spec): string {
-  if (spec.source === 'gis') return 'identity';
-  return spec.source === 'simplify'
+  if (spec.madeFrom === 'gis') return 'identity';
+  return spec.madeFrom === 'maps'
     ? JSON.stringify(COMPRESSION_TIERS)
     : `${JSON.stringify(tierFor(spec.estimatedBytes, spec.kind))} ${spec.estimatedBytes}`;
+}
+
+/** What, besides the features' rows, decides a GIS file's bytes: its writer and its columns' types. */
+function gisFingerprint(plan: ClassPlan, format: GisFormat): string {
+  return `${GIS_FILES[format].writer} ${columnsFingerprint(gisColumns(plan))}`;
+}
+
+function mediaTypeOf(spec: Spec): string {
+  if (spec.gis) return GIS_FILES[spec.gis].mediaType;
+  if (spec.simplified) return MAP_MEDIA_TYPE[spec.simplified.format];
+  return BUNDLE_SHAPES[spec.shape].mediaType;
 }
 
 function fingerprinted(spec: Spec, plan: ClassPlan, settings: BuildSettings): ClassFile {
@@ -73,7 +89,7 @@ function fingerprinted(spec: Spec, plan: ClassPlan, settings: BuildSettings): Cl
   if (spec.gis) digest.add(gisFingerprint(plan, spec.gis));
   for (const feature of plan.features) if (spec.holds(feature)) digest.add(...spec.columns(feature));
   const { columns: _columns, ...file } = spec;
-  return { ...file, inputFingerprint: digest.value() };
+  return { ...file, mediaType: mediaTypeOf(spec), inputFingerprint: digest.value() };
 }
 
 export function classFiles(plan: ClassPlan, settings: BuildSettings): ClassFile[] {
@@ -86,7 +102,7 @@ export function classFiles(plan: ClassPlan, settings: BuildSettings): ClassFile[
       estimatedBytes: plan.geometryBytes,
       holds: every,
       columns: WITH_FACTS,
-      source: 'rows',
+      madeFrom: 'features',
     },
     {
       kind: 'polygons',
@@ -95,7 +111,7 @@ export function classFiles(plan: ClassPlan, settings: BuildSettings): ClassFile[
       estimatedBytes: plan.geometryBytes,
       holds: every,
       columns: SHAPE_ONLY,
-      source: 'rows',
+      madeFrom: 'features',
     },
     {
       kind: 'census',
@@ -104,7 +120,7 @@ export function classFiles(plan: ClassPlan, settings: BuildSettings): ClassFile[
       estimatedBytes: plan.censusBytes,
       holds: (f) => f.census !== null,
       columns: (f) => [f.id, f.census],
-      source: 'plan',
+      madeFrom: 'facts',
     },
     {
       kind: 'wikipedia',
@@ -113,7 +129,7 @@ export function classFiles(plan: ClassPlan, settings: BuildSettings): ClassFile[
       estimatedBytes: plan.wikipediaBytes,
       holds: (f) => f.wikipedia !== null,
       columns: (f) => [f.id, f.wikipedia],
-      source: 'plan',
+      madeFrom: 'facts',
     },
     ...[...plan.stateGeometryBytes].map(
       ([stateFips, bytes]): Spec => ({
@@ -124,7 +140,7 @@ export function classFiles(plan: ClassPlan, settings: BuildSettings): ClassFile[
         estimatedBytes: bytes,
         holds: (f) => f.stateFips === stateFips,
         columns: WITH_FACTS,
-        source: 'rows',
+        madeFrom: 'features',
       }),
     ),
     ...SIMPLIFIED_SCALES.flatMap((scale) =>
@@ -136,7 +152,7 @@ export function classFiles(plan: ClassPlan, settings: BuildSettings): ClassFile[
           estimatedBytes: plan.geometryBytes,
           holds: every,
           columns: SHAPE_ONLY,
-          source: 'simplify',
+          madeFrom: 'maps',
           simplified: { scale, format },
         }),
       ),
@@ -149,7 +165,7 @@ export function classFiles(plan: ClassPlan, settings: BuildSettings): ClassFile[
         estimatedBytes: plan.geometryBytes,
         holds: every,
         columns: WITH_FACTS,
-        source: 'gis',
+        madeFrom: 'gis',
         gis: format,
       }),
     ),

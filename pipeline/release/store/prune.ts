@@ -1,14 +1,3 @@
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { GeobundleError, errorMessage } from '../../core/errors.ts';
-import type { ReleaseVersion } from '../../core/types.ts';
-import { fsyncPath } from '../atomic-files.ts';
-import { fileSystemError } from '../system-errors.ts';
-import { collectGarbage, type GarbageCollected } from './content-store.ts';
-import { manifestFiles, readManifest } from './manifest.ts';
-import { listVersions, readCurrent } from './releases.ts';
-
 /**
  * Retention: removes old releases — never the current one nor the newest
  * `keep` — and then every content-store file no remaining release lists, so
@@ -16,6 +5,18 @@ import { listVersions, readCurrent } from './releases.ts';
  * disappears in one step (renamed to a dot-directory nginx never serves,
  * then deleted), so nginx and the API see it whole or not at all.
  */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { GeobundleError, errorMessage } from '../../../core/errors.ts';
+import type { ReleaseVersion } from '../../../core/types.ts';
+import { fsyncPath } from '../../atomic-files.ts';
+import { fileSystemError } from '../../system-errors.ts';
+import { collectGarbage, type GarbageCollected } from './content-store.ts';
+import { manifestFiles, readManifest } from './manifest-file.ts';
+import { readCurrent } from './current-pointer.ts';
+import { listVersions } from './versions.ts';
+
 export interface PruneResult {
   removed: ReleaseVersion[];
   kept: ReleaseVersion[];

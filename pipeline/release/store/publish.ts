@@ -1,10 +1,3 @@
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { ExitCode, GeobundleError } from '../../core/errors.ts';
-import { fsyncPath } from '../atomic-files.ts';
-import { VERSION_PATTERN } from '../../core/version.ts';
-
 /**
  * Builds become visible in one step: everything is written into a
  * dot-prefixed directory beside the target (same file system, never served),
@@ -12,6 +5,12 @@ import { VERSION_PATTERN } from '../../core/version.ts';
  * non-empty one fails, which is what makes a published version immutable even
  * against a concurrent build of the same version.
  */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ExitCode, GeobundleError } from '../../../core/errors.ts';
+import { fsyncPath } from '../../atomic-files.ts';
+import { VERSION_PATTERN } from '../../../core/version.ts';
 
 /** `.build-<version>-<pid>-<random>`, as createBuildDir names them. */
 const BUILD_DIR = new RegExp(String.raw`^\.build-${VERSION_PATTERN}-(?<pid>\d+)-[0-9a-f]+$`);

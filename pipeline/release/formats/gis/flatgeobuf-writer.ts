@@ -1,24 +1,3 @@
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import * as flatbuffers from 'flatbuffers';
-import { ColumnType } from 'flatgeobuf/lib/mjs/flat-geobuf/column-type.js';
-import { Column } from 'flatgeobuf/lib/mjs/flat-geobuf/column.js';
-import { Crs } from 'flatgeobuf/lib/mjs/flat-geobuf/crs.js';
-import { GeometryType } from 'flatgeobuf/lib/mjs/flat-geobuf/geometry-type.js';
-import { Header } from 'flatgeobuf/lib/mjs/flat-geobuf/header.js';
-import { buildFeature } from 'flatgeobuf/lib/mjs/generic/feature.js';
-import { parseGeometry } from 'flatgeobuf/lib/mjs/geojson/geometry.js';
-import type { HeaderMeta } from 'flatgeobuf/lib/mjs/header-meta.js';
-import type { MultiPolygon } from 'geojson';
-import { GeobundleError } from '../../core/errors.ts';
-import type { Bbox } from '../../core/manifest.ts';
-import { emptyBbox, extendBbox } from './bbox.ts';
-import { READ_ONLY } from './compress.ts';
-import type { GisColumn, GisValue } from './gis-columns.ts';
-import { hilbertOrder, INDEX_NODE_SIZE, packedRTree } from './hilbert-rtree.ts';
-
 /**
  * Writes a class as one FlatGeobuf file (https://flatgeobuf.org) with its
  * spatial index, in bounded memory. The flatgeobuf package encodes each
@@ -32,12 +11,27 @@ import { hilbertOrder, INDEX_NODE_SIZE, packedRTree } from './hilbert-rtree.ts';
  * package's in-memory serialize, which has no index), but would make GDAL a
  * runtime dependency of every build and its version part of every file.
  */
-
-const require = createRequire(import.meta.url);
-const FLATGEOBUF_VERSION = (require('flatgeobuf/package.json') as { version: string }).version;
-
-/** Bumped when the bytes written for the same input change; part of the input fingerprint. */
-export const FLATGEOBUF_WRITER = `geobundle-fgb 1, flatgeobuf ${FLATGEOBUF_VERSION}, index node size ${INDEX_NODE_SIZE}`;
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as flatbuffers from 'flatbuffers';
+import { ColumnType } from 'flatgeobuf/lib/mjs/flat-geobuf/column-type.js';
+import { Column } from 'flatgeobuf/lib/mjs/flat-geobuf/column.js';
+import { Crs } from 'flatgeobuf/lib/mjs/flat-geobuf/crs.js';
+import { GeometryType } from 'flatgeobuf/lib/mjs/flat-geobuf/geometry-type.js';
+import { Header } from 'flatgeobuf/lib/mjs/flat-geobuf/header.js';
+import { buildFeature } from 'flatgeobuf/lib/mjs/generic/feature.js';
+import { parseGeometry } from 'flatgeobuf/lib/mjs/geojson/geometry.js';
+import type { HeaderMeta } from 'flatgeobuf/lib/mjs/header-meta.js';
+import type { MultiPolygon } from 'geojson';
+import { GeobundleError } from '../../../../core/errors.ts';
+import type { Bbox } from '../../../../core/release-format.ts';
+import { emptyBbox, extendBbox } from '../../../bbox.ts';
+import { READ_ONLY } from '../../../atomic-files.ts';
+import type { GisColumn } from '../../plan/gis-columns.ts';
+import { INDEX_NODE_SIZE } from '../gis.ts';
+import type { GisValue } from './values.ts';
+import { hilbertOrder, packedRTree } from './hilbert-rtree.ts';
 
 const MAGIC = Buffer.from([0x66, 0x67, 0x62, 0x03, 0x66, 0x67, 0x62, 0x00]);
 

@@ -1,6 +1,6 @@
 import type { Position } from 'geojson';
-import type { Bbox } from '../../core/manifest.ts';
-import type { ArealGeometry } from '../geometry.ts';
+import type { Bbox } from '../core/release-format.ts';
+import type { ArealGeometry } from './geometry.ts';
 
 export interface MutableBbox {
   empty: boolean;

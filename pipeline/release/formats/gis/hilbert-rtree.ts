@@ -1,6 +1,3 @@
-import { generateLevelBounds, NODE_ITEM_BYTE_LEN } from 'flatgeobuf/lib/mjs/packedrtree.js';
-import type { Bbox } from '../../core/manifest.ts';
-
 /**
  * FlatGeobuf's spatial index: a static packed Hilbert R-tree
  * (https://flatgeobuf.org, "Spatial index"; the reference writer is
@@ -13,8 +10,9 @@ import type { Bbox } from '../../core/manifest.ts';
  * an inner node's the index of its first child. The flatgeobuf package
  * reads such trees (its level layout is reused here) but writes none.
  */
-
-export const INDEX_NODE_SIZE = 16;
+import { generateLevelBounds, NODE_ITEM_BYTE_LEN } from 'flatgeobuf/lib/mjs/packedrtree.js';
+import type { Bbox } from '../../../../core/release-format.ts';
+import { INDEX_NODE_SIZE } from '../gis.ts';
 
 const HILBERT_MAX = 0xffff;
 

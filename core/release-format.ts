@@ -76,7 +76,7 @@ export interface ManifestFile {
   source_vertex_count?: number;
 }
 
-/** How the simplified files were made (pipeline/release/simplify.ts). */
+/** How the simplified files were made (pipeline/release/formats/maps.ts). */
 export interface Simplification {
   tool: string;
   method: string;

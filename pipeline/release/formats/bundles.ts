@@ -1,0 +1,16 @@
+/**
+ * The two shapes of bundle file: a GeoJSON FeatureCollection (one feature
+ * per line, which keeps diffs and `zcat | head` readable) and a JSON object
+ * keyed by feature id (census.json, wikipedia.json), with the media type
+ * each is served as.
+ */
+export const BUNDLE_SHAPES = {
+  'feature-collection': {
+    open: '{"type":"FeatureCollection","features":[',
+    close: ']}\n',
+    mediaType: 'application/geo+json',
+  },
+  'keyed-object': { open: '{', close: '}\n', mediaType: 'application/json' },
+} as const;
+
+export type BundleShape = keyof typeof BUNDLE_SHAPES;
