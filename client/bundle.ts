@@ -1,65 +1,21 @@
-import type { FileCache } from './cache.ts';
+/**
+ * A class's districts at full resolution, joined with their facts, and the
+ * facts alone: the loaders behind Release.loadBundle and loadFacts.
+ */
 import { buildDistrictIndex } from './district-index.ts';
-import { loadFile, parseJson, summarise, type Source } from './load-file.ts';
-import type { BundleFile, Release } from './release.ts';
-import type { CensusFacts, District, DistrictCollection, WikipediaFacts } from './types.ts';
+import { isCollection, loadFile, parseJson, progressOver, summarise, what } from './load-file.ts';
+import type {
+  Bundle,
+  BundleFile,
+  DistrictCollection,
+  Facts,
+  LoadBundleOptions,
+  LoadOptions,
+  Loading,
+  Release,
+} from './types.ts';
 
-export interface LoadOptions {
-  /** Called as decoded bytes arrive (never for files read from the cache). */
-  onProgress?: (progress: { loaded: number; total: number }) => void;
-}
-
-export interface LoadBundleOptions extends LoadOptions {
-  /** Two-digit state FIPS: load that state's file (`by_state/<fips>.geojson`) instead of the whole class. */
-  state?: string;
-}
-
-/** Where the loaders get their bytes: the cache, and fetch for what it lacks. */
-export interface Loading {
-  cache: FileCache | null;
-  fetch: typeof fetch;
-}
-
-export interface Bundle {
-  readonly version: string;
-  readonly dataClass: string;
-  /** The files the districts were built from: polygons, census and wikipedia, or one state's file. */
-  readonly files: readonly BundleFile[];
-  /** Where each file's bytes came from on this call, in the order of `files`. */
-  readonly sources: readonly Source[];
-  /** `cache` when no file was downloaded, `network` when every one was, else `mixed`. */
-  readonly source: Source | 'mixed';
-  /** Whether every file is (now) kept in IndexedDB for later page loads. */
-  readonly stored: boolean;
-  readonly districts: DistrictCollection;
-  /** The district containing a point (longitude, latitude in degrees), or undefined. */
-  findDistrict(lon: number, lat: number): District | undefined;
-}
-
-/** A class's facts by district id: its census and wikipedia files. */
-export interface Facts {
-  census: Record<string, CensusFacts>;
-  wikipedia: Record<string, WikipediaFacts>;
-  files: readonly BundleFile[];
-  sources: readonly Source[];
-  stored: boolean;
-}
-
-export const isCollection = (v: unknown) =>
-  (v as Partial<DistrictCollection>)?.type === 'FeatureCollection' && Array.isArray((v as DistrictCollection).features);
 const isKeyed = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
-/** How an error names a file: its path and release. */
-export const what = (release: Release, f: BundleFile) => `${f.path} of release ${release.version}`;
-
-/** Progress over several files: one callback for their decoded bytes together. */
-export function progressOver(files: readonly BundleFile[], onProgress: LoadOptions['onProgress']) {
-  const total = files.reduce((n, f) => n + f.bytes, 0);
-  let loaded = 0;
-  return (n: number) => {
-    loaded += n;
-    onProgress?.({ loaded, total });
-  };
-}
 
 function factFiles(release: Release, dataClass: string): BundleFile[] {
   return (['census', 'wikipedia'] as const).map((kind) => release.file(dataClass, kind));
@@ -71,9 +27,7 @@ async function readFacts(
   loading: Loading,
   onBytes: (n: number) => void,
 ): Promise<Facts> {
-  const [census, wikipedia] = await Promise.all(
-    files.map((f) => loadFile(release, f, { cache: loading.cache, fetchFn: loading.fetch, onBytes })),
-  );
+  const [census, wikipedia] = await Promise.all(files.map((f) => loadFile(release, f, loading, onBytes)));
   return {
     census: parseJson(census!.text, what(release, files[0]!), isKeyed, 'an object keyed by id'),
     wikipedia: parseJson(wikipedia!.text, what(release, files[1]!), isKeyed, 'an object keyed by id'),
@@ -101,14 +55,14 @@ export async function loadBundle(
   dataClass: string,
   options: LoadBundleOptions & Loading,
 ): Promise<Bundle> {
-  const { cache, state } = options;
+  const { state } = options;
   const shapes =
     state === undefined ? release.file(dataClass, 'polygons') : release.file(dataClass, 'by_state', { state });
   // A state's file carries the facts already.
   const factsFiles = state === undefined ? factFiles(release, dataClass) : [];
   const onBytes = progressOver([shapes, ...factsFiles], options.onProgress);
   const [loaded, facts] = await Promise.all([
-    loadFile(release, shapes, { cache, fetchFn: options.fetch, onBytes }),
+    loadFile(release, shapes, options, onBytes),
     factsFiles.length > 0 ? readFacts(release, factsFiles, options, onBytes) : undefined,
   ]);
   const districts = parseJson<DistrictCollection>(

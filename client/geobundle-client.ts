@@ -8,11 +8,32 @@
  *   counties.findDistrict(-118.24, 34.05)?.properties.name; // "Los Angeles"
  *   const map = await release.loadMap('sldl', { scale: '20m' }); // a national map in a few hundred kB
  */
-export { openRelease, type OpenReleaseOptions, type Release, type BundleFile } from './release.ts';
-export type { Bundle, Facts, LoadBundleOptions, LoadOptions } from './bundle.ts';
-export { smallerFormat, type ClassMap, type LoadMapOptions, type MapFormat, type MapScale } from './map.ts';
-export { summarise, type Source } from './load-file.ts';
+export { openRelease } from './release.ts';
+export { smallerFormat } from './map.ts';
+export { summarise } from './load-file.ts';
 export { openFileCache, CACHE_DB_NAME, type FileCache, type CachedFile } from './cache.ts';
 export { buildDistrictIndex, polygonsOf, type DistrictIndex } from './district-index.ts';
 export { GeobundleError } from '../core/errors.ts';
-export type * from './types.ts';
+// Listed by name: types.ts also holds what the modules share among themselves (Loading).
+export type {
+  Bundle,
+  BundleFile,
+  CensusFacts,
+  ClassMap,
+  CurrentRelease,
+  District,
+  DistrictCollection,
+  DistrictProperties,
+  Facts,
+  LoadBundleOptions,
+  LoadMapOptions,
+  LoadOptions,
+  ManifestFile,
+  MapFormat,
+  MapScale,
+  OpenReleaseOptions,
+  Release,
+  ReleaseManifest,
+  Source,
+  WikipediaFacts,
+} from './types.ts';

@@ -1,9 +1,12 @@
+/**
+ * What every loader does with one file of a release: take it from the
+ * cache or the network, verify it against the manifest, report progress,
+ * name it in errors, and check that its JSON has the expected shape.
+ */
 import { GeobundleError, errorMessage } from '../core/errors.ts';
 import type { FileCache } from './cache.ts';
 import { sha256Hex } from './checksum.ts';
-import type { BundleFile, Release } from './release.ts';
-
-export type Source = 'network' | 'cache';
+import type { BundleFile, DistrictCollection, LoadOptions, Loading, Release, Source } from './types.ts';
 
 async function download(file: BundleFile, fetchFn: typeof fetch, onBytes: (n: number) => void): Promise<Uint8Array> {
   let response: Response;
@@ -49,6 +52,19 @@ async function fromCache(cache: FileCache, file: BundleFile): Promise<Uint8Array
   return undefined;
 }
 
+/** How an error names a file: its path and release. */
+export const what = (release: Release, f: BundleFile) => `${f.path} of release ${release.version}`;
+
+/** Progress over several files: one callback for their decoded bytes together. */
+export function progressOver(files: readonly BundleFile[], onProgress: LoadOptions['onProgress']) {
+  const total = files.reduce((n, f) => n + f.bytes, 0);
+  let loaded = 0;
+  return (n: number) => {
+    loaded += n;
+    onProgress?.({ loaded, total });
+  };
+}
+
 export interface Loaded {
   text: string;
   source: Source;
@@ -64,7 +80,8 @@ export interface Loaded {
 export async function loadFile(
   release: Release,
   file: BundleFile,
-  { cache, fetchFn, onBytes }: { cache: FileCache | null; fetchFn: typeof fetch; onBytes: (n: number) => void },
+  { cache, fetch: fetchFn }: Loading,
+  onBytes: (n: number) => void,
 ): Promise<Loaded> {
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   const cached = cache ? await fromCache(cache, file) : undefined;
@@ -73,7 +90,7 @@ export async function loadFile(
   const sha256 = await sha256Hex(bytes);
   if (sha256 !== file.sha256) {
     throw new GeobundleError(
-      `${file.path} of release ${release.version} failed verification: its sha256 is ${sha256} (${bytes.byteLength} bytes decoded) ` +
+      `${what(release, file)} failed verification: its sha256 is ${sha256} (${bytes.byteLength} bytes decoded) ` +
         `but the manifest says ${file.sha256} (${file.bytes} bytes); it was not used or stored`,
     );
   }
@@ -95,14 +112,17 @@ export function summarise(sources: readonly Source[]): Source | 'mixed' {
   return sources.every((s) => s === 'cache') ? 'cache' : sources.every((s) => s === 'network') ? 'network' : 'mixed';
 }
 
+export const isCollection = (v: unknown) =>
+  (v as Partial<DistrictCollection>)?.type === 'FeatureCollection' && Array.isArray((v as DistrictCollection).features);
+
 /** Parses a file's JSON, checking its shape; a failure names the file and the release. */
-export function parseJson<T>(text: string, what: string, check: (value: unknown) => boolean, expected: string): T {
+export function parseJson<T>(text: string, name: string, check: (value: unknown) => boolean, expected: string): T {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new GeobundleError(`${what} is not valid JSON: ${errorMessage(err)}`, { cause: err });
+    throw new GeobundleError(`${name} is not valid JSON: ${errorMessage(err)}`, { cause: err });
   }
-  if (!check(parsed)) throw new GeobundleError(`${what} is not ${expected}`);
+  if (!check(parsed)) throw new GeobundleError(`${name} is not ${expected}`);
   return parsed as T;
 }

@@ -1,34 +1,13 @@
+/**
+ * A class's simplified map, for drawing: which of its two formats to fetch,
+ * and the districts near a point, which the full-resolution file then
+ * settles.
+ */
 import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
-import { isCollection, progressOver, what, type Bundle, type LoadOptions, type Loading } from './bundle.ts';
 import { buildDistrictIndex } from './district-index.ts';
-import { loadFile, parseJson, type Source } from './load-file.ts';
-import type { BundleFile, Release } from './release.ts';
-import type { District, DistrictCollection } from './types.ts';
-
-export type MapScale = '5m' | '20m';
-export type MapFormat = 'geojson' | 'topojson';
-
-export interface LoadMapOptions extends LoadOptions {
-  /** `20m` (1:20,000,000, a national map) or `5m` (1:5,000,000, a state). */
-  scale: MapScale;
-  /** Default: whichever of the two the manifest lists fewer bytes for (TopoJSON stores shared borders once). */
-  format?: MapFormat;
-}
-
-/** A class simplified for a map: properties id, name and state_fips (the facts are in loadFacts). */
-export interface ClassMap extends Omit<Bundle, 'files' | 'sources' | 'source' | 'stored'> {
-  readonly scale: MapScale;
-  readonly file: BundleFile;
-  readonly source: Source;
-  readonly stored: boolean;
-  /**
-   * The districts that may hold a point at full resolution: those whose
-   * simplified polygons' boxes, grown by the scale's simplification
-   * interval, hold it. The exact answer is the full-resolution file's.
-   */
-  districtsNear(lon: number, lat: number): District[];
-}
+import { isCollection, loadFile, parseJson, progressOver, what } from './load-file.ts';
+import type { ClassMap, DistrictCollection, LoadMapOptions, Loading, MapFormat, MapScale, Release } from './types.ts';
 
 /** The smaller of a scale's two files, by the bytes the manifest lists for their br encoding. */
 export function smallerFormat(release: Release, dataClass: string, scale: MapScale): MapFormat {
@@ -64,11 +43,7 @@ export async function loadMap(
 ): Promise<ClassMap> {
   const format = options.format ?? smallerFormat(release, dataClass, options.scale);
   const file = release.file(dataClass, 'simplified', { scale: options.scale, format });
-  const got = await loadFile(release, file, {
-    cache: options.cache,
-    fetchFn: options.fetch,
-    onBytes: progressOver([file], options.onProgress),
-  });
+  const got = await loadFile(release, file, options, progressOver([file], options.onProgress));
   const where = what(release, file);
   let districts: DistrictCollection;
   if (format === 'topojson') {

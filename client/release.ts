@@ -1,68 +1,23 @@
+/**
+ * The client's entry point: openRelease asks the server which release is
+ * current, reads its manifest and hands out a Release whose loaders share
+ * one cache and one fetch.
+ */
 import { GeobundleError, errorMessage } from '../core/errors.ts';
-import type { Encoding, FileKind, ManifestFile } from '../core/release-format.ts';
+import type { ManifestFile } from '../core/release-format.ts';
 import { parseVersion } from '../core/version.ts';
-import { loadBundle, loadFacts, type Bundle, type Facts, type LoadBundleOptions, type LoadOptions } from './bundle.ts';
-import { openFileCache, type FileCache } from './cache.ts';
-import { loadMap, type ClassMap, type LoadMapOptions, type MapFormat, type MapScale } from './map.ts';
-import type { CurrentRelease, ReleaseManifest } from './types.ts';
-
-export interface OpenReleaseOptions {
-  /** Origin (and optional path prefix) that serves `/api/v1/` and `/bundles/`, e.g. `https://example.org`. */
-  baseUrl: string;
-  /** A pinned version; default: whatever the server calls current. */
-  version?: string;
-  /** The file cache; default: IndexedDB, or none where IndexedDB is unavailable. */
-  cache?: FileCache | null;
-  fetch?: typeof fetch;
-}
-
-/** One file of a release as the client fetches it: both stored encodings are the same content. */
-export interface BundleFile {
-  /** The file's path in the release without encoding, e.g. `county/polygons.geojson`. */
-  path: string;
-  kind: FileKind;
-  stateFips?: string;
-  /** Simplified files: the map scale and the format. */
-  scale?: MapScale;
-  format?: MapFormat;
-  /** sha256 and size of the decoded content: what is verified and kept. */
-  sha256: string;
-  bytes: number;
-  /** The size the wire carries for each stored encoding. */
-  encodedBytes: Partial<Record<Encoding, number>>;
-  /**
-   * The file's canonical URL, without encoding: the same in every release
-   * whose file has the same bytes (so browser and CDN caches keep hitting
-   * across releases); the server sends br or gzip as the browser accepts,
-   * and the browser decodes it.
-   */
-  url: string;
-}
-
-export interface Release {
-  readonly baseUrl: string;
-  readonly version: string;
-  readonly manifest: ReleaseManifest;
-  /** Data classes in this release, in name order. */
-  classes(): string[];
-  /**
-   * A file of a class: `polygons`, `census`, `wikipedia`, `all`, `by_state`
-   * with `state`, or `simplified` with `scale` and `format`.
-   */
-  file(
-    dataClass: string,
-    kind: FileKind,
-    options?: { state?: string; scale?: MapScale; format?: MapFormat },
-  ): BundleFile;
-  /** Every file the release lists. */
-  files(): BundleFile[];
-  /** A class's districts at full resolution, with their facts: the whole class or one state's file. */
-  loadBundle(dataClass: string, options?: LoadBundleOptions): Promise<Bundle>;
-  /** A class's simplified map at a scale: shapes only (id, name, state_fips), for drawing. */
-  loadMap(dataClass: string, options: LoadMapOptions): Promise<ClassMap>;
-  /** A class's census and wikipedia facts by district id. */
-  loadFacts(dataClass: string, options?: LoadOptions): Promise<Facts>;
-}
+import { loadBundle, loadFacts } from './bundle.ts';
+import { openFileCache } from './cache.ts';
+import { loadMap } from './map.ts';
+import type {
+  Bundle,
+  BundleFile,
+  CurrentRelease,
+  MapScale,
+  OpenReleaseOptions,
+  Release,
+  ReleaseManifest,
+} from './types.ts';
 
 /** GETs JSON, turning every failure into one line that names the URL. */
 async function fetchJson<T>(url: string, fetchFn: typeof fetch = fetch, init: RequestInit = {}): Promise<T> {

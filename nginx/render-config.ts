@@ -24,7 +24,7 @@ export const PID_FILE = 'nginx.pid';
 /** The include files, copied beside a rendered config as `geobundle/`. */
 export const SNIPPETS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'geobundle');
 
-/** The values of one geobundle site; nothing has a default here (serve/ owns them). */
+/** The values of one geobundle site; nothing has a default here (serve/options.ts derives them from ServeOptions). */
 export interface SiteValues {
   /** Directory holding `v1.0.0/`, `current -> v1.0.0`, …; served at /bundles/. */
   releasesDir: string;

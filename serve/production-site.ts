@@ -1,11 +1,21 @@
-import { renderSite } from '../nginx/render-config.ts';
-import { SERVE_DEFAULTS } from './serve.ts';
-
 /**
  * The documented production site file (nginx/sites/geobundle.conf.example,
  * printed by `geobundle nginx-config`): the server the tests run, rendered
  * for a typical Debian host with serve's defaults.
  */
+import { renderSite } from '../nginx/render-config.ts';
+import { nginxValues, withDefaults } from './options.ts';
+
+/** A Debian host: the directories under /srv, a Let's Encrypt certificate, the brotli module installed. */
+const PRODUCTION = withDefaults({
+  releasesDir: '/srv/geobundle/releases',
+  siteRoot: '/srv/geobundle/site',
+  tls: {
+    certificate: '/etc/letsencrypt/live/geobundle.example.org/fullchain.pem',
+    key: '/etc/letsencrypt/live/geobundle.example.org/privkey.pem',
+  },
+});
+
 export function productionSite(): string {
   const header = `# geobundle production site for Debian's nginx (printed by \`geobundle nginx-config\`:
 #   geobundle nginx-config > nginx/sites/geobundle.conf.example).
@@ -18,7 +28,7 @@ export function productionSite(): string {
 #   ln -s ../sites-available/geobundle.conf /etc/nginx/sites-enabled/ && nginx -t && systemctl reload nginx
 #
 # The API runs beside nginx as its own service (e.g. a systemd unit running
-#   geobundle serve --api-only --releases /srv/geobundle/releases --api-port ${SERVE_DEFAULTS.apiPort}
+#   geobundle serve --api-only --releases ${PRODUCTION.releasesDir} --api-port ${PRODUCTION.apiPort}
 # as an unprivileged user). Releases are built into /srv/geobundle/releases by
 # build-release and published with set-current; nginx needs no reload for either.
 # www-data needs read access to the releases and site directories.
@@ -39,21 +49,9 @@ export function productionSite(): string {
   return (
     header +
     renderSite({
-      releasesDir: '/srv/geobundle/releases',
-      siteRoot: '/srv/geobundle/site',
-      listen: '443 ssl http2',
-      serverName: 'geobundle.example.org',
-      apiUpstream: `127.0.0.1:${SERVE_DEFAULTS.apiPort}`,
+      ...nginxValues(PRODUCTION, { serverName: 'geobundle.example.org', listen: '443 ssl http2' }),
       brotli: true,
-      currentMaxAge: SERVE_DEFAULTS.currentMaxAge,
-      currentStaleWhileRevalidate: SERVE_DEFAULTS.currentStaleWhileRevalidate,
-      apiRatePerSecond: SERVE_DEFAULTS.apiRate,
       apiCacheDir: '/var/lib/nginx/geobundle-api',
-      trustedProxies: SERVE_DEFAULTS.trustedProxies,
-      tls: {
-        certificate: '/etc/letsencrypt/live/geobundle.example.org/fullchain.pem',
-        key: '/etc/letsencrypt/live/geobundle.example.org/privkey.pem',
-      },
     })
   );
 }

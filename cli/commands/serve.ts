@@ -1,6 +1,11 @@
+/**
+ * `geobundle serve`: nginx + the API in the foreground until SIGINT/SIGTERM.
+ * The flags are parsed into serve/'s ServeOptions, which own the defaults.
+ */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { isAddressOrCidr } from '../../nginx/render-config.ts';
-import { SERVE_DEFAULTS, startApiOnly, startServing } from '../../serve/serve.ts';
+import { SERVE_DEFAULTS, type ServeOptions } from '../../serve/options.ts';
+import { startApiOnly, startServing } from '../../serve/serve.ts';
 import { onInterrupt, type CliIo } from '../io.ts';
 import { releasesOption, wholeNumber } from '../options.ts';
 
@@ -16,20 +21,28 @@ function trustedProxy(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** The flags, named as startServing's options (`--api-port` is `apiPort`), so they pass straight through. */
-interface ServeFlags {
-  releases: string;
-  port: number;
-  apiPort: number;
-  host: string;
-  site: string;
-  currentMaxAge: number;
-  apiRate: number;
-  trustedProxy: string[];
+/** What commander hands the action, typed from ServeOptions so the two cannot disagree. */
+type ServeFlags = Required<Pick<ServeOptions, 'port' | 'apiPort' | 'host' | 'currentMaxAge' | 'apiRate'>> & {
+  releases: ServeOptions['releasesDir'];
+  site: NonNullable<ServeOptions['siteRoot']>;
+  trustedProxy: NonNullable<ServeOptions['trustedProxies']>;
   apiOnly?: boolean;
+};
+
+/** The flags as ServeOptions, one by one: three are named for the command line, the rest as they are. */
+function serveOptions(flags: ServeFlags): ServeOptions {
+  return {
+    releasesDir: flags.releases,
+    siteRoot: flags.site,
+    trustedProxies: flags.trustedProxy,
+    port: flags.port,
+    apiPort: flags.apiPort,
+    host: flags.host,
+    currentMaxAge: flags.currentMaxAge,
+    apiRate: flags.apiRate,
+  };
 }
 
-/** `geobundle serve`: nginx + the API in the foreground until SIGINT/SIGTERM. */
 export function register(program: Command, io: CliIo): void {
   const d = SERVE_DEFAULTS;
   program
@@ -85,7 +98,7 @@ export function register(program: Command, io: CliIo): void {
         stopRequested();
       });
       try {
-        await serveUntil(stopped, flags, io);
+        await serveUntil(stopped, serveOptions(flags), flags.apiOnly === true, io);
       } finally {
         stopListening();
       }
@@ -93,11 +106,10 @@ export function register(program: Command, io: CliIo): void {
 }
 
 /** Starts nginx + the API (or the API alone), prints where, and stops them once `stopped` resolves. */
-async function serveUntil(stopped: Promise<void>, flags: ServeFlags, io: CliIo): Promise<void> {
-  const options = { ...flags, releasesDir: flags.releases, siteRoot: flags.site, trustedProxies: flags.trustedProxy };
-  if (flags.apiOnly) {
+async function serveUntil(stopped: Promise<void>, options: ServeOptions, apiOnly: boolean, io: CliIo): Promise<void> {
+  if (apiOnly) {
     const api = await startApiOnly(options);
-    io.stdout.write(`geobundle API serving ${flags.releases} at ${api.url}/api/v1/releases (Ctrl-C stops it)\n`);
+    io.stdout.write(`geobundle API serving ${options.releasesDir} at ${api.url}/api/v1/releases (Ctrl-C stops it)\n`);
     await stopped;
     await api.close();
     return;
@@ -106,8 +118,8 @@ async function serveUntil(stopped: Promise<void>, flags: ServeFlags, io: CliIo):
   const { urls } = serving;
   io.stdout.write(
     [
-      `geobundle is serving ${flags.releases}:`,
-      `  demo site   ${urls.site}${serving.siteRootExists ? '' : `   (${flags.site} does not exist yet: run make client)`}`,
+      `geobundle is serving ${options.releasesDir}:`,
+      `  demo site   ${urls.site}${serving.siteRootExists ? '' : `   (${options.siteRoot} does not exist yet: run make client)`}`,
       `  bundles     ${urls.bundles}<version>/<class>/all.geojson   (and ${urls.bundles}current/…)`,
       `  releases    ${urls.api}`,
       `  health      ${urls.healthz}`,
