@@ -15,6 +15,7 @@ import { compressorOptions } from '../pipeline/release/formats/compression.ts';
 import { manifestFiles, readManifest } from '../pipeline/release/store/manifest-file.ts';
 import { round } from './measure.ts';
 import { RESULTS_DIR } from './results.ts';
+import { readBundleBytes } from '../testkit/bundle-file.ts';
 
 const QUALITIES = [5, 6, 7, 8, 9, 10, 11];
 /** Past this size the slow qualities take minutes per file; their rate is known from the smaller files. */
@@ -78,7 +79,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const dirs = args.filter((a, i) => a !== '--out' && i !== outAt + 1);
   const samples: TierSample[] = [];
   for (const { label, file } of pick(dirs)) {
-    const raw = zlib.gunzipSync(fs.readFileSync(file));
+    const raw = readBundleBytes(file);
     const s = measureFile(label, raw);
     process.stderr.write(
       `${label} ${raw.length} B: gzip6 ${s.gzip6.bytes}; ${s.brotli.map((b) => `q${b.quality} ${b.bytes} (${b.cpu_s} s)`).join(', ')}\n`,

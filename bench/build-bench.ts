@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { projectRoot } from '../pipeline/paths.ts';
 import { manifestFiles, manifestTotals, readManifest } from '../pipeline/release/store/manifest-file.ts';
 import { measureCompressionFloor } from './compression-floor.ts';
-import { unpack, type Dataset } from './datasets.ts';
+import { unpack, type Dataset } from '../testkit/datasets.ts';
 import { bytesUnder, measureCommand, round, sumCosts } from './measure.ts';
 import { environment, finish, type BuildResult, type BuildStep } from './results.ts';
 import type { ReleaseManifest } from '../core/release-format.ts';

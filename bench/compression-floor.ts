@@ -5,7 +5,6 @@
  * validation, no disk writes). build wall / floor wall says how much of the
  * build is compression.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +16,7 @@ import { measureInProcess, round } from './measure.ts';
 import type { CompressionFloor } from './results.ts';
 import type { ManifestFile, ReleaseManifest } from '../core/release-format.ts';
 import type { CompressionTier } from '../core/release-format.ts';
+import { readBundleBytes } from '../testkit/bundle-file.ts';
 
 const gzip = promisify(zlib.gzip);
 const brotli = promisify(zlib.brotliCompress);
@@ -58,7 +58,7 @@ function collectJobs(releaseDir: string, manifest: ReleaseManifest): Job[] {
     for (const [base, files] of byContent) {
       const gz = files.find((f) => f.encoding === 'gzip');
       if (!gz) throw new Error(`${base}: the manifest lists no .gz to decompress`);
-      const raw = zlib.gunzipSync(fs.readFileSync(path.join(releaseDir, gz.path)));
+      const raw = readBundleBytes(path.join(releaseDir, gz.path));
       if (raw.length !== gz.uncompressed_bytes)
         throw new Error(`${gz.path}: decompressed to ${raw.length} bytes, manifest says ${gz.uncompressed_bytes}`);
       for (const f of files)

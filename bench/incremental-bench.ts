@@ -19,11 +19,11 @@ import { setCurrent } from '../pipeline/release/set-current.ts';
 import { districtArticleTitle } from '../pipeline/wikipedia/titles.ts';
 import { buildSite } from '../scripts/build-site.ts';
 import { startServing } from '../serve/serve.ts';
-import { launchBrowser, recordNetwork, throwawayCertificate } from './browser.ts';
+import { launchBrowser, recordNetwork, throwawayCertificate } from '../testkit/browser.ts';
 import { geobundleStep } from './build-bench.ts';
-import { DATASETS, unpack } from './datasets.ts';
-import { startEdgeCache } from './edge-cache.ts';
-import { request } from './http-request.ts';
+import { DATASETS, unpack } from '../testkit/datasets.ts';
+import { startEdgeCache } from '../testkit/edge-cache.ts';
+import { request } from '../testkit/http-request.ts';
 import { round } from './measure.ts';
 import {
   type BuildStep,
@@ -34,8 +34,8 @@ import {
   type Rebuild,
   type Visit,
 } from './results.ts';
-import { cd119IngestArgs, cd119Sources } from './shared-data.ts';
-import { startSummaryServer } from './wikipedia-stand-in.ts';
+import { cd119IngestArgs, cd119Sources } from '../testkit/shared-data.ts';
+import { startSummaryServer } from '../testkit/wikipedia-stand-in.ts';
 
 const CD = 'congressional_districts';
 /** The state-legislative by_state file the browser loads: Massachusetts' lower chamber (us-atlas counties in quick mode). */

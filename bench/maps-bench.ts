@@ -9,7 +9,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import type { FeatureCollection, MultiPolygon, Polygon } from 'geojson';
 import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
@@ -19,12 +18,13 @@ import { SIMPLIFIED_SCALES } from '../pipeline/release/formats/maps.ts';
 import { MAPSHAPER_NODE_ARGS, mapshaperArgs } from '../pipeline/release/formats/maps/mapshaper.ts';
 import { buildSite } from '../scripts/build-site.ts';
 import { startServing } from '../serve/serve.ts';
-import { launchBrowser, recordNetwork, throwawayCertificate } from './browser.ts';
+import { launchBrowser, recordNetwork, throwawayCertificate } from '../testkit/browser.ts';
 import { BENCH_VERSION, type BuiltDataset } from './build-bench.ts';
-import type { Dataset } from './datasets.ts';
+import type { Dataset } from '../testkit/datasets.ts';
 import { measureCommand, round } from './measure.ts';
 import { environment, finish, type MapsClass, type MapsResult } from './results.ts';
-import { borderingPairs, overlapRatio, selfIntersecting, sharedArcPairs, sharedBorders } from './topology.ts';
+import { borderingPairs, overlapRatio, selfIntersecting, sharedArcPairs, sharedBorders } from '../testkit/topology.ts';
+import { readBundle, readBundleBytes } from '../testkit/bundle-file.ts';
 
 type Districts = FeatureCollection<Polygon | MultiPolygon | null, { id: string }>;
 
@@ -38,7 +38,7 @@ const SHORTEST_BORDER_M = 100;
 /** Above this many source vertices the full-resolution measures (grid borders, source overlap) are skipped: minutes, GBs. */
 const FULL_RESOLUTION_LIMIT = 1_500_000;
 
-const gunzipJson = <T>(file: string) => JSON.parse(zlib.gunzipSync(fs.readFileSync(file)).toString()) as T;
+const bundleJson = <T>(file: string) => JSON.parse(readBundle(file)) as T;
 
 function decode(topology: Topology, objectName: string): Districts {
   return feature(topology, topology.objects[objectName] as GeometryCollection) as unknown as Districts;
@@ -66,10 +66,7 @@ async function mapsOfClass(built: BuiltDataset, dataClass: string, workDir: stri
   const dir = path.join(workDir, 'maps', dataClass);
   fs.mkdirSync(dir, { recursive: true });
   const input = path.join(dir, 'polygons.geojson');
-  fs.writeFileSync(
-    input,
-    zlib.gunzipSync(fs.readFileSync(path.join(built.releaseDir, dataClass, 'polygons.geojson.gz'))),
-  );
+  fs.writeFileSync(input, readBundleBytes(path.join(built.releaseDir, dataClass, 'polygons.geojson.gz')));
   const simplify = await measureCommand(process.execPath, [
     ...MAPSHAPER_NODE_ARGS,
     ...mapshaperArgs(input, dir, dataClass),
@@ -88,20 +85,20 @@ async function mapsOfClass(built: BuiltDataset, dataClass: string, workDir: stri
   fs.rmSync(cleanedFile);
 
   const small = sourceVertices <= FULL_RESOLUTION_LIMIT;
-  const full = small ? gunzipJson<Districts>(path.join(built.releaseDir, dataClass, 'polygons.geojson.gz')) : undefined;
+  const full = small ? bundleJson<Districts>(path.join(built.releaseDir, dataClass, 'polygons.geojson.gz')) : undefined;
   const bordering = full ? borderingPairs(full.features) : undefined;
   const sourceOverlap = full ? overlapRatio(full.features).ratio : null;
   fs.rmSync(input);
   const ids = new Set(
     (
       full?.features ??
-      decode(gunzipJson<Topology>(path.join(built.releaseDir, dataClass, 'simplified', '20m.topojson.gz')), dataClass)
+      decode(bundleJson<Topology>(path.join(built.releaseDir, dataClass, 'simplified', '20m.topojson.gz')), dataClass)
         .features
     ).map((f) => f.properties.id),
   );
 
   const topology = SIMPLIFIED_SCALES.map((scale) => {
-    const topo = gunzipJson<Topology>(
+    const topo = bundleJson<Topology>(
       path.join(built.releaseDir, dataClass, 'simplified', `${scale.name}.topojson.gz`),
     );
     const districts = decode(topo, dataClass);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import type { ProcessCost } from './results.ts';
-import { tempDir } from './temp.ts';
+import { tempDir } from '../testkit/temp.ts';
 
 const TIME_BIN = '/usr/bin/time';
 // Elapsed, user, system seconds and max RSS in KiB (see time(1), FORMAT).

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BuiltDataset } from './build-bench.ts';
-import type { Dataset } from './datasets.ts';
+import type { Dataset } from '../testkit/datasets.ts';
 import { projectRoot } from '../pipeline/paths.ts';
 import { manifestFiles } from '../pipeline/release/store/manifest-file.ts';
 import { measureCommand, round } from './measure.ts';

@@ -12,12 +12,12 @@ import { parseArgs } from 'node:util';
 import { benchBuild, BENCH_VERSION, type BuiltDataset } from './build-bench.ts';
 import { benchIncremental } from './incremental-bench.ts';
 import { benchMaps } from './maps-bench.ts';
-import { DATASETS, requireSharedData } from './datasets.ts';
+import { DATASETS, requireSharedData } from '../testkit/datasets.ts';
 import { benchPeers } from './peer-bench.ts';
 import { RESULTS_DIR, writeResult } from './results.ts';
 import { benchServe } from './serve-bench.ts';
 import { writeSummary } from './summary.ts';
-import { tempDir } from './temp.ts';
+import { tempDir } from '../testkit/temp.ts';
 
 const { values } = parseArgs({
   options: {

@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import { startServing } from '../serve/serve.ts';
-import { request } from './http-request.ts';
+import { request } from '../testkit/http-request.ts';
 import { startBeforeServer } from './before-server.ts';
 import { environment, finish, type ServeResult, type ServeRun, type ServeScenario } from './results.ts';
 import { runWrk, totalErrors } from './wrk.ts';

@@ -16,10 +16,10 @@ import { execa } from 'execa';
 import { projectRoot } from '../pipeline/paths.ts';
 import { DEFAULT_CLIENT_OPTIONS } from '../pipeline/wikipedia/http-client.ts';
 import type { RefreshSummary } from '../pipeline/wikipedia/refresh.ts';
-import { cd119IngestArgs, cd119Sources, missingSources } from './shared-data.ts';
-import { startSummaryServer } from './wikipedia-stand-in.ts';
+import { cd119IngestArgs, cd119Sources, missingSources } from '../testkit/shared-data.ts';
+import { startSummaryServer } from '../testkit/wikipedia-stand-in.ts';
 import { environment, finish, writeResult } from './results.ts';
-import { tempDir } from './temp.ts';
+import { tempDir } from '../testkit/temp.ts';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { compareResults } from '../bench/compare.ts';
 import { bundleText } from '../bench/bundle-text.ts';
@@ -9,7 +8,8 @@ import { parseTimeOutput } from '../bench/measure.ts';
 import type { BuildResult, Environment, PeerResult, ServeResult } from '../bench/results.ts';
 import { renderSummary } from '../bench/summary.ts';
 import { parseWrkOutput, totalErrors, wrkArgs } from '../bench/wrk.ts';
-import { tempDir } from './helpers/temp.ts';
+import { tempDir } from '../testkit/temp.ts';
+import { readBundle } from '../testkit/bundle-file.ts';
 
 // The pure parts of bench/ only: no timing is measured or asserted here.
 
@@ -358,7 +358,7 @@ describe('the before-server body', () => {
         const writer = new BundleFileWriter(path.join(dir, 'all.geojson'), 'feature-collection', 'all', 100);
         for (const item of items) await writer.add(item);
         await writer.end();
-        const built = zlib.gunzipSync(fs.readFileSync(path.join(dir, 'all.geojson.gz'))).toString('utf8');
+        const built = readBundle(path.join(dir, 'all.geojson.gz'));
         expect(bundleText('feature-collection', items)).toBe(built);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });

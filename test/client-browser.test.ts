@@ -10,7 +10,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launchBrowser, type recordNetwork } from '../bench/browser.ts';
+import { hasChromium, launchBrowser, type recordNetwork } from '../testkit/browser.ts';
 import { openRelease } from '../client/geobundle-client.ts';
 import type { ManifestFile } from '../core/release-format.ts';
 import { withDatabase } from '../pipeline/db.ts';
@@ -28,7 +28,8 @@ import {
   transferLog,
 } from './helpers/browser.ts';
 import { buildUsAtlasRelease, mapFile as mapFileOf } from './helpers/release.ts';
-import { tempDir } from './helpers/temp.ts';
+import { tempDir } from '../testkit/temp.ts';
+import { readBundle } from '../testkit/bundle-file.ts';
 
 /** A file's manifest entry (.gz) in a release: its canonical URL path and its decoded sha256. */
 function fileOf(releasesDir: string, version: string, file: string): ManifestFile {
@@ -334,10 +335,7 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     fs.cpSync(releasesDir, tamperedDir, { recursive: true, verbatimSymlinks: true });
     const mapPath = mapFile(tamperedDir, 'v1.0.1', 'county', '20m');
     const polygons = fileOf(tamperedDir, 'v1.0.1', mapPath);
-    const text = zlib
-      .gunzipSync(fs.readFileSync(path.join(tamperedDir, polygons.canonical_path)))
-      .toString()
-      .replace('Los Angeles', 'Los Angelos');
+    const text = readBundle(path.join(tamperedDir, polygons.canonical_path)).replace('Los Angeles', 'Los Angelos');
     for (const [ext, bytes] of [
       ['.gz', zlib.gzipSync(text)],
       ['.br', zlib.brotliCompressSync(text)],

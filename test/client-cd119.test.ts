@@ -15,12 +15,12 @@ import { ingestLegislators } from '../pipeline/ingest/legislators.ts';
 import { buildRelease } from '../pipeline/release/build-release.ts';
 import { setCurrent } from '../pipeline/release/set-current.ts';
 import { refreshWikipedia } from '../pipeline/wikipedia/refresh.ts';
-import { hasChromium, type recordNetwork } from '../bench/browser.ts';
+import { hasChromium, type recordNetwork } from '../testkit/browser.ts';
 import { manifestFiles, readManifest } from '../pipeline/release/store/manifest-file.ts';
 import { ARTIFACTS, lookUp, paintedShare, serveDemoInBrowser, settled, transferLog } from './helpers/browser.ts';
-import { cd119Sources, missingSources } from '../bench/shared-data.ts';
-import { tempDir } from './helpers/temp.ts';
-import { startSummaryServer } from '../bench/wikipedia-stand-in.ts';
+import { cd119Sources, missingSources } from '../testkit/shared-data.ts';
+import { tempDir } from '../testkit/temp.ts';
+import { startSummaryServer } from '../testkit/wikipedia-stand-in.ts';
 
 const CLASS = 'congressional_districts';
 const sources = cd119Sources();

@@ -14,12 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { version as duckdbVersion } from '@duckdb/node-api';
 import { openDatabase, withDatabase } from '../pipeline/db.ts';
 import { projectRoot } from '../pipeline/paths.ts';
-import { startSummaryServer } from '../bench/wikipedia-stand-in.ts';
+import { startSummaryServer } from '../testkit/wikipedia-stand-in.ts';
 import { geobundle, spawnGeobundle } from './helpers/cli.ts';
 import { snapshotDatabase } from './helpers/database.ts';
 import { fillUp, mountRefusal, mountTmpfs, remountReadOnly, unmount } from './helpers/mount.ts';
 import { buildDirs, createFixtureDatabase, releaseFixtureSource, snapshotTree } from './helpers/release.ts';
-import { tempDir } from './helpers/temp.ts';
+import { tempDir } from '../testkit/temp.ts';
 import { CLASS, SUMMARIES, seedDatabase, wikipediaRows } from './helpers/wikipedia-fixtures.ts';
 
 const refusal = await mountRefusal();

@@ -21,8 +21,9 @@ import { readManifest } from '../pipeline/release/store/manifest-file.ts';
 import { asMultiPolygon } from '../pipeline/release/formats/gis/wkb.ts';
 import { expectFile } from './helpers/fixtures.ts';
 import { gdalMissingReason, ogrinfo, ogrToGeoJson } from './helpers/gdal.ts';
-import { buildFixtureReleases, buildUsAtlasRelease, readBundle } from './helpers/release.ts';
-import { tempDir } from './helpers/temp.ts';
+import { buildFixtureReleases, buildUsAtlasRelease } from './helpers/release.ts';
+import { tempDir } from '../testkit/temp.ts';
+import { readBundle } from '../testkit/bundle-file.ts';
 
 const CLASS = 'congressional_districts';
 const EXPECTED = path.resolve(import.meta.dirname, 'fixtures', 'gis', 'expected');

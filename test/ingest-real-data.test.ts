@@ -9,9 +9,9 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../pipeline/db.ts';
 import { sharedDataDir } from '../pipeline/paths.ts';
-import { cd119IngestArgs, cd119Sources, missingSources } from '../bench/shared-data.ts';
+import { cd119IngestArgs, cd119Sources, missingSources } from '../testkit/shared-data.ts';
 import { geobundle } from './helpers/cli.ts';
-import { tempDir } from './helpers/temp.ts';
+import { tempDir } from '../testkit/temp.ts';
 
 const DATA = sharedDataDir();
 const SOURCES = cd119Sources(DATA);

@@ -15,13 +15,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledOpenApi, OPENAPI_FILE } from '../api/openapi.ts';
 import { route, type Route } from '../api/routes.ts';
 import { startApi, type RunningApi } from '../api/server.ts';
-import type { RawResponse } from '../bench/http-request.ts';
+import type { RawResponse } from '../testkit/http-request.ts';
 import { projectRoot } from '../pipeline/paths.ts';
 import { startServing, type Serving } from '../serve/serve.ts';
 import { nginxMissingReason } from './helpers/nginx.ts';
 import { apiRequest, description, describedProblems, pathTemplate } from './helpers/openapi.ts';
 import { buildFixtureReleases } from './helpers/release.ts';
-import { tempDir } from './helpers/temp.ts';
+import { tempDir } from '../testkit/temp.ts';
 
 const skipNginx = await nginxMissingReason();
 const MANIFEST_SCHEMA = path.join(projectRoot, 'manifests', 'release-manifest.schema.json');

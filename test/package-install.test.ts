@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../pipeline/release/store/manifest-file.ts';
 import { projectRoot } from '../pipeline/paths.ts';
-import { tempDir } from './helpers/temp.ts';
+import { tempDir } from '../testkit/temp.ts';
 
 /**
  * What a new user gets: the tarball `npm pack` makes (its prepack builds the

@@ -13,15 +13,15 @@ import {
   buildDirs,
   buildFixtureReleases,
   createFixtureDatabase,
-  readBundle,
   RELEASE_FIXTURES,
   releaseFixtureSource,
   snapshotTree,
   type FixtureSource,
 } from './helpers/release.ts';
 import { expectFile, REGEN } from './helpers/fixtures.ts';
-import { tempDir } from './helpers/temp.ts';
+import { tempDir } from '../testkit/temp.ts';
 import type { ReleaseManifest } from '../core/release-format.ts';
+import { readBundle } from '../testkit/bundle-file.ts';
 
 const CLASS = 'congressional_districts';
 const EXPECTED = path.join(RELEASE_FIXTURES, 'expected');

@@ -7,7 +7,7 @@ import { readCurrent } from '../pipeline/release/store/current-pointer.ts';
 import { compareVersions, parseVersion } from '../core/version.ts';
 import { buildFixtureReleases, snapshotTree } from './helpers/release.ts';
 import { geobundle } from './helpers/cli.ts';
-import { tempDir } from './helpers/temp.ts';
+import { tempDir } from '../testkit/temp.ts';
 
 describe('release versions', () => {
   it('accepts vMAJOR.MINOR.PATCH only', () => {

@@ -6,11 +6,11 @@ import { load as loadYaml } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { manifestProblems, readManifest } from '../pipeline/release/store/manifest-file.ts';
 import { stateByPostal } from '../core/states.ts';
-import { cd119IngestArgs, cd119Sources, missingSources } from '../bench/shared-data.ts';
-import { readBundle } from './helpers/release.ts';
+import { cd119IngestArgs, cd119Sources, missingSources } from '../testkit/shared-data.ts';
 import { geobundle } from './helpers/cli.ts';
-import { tempDir } from './helpers/temp.ts';
+import { tempDir } from '../testkit/temp.ts';
 import type { ReleaseManifest } from '../core/release-format.ts';
+import { readBundle } from '../testkit/bundle-file.ts';
 
 /**
  * End to end on the real 119th-Congress data, through the CLI a release

@@ -12,7 +12,7 @@ import { verifyRelease } from '../pipeline/release/verify-release.ts';
 import { apiRequest } from './helpers/openapi.ts';
 import { geobundle } from './helpers/cli.ts';
 import { createFixtureDatabase, releaseFixtureSource, snapshotTree } from './helpers/release.ts';
-import { tempDir } from './helpers/temp.ts';
+import { tempDir } from '../testkit/temp.ts';
 
 /**
  * Content-stable releases on the fixture source (4 districts in CA, DC and

@@ -8,9 +8,10 @@ import { withDatabase } from '../pipeline/db.ts';
 import { manifestProblems, readManifest } from '../pipeline/release/store/manifest-file.ts';
 import { verifyRelease } from '../pipeline/release/verify-release.ts';
 import { US_STATES } from '../core/states.ts';
-import { buildDirs, readBundle, snapshotTree, usAtlasDatabase } from './helpers/release.ts';
+import { buildDirs, snapshotTree, usAtlasDatabase } from './helpers/release.ts';
 import { geobundle, spawnGeobundle } from './helpers/cli.ts';
-import { tempDir } from './helpers/temp.ts';
+import { tempDir } from '../testkit/temp.ts';
+import { readBundle } from '../testkit/bundle-file.ts';
 
 /**
  * The embedded default (us-atlas states + counties) built through the real

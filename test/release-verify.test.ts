@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyRelease } from '../pipeline/release/verify-release.ts';
 import { buildFixtureReleases } from './helpers/release.ts';
 import { geobundle } from './helpers/cli.ts';
-import { tempDir } from './helpers/temp.ts';
+import { tempDir } from '../testkit/temp.ts';
 
 const CLASS = 'congressional_districts';
 

@@ -10,13 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { route } from '../api/routes.ts';
 import { acceptsGzip, ifNoneMatchHits } from '../api/representation.ts';
 import { renderNginxConf, SNIPPETS_DIR } from '../nginx/render-config.ts';
-import { throwawayCertificate } from '../bench/browser.ts';
+import { throwawayCertificate } from '../testkit/browser.ts';
 import { findNginx } from '../serve/nginx-binary.ts';
 import { productionSite } from '../serve/production-site.ts';
 import { geobundle } from './helpers/cli.ts';
 import { projectRoot } from '../pipeline/paths.ts';
 import { nginxMissingReason } from './helpers/nginx.ts';
-import { tempDir } from './helpers/temp.ts';
+import { tempDir } from '../testkit/temp.ts';
 
 const skipNginx = await nginxMissingReason();
 

@@ -18,13 +18,14 @@ import { buildRelease } from '../pipeline/release/build-release.ts';
 import { readManifest } from '../pipeline/release/store/manifest-file.ts';
 import { setCurrent } from '../pipeline/release/set-current.ts';
 import { startServing, type Serving } from '../serve/serve.ts';
-import { request, type RawResponse } from '../bench/http-request.ts';
-import { startEdgeCache } from '../bench/edge-cache.ts';
+import { request, type RawResponse } from '../testkit/http-request.ts';
+import { startEdgeCache } from '../testkit/edge-cache.ts';
 import { nginxMissingReason } from './helpers/nginx.ts';
 import { apiRequest } from './helpers/openapi.ts';
 import { buildUsAtlasRelease } from './helpers/release.ts';
 import { geobundle, spawnGeobundle } from './helpers/cli.ts';
-import { tempDir } from './helpers/temp.ts';
+import { tempDir } from '../testkit/temp.ts';
+import { readBundleBytes } from '../testkit/bundle-file.ts';
 
 const skipNginx = await nginxMissingReason();
 // Short enough to wait out, long enough that a MISS then HIT pair cannot straddle it under load.
@@ -36,7 +37,7 @@ let api: RunningApi;
 
 /** The uncompressed bytes of a bundle, from the .gz the builder wrote. */
 function original(relative: string): Buffer {
-  return zlib.gunzipSync(fs.readFileSync(path.join(releasesDir, `${relative}.gz`)));
+  return readBundleBytes(path.join(releasesDir, `${relative}.gz`));
 }
 
 function json(res: RawResponse): any {

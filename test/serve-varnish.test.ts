@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, type RawResponse } from '../bench/http-request.ts';
+import { request, type RawResponse } from '../testkit/http-request.ts';
 import { withDatabase } from '../pipeline/db.ts';
 import { buildRelease } from '../pipeline/release/build-release.ts';
 import { readManifest } from '../pipeline/release/store/manifest-file.ts';
@@ -20,8 +20,9 @@ import { setCurrent } from '../pipeline/release/set-current.ts';
 import { startServing, type Serving } from '../serve/serve.ts';
 import { nginxMissingReason } from './helpers/nginx.ts';
 import { buildUsAtlasRelease } from './helpers/release.ts';
-import { tempDir } from './helpers/temp.ts';
+import { tempDir } from '../testkit/temp.ts';
 import { startVarnish, varnishMissingReason, type RunningVarnish } from './helpers/varnish.ts';
+import { readBundleBytes } from '../testkit/bundle-file.ts';
 
 const skip = (await nginxMissingReason()) ?? varnishMissingReason();
 if (skip) console.warn(`test/serve-varnish.test.ts SKIPPED: ${skip}`);
@@ -103,7 +104,12 @@ describe.skipIf(skip)(`Varnish in front of nginx${skip ? ` — SKIPPED: ${skip}`
         { path: county, ae: 'gzip, deflate, br', encoding: 'br', bytes: file('v1.0.0/county/all.geojson.br') },
         { path: county, ae: 'gzip', encoding: 'gzip', bytes: file('v1.0.0/county/all.geojson.gz') },
         { path: county, ae: 'br;q=0, gzip', encoding: 'gzip', bytes: file('v1.0.0/county/all.geojson.gz') },
-        { path: county, ae: '', encoding: undefined, bytes: zlib.gunzipSync(file('v1.0.0/county/all.geojson.gz')) },
+        {
+          path: county,
+          ae: '',
+          encoding: undefined,
+          bytes: readBundleBytes(path.join(releasesDir, 'v1.0.0/county/all.geojson.gz')),
+        },
         { path: `/bundles/${canonical}`, ae: 'br', encoding: 'br', bytes: file('v1.0.0/state/all.geojson.br') },
         {
           path: '/bundles/v1.0.0/county/all.geojson.gz',

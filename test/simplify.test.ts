@@ -16,8 +16,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SIMPLIFIED_SCALES } from '../pipeline/release/formats/maps.ts';
 import { simplifyClass } from '../pipeline/release/formats/maps/mapshaper.ts';
 import { expectFile, fixtureCases } from './helpers/fixtures.ts';
-import { tempDir } from './helpers/temp.ts';
-import { borderingPairs, overlapRatio, selfIntersecting, sharedArcPairs } from '../bench/topology.ts';
+import { tempDir } from '../testkit/temp.ts';
+import { borderingPairs, overlapRatio, selfIntersecting, sharedArcPairs } from '../testkit/topology.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, 'fixtures', 'simplify');
 type Districts = FeatureCollection<Polygon | MultiPolygon | null, { id: string; name: string; state_fips: string }>;

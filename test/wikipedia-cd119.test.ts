@@ -3,11 +3,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withDatabase } from '../pipeline/db.ts';
 import { refreshWikipedia } from '../pipeline/wikipedia/refresh.ts';
-import { cd119IngestArgs, cd119Sources, missingSources } from '../bench/shared-data.ts';
+import { cd119IngestArgs, cd119Sources, missingSources } from '../testkit/shared-data.ts';
 import { geobundle } from './helpers/cli.ts';
-import { tempDir } from './helpers/temp.ts';
+import { tempDir } from '../testkit/temp.ts';
 import { CLASS, wikipediaRows } from './helpers/wikipedia-fixtures.ts';
-import { startSummaryServer, type SummaryServer } from '../bench/wikipedia-stand-in.ts';
+import { startSummaryServer, type SummaryServer } from '../testkit/wikipedia-stand-in.ts';
 
 /**
  * The refresh on the real 119th-Congress data, ingested with the real commands:

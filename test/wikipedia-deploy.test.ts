@@ -4,9 +4,9 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../pipeline/paths.ts';
 import { geobundle } from './helpers/cli.ts';
-import { readBundle } from './helpers/release.ts';
-import { tempDir } from './helpers/temp.ts';
+import { tempDir } from '../testkit/temp.ts';
 import { CLASS, useWikipediaFixture } from './helpers/wikipedia-fixtures.ts';
+import { readBundle } from '../testkit/bundle-file.ts';
 
 describe('geobundle next-version', () => {
   it('follows the newest release, or starts at v1.0.0', async () => {

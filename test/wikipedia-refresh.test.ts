@@ -13,7 +13,7 @@ import {
   wikipediaRows,
 } from './helpers/wikipedia-fixtures.ts';
 import { geobundle } from './helpers/cli.ts';
-import { startSummaryServer } from '../bench/wikipedia-stand-in.ts';
+import { startSummaryServer } from '../testkit/wikipedia-stand-in.ts';
 
 const PAGES = DISTRICTS.length * 2;
 const CA39 = "California's 39th congressional district";

@@ -9,7 +9,7 @@ import { backoffDelay, isRetryableStatus, parseRetryAfter, retryDelay } from '..
 import { parseSummary } from '../pipeline/wikipedia/summary.ts';
 import { ordinal } from '../pipeline/identity.ts';
 import { districtArticleTitle, summaryUrl } from '../pipeline/wikipedia/titles.ts';
-import { tempDir } from './helpers/temp.ts';
+import { tempDir } from '../testkit/temp.ts';
 
 describe('district article titles', () => {
   it.each([

@@ -1,5 +1,5 @@
 /**
- * Driving the demo page in headless Chromium (bench/browser.ts) for the
+ * Driving the demo page in headless Chromium (testkit/browser.ts) for the
  * client tests: serve it, wait for the page, type a point, read what
  * IndexedDB kept.
  */
@@ -13,7 +13,7 @@ import {
   type NetworkEntry,
   recordNetwork,
   throwawayCertificate,
-} from '../../bench/browser.ts';
+} from '../../testkit/browser.ts';
 import { buildSite } from '../../scripts/build-site.ts';
 import { projectRoot } from '../../pipeline/paths.ts';
 import { startServing, type Serving } from '../../serve/serve.ts';

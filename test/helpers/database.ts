@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterEach, beforeEach } from 'vitest';
 import { openDatabase, type Database } from '../../pipeline/db.ts';
-import { tempDir } from './temp.ts';
+import { tempDir } from '../../testkit/temp.ts';
 
 /**
  * Every table of a DuckDB database, its columns and all its rows, as one

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { tempDir } from './temp.ts';
+import { tempDir } from '../../testkit/temp.ts';
 
 /** Mounts a fresh tmpfs of `size` (mount(8) syntax: 512k, 2m) on a new temp dir and returns the dir. */
 export async function mountTmpfs(prefix: string, size: string): Promise<string> {

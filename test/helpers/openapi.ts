@@ -11,7 +11,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { expect } from 'vitest';
 import { bundledOpenApi } from '../../api/openapi.ts';
 import { rawPath } from '../../api/routes.ts';
-import { request, type RawResponse } from '../../bench/http-request.ts';
+import { request, type RawResponse } from '../../testkit/http-request.ts';
 
 export const description: any = bundledOpenApi();
 
@@ -145,7 +145,7 @@ function expectDescribed(method: string, target: string, res: RawResponse): RawR
   return res;
 }
 
-/** `request` (bench/http-request.ts) of an API URL, its response checked against the description. */
+/** `request` (testkit/http-request.ts) of an API URL, its response checked against the description. */
 export async function apiRequest(url: string, options: Parameters<typeof request>[1] = {}): Promise<RawResponse> {
   const res = await request(url, options);
   const u = new URL(url);

@@ -1,13 +1,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import type { Feature } from 'geojson';
 import { censusTable, withDatabase } from '../../pipeline/db.ts';
 import { ingestUsAtlas } from '../../pipeline/ingest/us-atlas.ts';
 import { buildRelease, type BuildSummary } from '../../pipeline/release/build-release.ts';
 import { manifestFiles, readManifest } from '../../pipeline/release/store/manifest-file.ts';
-import { tempDir } from './temp.ts';
+import { tempDir } from '../../testkit/temp.ts';
 
 export const RELEASE_FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures', 'release');
 
@@ -93,14 +92,6 @@ export async function createFixtureDatabase(dbPath: string, source: FixtureSourc
     }
   });
   return dbPath;
-}
-
-/** Decompresses a release file by its extension, so tests read what a browser would. */
-export function readBundle(file: string): string {
-  const data = fs.readFileSync(file);
-  if (file.endsWith('.gz')) return zlib.gunzipSync(data).toString('utf8');
-  if (file.endsWith('.br')) return zlib.brotliDecompressSync(data).toString('utf8');
-  throw new Error(`not a bundle: ${file}`);
 }
 
 /**

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { projectRoot } from '../../pipeline/paths.ts';
 import { freePort, portOpen } from '../../serve/run-nginx.ts';
-import { tempDir } from './temp.ts';
+import { tempDir } from '../../testkit/temp.ts';
 
 export const SHIPPED_VCL = path.join(projectRoot, 'deploy', 'varnish', 'geobundle.vcl');
 

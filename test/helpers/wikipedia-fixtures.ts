@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { openDatabase, withDatabase } from '../../pipeline/db.ts';
-import { tempDir } from './temp.ts';
-import { startSummaryServer, type SummaryServer, type SummaryServerOptions } from '../../bench/wikipedia-stand-in.ts';
+import { tempDir } from '../../testkit/temp.ts';
+import { startSummaryServer, type SummaryServer, type SummaryServerOptions } from '../../testkit/wikipedia-stand-in.ts';
 
 export const CLASS = 'congressional_districts';
 

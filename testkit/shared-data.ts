@@ -1,11 +1,13 @@
+/**
+ * The 119th-Congress sources in ../shared/data (env GEOBUNDLE_SHARED_DATA),
+ * used by the end-to-end tests and benchmarks: where they are, which are
+ * missing, and the `geobundle ingest` commands that load them.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { sharedDataDir } from '../pipeline/paths.ts';
 
-/**
- * The 119th-Congress sources in ../shared/data (env GEOBUNDLE_SHARED_DATA),
- * used by the end-to-end tests and benchmarks: shapes, census and legislators.
- */
+/** The three files: shapes, census and legislators. */
 export interface Cd119Sources {
   shapes: string;
   census: string;

@@ -1,9 +1,3 @@
-import fs from 'node:fs';
-import http from 'node:http';
-import path from 'node:path';
-import crypto from 'node:crypto';
-import { closeServer, listen } from '../api/http-server.ts';
-
 /**
  * A loopback stand-in for the Wikipedia REST API's `GET /page/summary/{title}`,
  * serving fixture JSON files (a directory of <Title_with_underscores>.json)
@@ -12,6 +6,13 @@ import { closeServer, listen } from '../api/http-server.ts';
  * malformed bodies, oversized bodies, dropped connections. Used by the tests
  * and by bench/wikipedia-refresh.ts.
  */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { closeServer, listen } from '../api/http-server.ts';
+
+/** What the server does with one request instead of (or before) answering it normally. */
 export type Fault =
   | { kind: 'ok' }
   | { kind: 'status'; status: number; retryAfter?: string }

@@ -1,7 +1,7 @@
 /**
- * The three build workloads of issue 5, all from ../shared/data (env
- * GEOBUNDLE_SHARED_DATA): what to unpack and which `geobundle ingest`
- * commands load it into a fresh DuckDB.
+ * The benchmarks' three build workloads (issue 5), which the real-data tests
+ * unpack too, all from ../shared/data (env GEOBUNDLE_SHARED_DATA): what to
+ * unpack and which `geobundle ingest` commands load it into a fresh DuckDB.
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+/** Temporary directories for tests and benchmarks. */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
