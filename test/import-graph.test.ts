@@ -20,6 +20,13 @@ import { projectRoot } from '../pipeline/paths.ts';
  * folder, an upward import) fails with the file, the import and the rule.
  * And no file may reach itself through its imports: a cycle fails with its
  * files in order.
+ *
+ * Above the stack, testkit/ holds what the tests and the benchmarks both use
+ * (Chromium, raw HTTP requests, the shared data, the Wikipedia stand-in, temp
+ * directories, stored bundles read back): it may use the stack as the CLI
+ * does, never test/ or bench/. test/ and bench/ use testkit/ and never each
+ * other, with one named exception: test/bench-smoke.test.ts tests bench's
+ * pure parts (parsers, summary rendering), so it imports bench/.
  */
 const RELEASE_FORMATS = 'pipeline/release/formats';
 /** A writer of one format: the plan, the formats' descriptions, its own folder and the rooms named. */
@@ -60,9 +67,23 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   client: ['core', 'client'],
   demo: ['core', 'client', 'demo'],
   bin: ['cli'],
+  testkit: [
+    'core',
+    'pipeline',
+    'pipeline/ingest',
+    'pipeline/wikipedia',
+    ...RELEASE_ROOMS,
+    'nginx',
+    'api',
+    'serve',
+    'cli',
+    'testkit',
+  ],
 };
 /** Tools above the whole stack: they may import any of it, but never the tests. */
 const TOOLS = ['scripts', 'bench'];
+/** The one test that may import bench/: it tests bench's pure parts (parsers, summary rendering). */
+const BENCH_SMOKE = 'test/bench-smoke.test.ts';
 
 /** Code that runs in the browser: no Node built-ins, and only these packages. */
 const BROWSER = new Set(['core', 'client', 'demo']);
@@ -124,6 +145,8 @@ function violation({ from, specifier }: Import): string | null {
   }
   const target = layerOf(path.resolve(path.dirname(from), specifier));
   if (target === 'test' && layer !== 'test') return `${where}: nothing outside test/ may depend on the tests`;
+  if (target === 'bench' && layer === 'test' && path.relative(projectRoot, from) !== BENCH_SMOKE)
+    return `${where}: test/ never imports bench/ (only ${BENCH_SMOKE} does, to test bench's pure parts); what both use belongs in testkit/`;
   if (layer === 'test' || TOOLS.includes(layer)) return null;
   const allowed = MAY_IMPORT[layer];
   if (!allowed) return `${where}: ${layer}/ has no place in the layer table of test/import-graph.test.ts`;
@@ -232,6 +255,22 @@ describe('the import graph', () => {
     expect(violation({ from: file('bench/x.ts'), specifier: '../test/helpers/cli.ts' })).toMatch(
       /nothing outside test\//,
     );
+    expect(violation({ from: file('test/x.test.ts'), specifier: '../bench/measure.ts' })).toMatch(
+      /test\/ never imports bench\//,
+    );
+    expect(violation({ from: file('test/helpers/x.ts'), specifier: '../../bench/results.ts' })).toMatch(
+      /test\/ never imports bench\//,
+    );
+    expect(violation({ from: file('test/bench-smoke.test.ts'), specifier: '../bench/measure.ts' })).toBeNull();
+    expect(violation({ from: file('testkit/x.ts'), specifier: '../bench/measure.ts' })).toMatch(
+      /testkit\/ may import only/,
+    );
+    expect(violation({ from: file('testkit/x.ts'), specifier: '../test/helpers/cli.ts' })).toMatch(
+      /nothing outside test\//,
+    );
+    expect(violation({ from: file('testkit/x.ts'), specifier: '../serve/run-nginx.ts' })).toBeNull();
+    expect(violation({ from: file('test/x.test.ts'), specifier: '../testkit/temp.ts' })).toBeNull();
+    expect(violation({ from: file('bench/x.ts'), specifier: '../testkit/temp.ts' })).toBeNull();
     expect(violation({ from: file('client/x.ts'), specifier: 'node:fs' })).toMatch(/no Node built-ins/);
     expect(violation({ from: file('client/x.ts'), specifier: '../pipeline/db.ts' })).toMatch(
       /client\/ may import only core, client/,
