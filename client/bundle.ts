@@ -32,7 +32,7 @@ async function readFacts(
     census: parseJson(census!.text, what(release, files[0]!), isKeyed, 'an object keyed by id'),
     wikipedia: parseJson(wikipedia!.text, what(release, files[1]!), isKeyed, 'an object keyed by id'),
     files,
-    sources: [census!.source, wikipedia!.source],
+    origins: [census!.origin, wikipedia!.origin],
     stored: census!.stored && wikipedia!.stored,
   };
 }
@@ -77,14 +77,14 @@ export async function loadBundle(
       d.properties.wikipedia = facts.wikipedia[d.properties.id] ?? null;
     }
   }
-  const sources = [loaded.source, ...(facts?.sources ?? [])];
+  const origins = [loaded.origin, ...(facts?.origins ?? [])];
   const index = buildDistrictIndex(districts.features);
   return {
     version: release.version,
     dataClass,
     files: [shapes, ...factsFiles],
-    sources,
-    source: summarise(sources),
+    origins,
+    origin: summarise(origins),
     stored: loaded.stored && (facts?.stored ?? true),
     districts,
     findDistrict: (lon, lat) => index.find(lon, lat),

@@ -34,6 +34,6 @@ export type {
   OpenReleaseOptions,
   Release,
   ReleaseManifest,
-  Source,
+  Origin,
   WikipediaFacts,
 } from './types.ts';

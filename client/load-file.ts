@@ -6,7 +6,7 @@
 import { GeobundleError, errorMessage } from '../core/errors.ts';
 import type { FileCache } from './cache.ts';
 import { sha256Hex } from './checksum.ts';
-import type { BundleFile, DistrictCollection, LoadOptions, Loading, Release, Source } from './types.ts';
+import type { BundleFile, DistrictCollection, LoadOptions, Loading, Release, Origin } from './types.ts';
 
 async function download(file: BundleFile, fetchFn: typeof fetch, onBytes: (n: number) => void): Promise<Uint8Array> {
   let response: Response;
@@ -67,7 +67,7 @@ export function progressOver(files: readonly BundleFile[], onProgress: LoadOptio
 
 export interface Loaded {
   text: string;
-  source: Source;
+  origin: Origin;
   stored: boolean;
 }
 
@@ -85,7 +85,7 @@ export async function loadFile(
 ): Promise<Loaded> {
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   const cached = cache ? await fromCache(cache, file) : undefined;
-  if (cached) return { text: decode(cached), source: 'cache', stored: true };
+  if (cached) return { text: decode(cached), origin: 'cache', stored: true };
   const bytes = await download(file, fetchFn, onBytes);
   const sha256 = await sha256Hex(bytes);
   if (sha256 !== file.sha256) {
@@ -104,12 +104,12 @@ export async function loadFile(
       // Quota exceeded or storage refused: the file is still usable for this page.
     }
   }
-  return { text: decode(bytes), source: 'network', stored };
+  return { text: decode(bytes), origin: 'network', stored };
 }
 
 /** Where a set of files came from: `cache` when none was downloaded, `network` when all were, else `mixed`. */
-export function summarise(sources: readonly Source[]): Source | 'mixed' {
-  return sources.every((s) => s === 'cache') ? 'cache' : sources.every((s) => s === 'network') ? 'network' : 'mixed';
+export function summarise(origins: readonly Origin[]): Origin | 'mixed' {
+  return origins.every((s) => s === 'cache') ? 'cache' : origins.every((s) => s === 'network') ? 'network' : 'mixed';
 }
 
 export const isCollection = (v: unknown) =>

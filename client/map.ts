@@ -60,7 +60,7 @@ export async function loadMap(
     dataClass,
     scale: options.scale,
     file,
-    source: got.source,
+    origin: got.origin,
     stored: got.stored,
     districts,
     findDistrict: (lon, lat) => index.find(lon, lat),

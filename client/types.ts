@@ -32,7 +32,7 @@ export type MapScale = '5m' | '20m';
 export type MapFormat = 'geojson' | 'topojson';
 
 /** Where a file's bytes came from on one load. */
-export type Source = 'network' | 'cache';
+export type Origin = 'network' | 'cache';
 
 export interface OpenReleaseOptions {
   /** Origin (and optional path prefix) that serves `/api/v1/` and `/bundles/`, e.g. `https://example.org`. */
@@ -121,9 +121,9 @@ export interface Bundle {
   /** The files the districts were built from: polygons, census and wikipedia, or one state's file. */
   readonly files: readonly BundleFile[];
   /** Where each file's bytes came from on this call, in the order of `files`. */
-  readonly sources: readonly Source[];
+  readonly origins: readonly Origin[];
   /** `cache` when no file was downloaded, `network` when every one was, else `mixed`. */
-  readonly source: Source | 'mixed';
+  readonly origin: Origin | 'mixed';
   /** Whether every file is (now) kept in IndexedDB for later page loads. */
   readonly stored: boolean;
   readonly districts: DistrictCollection;
@@ -136,15 +136,15 @@ export interface Facts {
   census: Record<string, CensusFacts>;
   wikipedia: Record<string, WikipediaFacts>;
   files: readonly BundleFile[];
-  sources: readonly Source[];
+  origins: readonly Origin[];
   stored: boolean;
 }
 
 /** A class simplified for a map: properties id, name and state_fips (the facts are in loadFacts). */
-export interface ClassMap extends Omit<Bundle, 'files' | 'sources' | 'source' | 'stored'> {
+export interface ClassMap extends Omit<Bundle, 'files' | 'origins' | 'origin' | 'stored'> {
   readonly scale: MapScale;
   readonly file: BundleFile;
-  readonly source: Source;
+  readonly origin: Origin;
   readonly stored: boolean;
   /**
    * The districts that may hold a point at full resolution: those whose

@@ -213,7 +213,7 @@ async function showClass(dataClass: string): Promise<void> {
   shown = undefined;
   ui.card.hidden = true;
   ui.findButton.disabled = true;
-  delete ui.info.dataset.source;
+  delete ui.info.dataset.origin;
   ui.info.textContent = '';
   layout();
   try {
@@ -244,13 +244,13 @@ async function showClass(dataClass: string): Promise<void> {
     ui.legend.hidden = !Object.values(facts.wikipedia).some((w) => leanColor(w?.partisan_lean) !== undefined);
     ui.legend.querySelector('.range')!.textContent = `R+${LEAN_SATURATION} · EVEN · D+${LEAN_SATURATION}`;
     setState('ready', ready);
-    const sources = [nation.source, ...facts.sources];
-    const source = summarise(sources);
-    const cached = sources.filter((s) => s === 'cache').length;
-    ui.info.dataset.source = source;
+    const origins = [nation.origin, ...facts.origins];
+    const origin = summarise(origins);
+    const cached = origins.filter((s) => s === 'cache').length;
+    ui.info.dataset.origin = origin;
     ui.info.textContent =
       `${files.map((f) => f.path.slice(dataClass.length + 1)).join(' + ')} · ${total} · sha256 verified · ` +
-      (source === 'cache'
+      (origin === 'cache'
         ? 'read from this browser’s cache (no download)'
         : `${cached ? `${cached} of ${files.length} from this browser’s cache, the rest ` : ''}` +
           (nation.stored && facts.stored

@@ -103,7 +103,7 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     const bundles = entries.filter((e) => e.url.includes('/bundles/'));
     expect(bundles.every((e) => e.status === 200)).toBe(true);
     expect(bundlePaths(bundles.map((e) => e.url))).toEqual(expectedPaths('v1.0.0', county('v1.0.0')));
-    expect(await page.locator('#bundle-info').getAttribute('data-source')).toBe('network');
+    expect(await page.locator('#bundle-info').getAttribute('data-origin')).toBe('network');
     expect(await page.locator('#release').innerText()).toContain('v1.0.0');
     expect(await page.locator('#status').innerText()).toBe('county: 3,231 districts ready.');
     expect(await page.locator('#view-title').innerText()).toContain('United States');
@@ -175,7 +175,7 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     const { requested } = await network.settle();
     expect(requested.filter((u) => u.includes('/bundles/'))).toEqual([]);
     expect(requested.some((u) => u.endsWith('/api/v1/releases/current'))).toBe(true);
-    expect(await page.locator('#bundle-info').getAttribute('data-source')).toBe('cache');
+    expect(await page.locator('#bundle-info').getAttribute('data-origin')).toBe('cache');
     expect(await paintedShare(page)).toBeGreaterThan(0.05);
     expect((await lookUp(page, -118.2437, 34.0522)).id).toBe('06037');
     await transfer.add('repeat visit', network);
@@ -186,7 +186,7 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     const release = await openRelease({ baseUrl, version: 'v1.0.0' });
     expect(release.classes()).toEqual(['county', 'state']);
     const map = await release.loadMap('county', { scale: '20m' });
-    expect(map).toMatchObject({ source: 'network', stored: false, scale: '20m' });
+    expect(map).toMatchObject({ origin: 'network', stored: false, scale: '20m' });
     expect(map.file.path).toBe(mapFile(releasesDir, 'v1.0.0', 'county', '20m'));
     expect(map.districts.features).toHaveLength(3231);
     expect(map.findDistrict(-118.2437, 34.0522)?.properties).toEqual({
@@ -200,7 +200,7 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     expect(geojson.findDistrict(-78.4767, 38.0293)?.properties.id).toBe('51540');
     expect(await release.loadFacts('county')).toMatchObject({ census: {}, wikipedia: {} });
     const california = await release.loadBundle('county', { state: '06' });
-    expect(california).toMatchObject({ source: 'network', stored: false, version: 'v1.0.0' });
+    expect(california).toMatchObject({ origin: 'network', stored: false, version: 'v1.0.0' });
     expect(california.files.map((f) => f.path)).toEqual(['county/by_state/06.geojson']);
     expect(california.findDistrict(-118.2437, 34.0522)?.properties.name).toBe('Los Angeles');
     expect(california.findDistrict(-77.0091, 38.8899)).toBeUndefined();
@@ -270,7 +270,7 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     );
     expect(changed).toEqual([mapFile(releasesDir, 'v1.0.1', 'county', '20m')]);
     expect(bundlePaths(requested)).toEqual(expectedPaths('v1.0.1', changed));
-    expect(await page.locator('#bundle-info').getAttribute('data-source')).toBe('mixed');
+    expect(await page.locator('#bundle-info').getAttribute('data-origin')).toBe('mixed');
     expect(await page.locator('#release').innerText()).toContain('v1.0.1');
     // What v1.0.0 alone needed (its 20m map, California's file) is evicted.
     const keptNow = await keptContents();
@@ -321,7 +321,7 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
       );
       const outcome = await settled(p);
       expect(outcome, outcome.error).toMatchObject({ state: 'ready' });
-      expect(await p.locator('#bundle-info').getAttribute('data-source')).toBe('network');
+      expect(await p.locator('#bundle-info').getAttribute('data-origin')).toBe('network');
       expect((await lookUp(p, -118.3267, 33.3428)).id).toBe('06037');
     } finally {
       await old.close();

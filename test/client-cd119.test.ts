@@ -110,7 +110,7 @@ describe.skipIf(!hasChromium || missing.length > 0)(
       await page.reload();
       expect(await settled(page)).toMatchObject({ state: 'ready' });
       expect((await network.settle()).requested.filter((u) => u.includes('/bundles/'))).toEqual([]);
-      expect(await page.locator('#bundle-info').getAttribute('data-source')).toBe('cache');
+      expect(await page.locator('#bundle-info').getAttribute('data-origin')).toBe('cache');
       await transfer.add('repeat visit', network);
     });
 
@@ -131,7 +131,7 @@ describe.skipIf(!hasChromium || missing.length > 0)(
       expect(manifest).toHaveLength(1);
       const wire = [...bundles, ...manifest].reduce((n, e) => n + e.bytes, 0);
       expect(wire / (brBytes('v1.0.1', ['wikipedia']) + manifest[0]!.bytes)).toBeLessThan(1.1);
-      expect(await page.locator('#bundle-info').getAttribute('data-source')).toBe('mixed');
+      expect(await page.locator('#bundle-info').getAttribute('data-origin')).toBe('mixed');
       expect((await lookUp(page, -93.6091, 41.5868)).text).toMatch(/\(Revised\.\)/);
     });
 
