@@ -6,6 +6,7 @@ import * as buildRelease from './commands/build-release.ts';
 import * as diff from './commands/diff.ts';
 import * as ingest from './commands/ingest.ts';
 import * as listReleases from './commands/list-releases.ts';
+import * as lookup from './commands/lookup.ts';
 import * as nextVersion from './commands/next-version.ts';
 import * as nginxConfig from './commands/nginx-config.ts';
 import * as prune from './commands/prune.ts';
@@ -23,6 +24,7 @@ const COMMANDS: Array<{ register(program: Command, io: CliIo): void }> = [
   setCurrent,
   diff,
   prune,
+  lookup,
   nextVersion,
   refreshWikipedia,
   serve,

@@ -8,7 +8,10 @@
  * change between two releases has the same key in both, so a returning
  * visitor downloads only what changed. Each entry's bytes are checked
  * against its key on every read, so a corrupted entry is dropped instead of
- * trusted; entries no open release lists are evicted.
+ * trusted; entries no open release lists are evicted. The files of a
+ * lookup index (client/lookup-files.ts) are kept in a store of their own,
+ * `lookup`, which no release lists in full: it is bounded by a number of
+ * files instead.
  */
 export interface CachedFile {
   /** sha256 (hex) of `bytes`: the manifest's uncompressed_sha256 of the file. */
@@ -25,14 +28,18 @@ export interface FileCache {
   delete(sha256: string): Promise<void>;
   /** Removes every entry whose key is not in `needed`; resolves with how many went. */
   retainOnly(needed: ReadonlySet<string>): Promise<number>;
+  /** Removes entries (the first by key: by content, so as good as at random) until at most `max` are left; resolves with how many went. */
+  limit(max: number): Promise<number>;
   list(): Promise<Array<Omit<CachedFile, 'bytes'>>>;
   close(): void;
 }
 
 export const CACHE_DB_NAME = 'geobundle';
-/** Version 2: content-keyed `files` (version 1 kept `bundles` keyed by [version, sha256]). */
-const DB_VERSION = 2;
-const STORE = 'files';
+/** Version 2: content-keyed `files` (version 1 kept `bundles` keyed by [version, sha256]); version 3 adds `lookup`. */
+const DB_VERSION = 3;
+
+/** The stores of the cache: a release's bundle files, and lookup and facts files. */
+export type CacheStore = 'files' | 'lookup';
 
 function done<T>(request: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -50,20 +57,26 @@ function committed(tx: IDBTransaction): Promise<void> {
 }
 
 /**
- * Opens the cache, or resolves to null where IndexedDB is unavailable or
- * refused (some private-browsing modes): bundles then still load, just
- * without being kept.
+ * Opens one store of the cache, or resolves to null where IndexedDB is
+ * unavailable or refused (some private-browsing modes): files then still
+ * load, just without being kept.
  */
-export async function openFileCache(factory: IDBFactory | undefined = globalThis.indexedDB): Promise<FileCache | null> {
+export async function openFileCache(
+  factory: IDBFactory | undefined = globalThis.indexedDB,
+  storeName: CacheStore = 'files',
+): Promise<FileCache | null> {
   if (!factory) return null;
   let db: IDBDatabase;
   try {
     const request = factory.open(CACHE_DB_NAME, DB_VERSION);
-    request.onupgradeneeded = () => {
-      const names = request.result.objectStoreNames;
-      // What an earlier version of this library kept is keyed by release: start afresh.
-      for (const name of Array.from(names)) request.result.deleteObjectStore(name);
-      request.result.createObjectStore(STORE, { keyPath: 'sha256' });
+    request.onupgradeneeded = (event) => {
+      const upgrading = request.result;
+      if (event.oldVersion < 2) {
+        // What version 1 of this library kept is keyed by release: start afresh.
+        for (const name of Array.from(upgrading.objectStoreNames)) upgrading.deleteObjectStore(name);
+        upgrading.createObjectStore('files', { keyPath: 'sha256' });
+      }
+      upgrading.createObjectStore('lookup', { keyPath: 'sha256' });
     };
     db = await done(request);
   } catch {
@@ -72,8 +85,8 @@ export async function openFileCache(factory: IDBFactory | undefined = globalThis
   // Let a future version of this library upgrade the database from another tab.
   db.onversionchange = () => db.close();
   const store = (mode: IDBTransactionMode) => {
-    const tx = db.transaction(STORE, mode);
-    return { tx, store: tx.objectStore(STORE) };
+    const tx = db.transaction(storeName, mode);
+    return { tx, store: tx.objectStore(storeName) };
   };
   return {
     async get(sha256) {
@@ -96,6 +109,15 @@ export async function openFileCache(factory: IDBFactory | undefined = globalThis
       for (const key of unneeded) s.delete(key);
       await committed(tx);
       return unneeded.length;
+    },
+    async limit(max) {
+      const { tx, store: s } = store('readwrite');
+      const count = await done(s.count());
+      if (count <= max) return 0;
+      const keys = (await done(s.getAllKeys(null, count - max))) as string[];
+      for (const key of keys) s.delete(key);
+      await committed(tx);
+      return keys.length;
     },
     async list() {
       const entries = (await done(store('readonly').store.getAll())) as CachedFile[];

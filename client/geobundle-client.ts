@@ -7,8 +7,13 @@
  *   const counties = await release.loadBundle('county');
  *   counties.findDistrict(-118.24, 34.05)?.properties.name; // "Los Angeles"
  *   const map = await release.loadMap('sldl', { scale: '20m' }); // a national map in a few hundred kB
+ *
+ *   const lookup = await openLookup({ baseUrl: location.origin });
+ *   const here = await lookup.lookup({ lat: 42.3588, lon: -71.0638 }); // every class's district, a few kB
+ *   here.districts.county?.name; // "Suffolk"
  */
 export { openRelease } from './release.ts';
+export { openLookup } from './lookup.ts';
 export { smallerFormat } from './map.ts';
 export { summarise } from './load-file.ts';
 export { openFileCache, CACHE_DB_NAME, type FileCache, type CachedFile } from './cache.ts';
@@ -23,14 +28,19 @@ export type {
   CurrentRelease,
   District,
   DistrictCollection,
+  DistrictLookup,
   DistrictProperties,
   Facts,
+  FoundDistrict,
   LoadBundleOptions,
   LoadMapOptions,
   LoadOptions,
+  LookupAnswer,
+  LookupOptions,
   ManifestFile,
   MapFormat,
   MapScale,
+  OpenLookupOptions,
   OpenReleaseOptions,
   Release,
   ReleaseManifest,

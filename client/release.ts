@@ -3,9 +3,10 @@
  * current, reads its manifest and hands out a Release whose loaders share
  * one cache and one fetch.
  */
-import { GeobundleError, errorMessage } from '../core/errors.ts';
+import { GeobundleError } from '../core/errors.ts';
 import type { ManifestFile } from '../core/release-format.ts';
 import { parseVersion } from '../core/version.ts';
+import { fetchJson } from './fetch-json.ts';
 import { loadBundle, loadFacts } from './bundle.ts';
 import { openFileCache } from './cache.ts';
 import { loadMap } from './map.ts';
@@ -18,35 +19,6 @@ import type {
   Release,
   ReleaseManifest,
 } from './types.ts';
-
-/** GETs JSON, turning every failure into one line that names the URL. */
-async function fetchJson<T>(url: string, fetchFn: typeof fetch = fetch, init: RequestInit = {}): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetchFn(url, { ...init, headers: { accept: 'application/json' } });
-  } catch (err) {
-    throw new GeobundleError(`cannot reach ${url}: ${errorMessage(err)}`, { cause: err });
-  }
-  const text = await response.text();
-  if (!response.ok) {
-    let reason = '';
-    try {
-      // The API's error body is {"error": {"status", "message"}}.
-      const error = (JSON.parse(text) as { error?: { message?: unknown } | null }).error;
-      reason = typeof error?.message === 'string' ? error.message : '';
-    } catch {
-      // not a JSON error body: the status says enough
-    }
-    throw new GeobundleError(
-      `GET ${url} failed: ${response.status} ${response.statusText}${reason ? ` (${reason})` : ''}`,
-    );
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch (err) {
-    throw new GeobundleError(`GET ${url} returned invalid JSON: ${errorMessage(err)}`, { cause: err });
-  }
-}
 
 /** The logical files of each class of a manifest: its entries grouped by path without encoding. */
 function logicalFiles(baseUrl: string, manifest: ReleaseManifest): Map<string, BundleFile[]> {

@@ -153,3 +153,57 @@ export interface ClassMap extends Omit<Bundle, 'files' | 'origins' | 'origin' | 
    */
   districtsNear(lon: number, lat: number): District[];
 }
+
+export interface OpenLookupOptions {
+  /** Origin of a geobundle server (`/api/v1/` and `/bundles/`), e.g. `https://example.org`. */
+  baseUrl?: string;
+  /**
+   * Or the URL of a releases directory served as plain files (a static
+   * host or an object store: current.json, the version directories and
+   * `content/`); no API and no content negotiation is needed.
+   */
+  releasesUrl?: string;
+  /** A pinned version (its manifest is read); default: the current release. */
+  version?: string;
+  /** The file cache; default: IndexedDB, or none where IndexedDB is unavailable. */
+  cache?: FileCache | null;
+  fetch?: typeof fetch;
+}
+
+export interface LookupOptions {
+  /** Also read each found district's census and wikipedia facts (a few small files more). */
+  facts?: boolean;
+}
+
+/** A district found at a point. */
+export interface FoundDistrict {
+  id: string;
+  name: string;
+  state_fips: string | null;
+  /** With `facts`: the district's census and wikipedia rows, null where it has none. */
+  census?: CensusFacts | null;
+  wikipedia?: WikipediaFacts | null;
+}
+
+export interface LookupAnswer {
+  lat: number;
+  lon: number;
+  version: string;
+  /** Every class of the release: its district at the point, or null where none holds it (the sea, another country). */
+  districts: Record<string, FoundDistrict | null>;
+  /** The files this lookup read, in order, and where each came from (`memory`: already read on this page). */
+  files: Array<{
+    kind: 'page' | 'cell' | 'facts-root' | 'facts-directory' | 'facts';
+    sha256: string;
+    from: 'memory' | 'cache' | 'network';
+  }>;
+}
+
+/** A release's lookup index, open. */
+export interface DistrictLookup {
+  readonly version: string;
+  /** The classes every answer names, in name order. */
+  readonly classes: readonly string[];
+  /** The districts at a point; rejects with a one-line message when the point is not a latitude and longitude. */
+  lookup(point: { lat: number; lon: number }, options?: LookupOptions): Promise<LookupAnswer>;
+}

@@ -4,6 +4,7 @@
  * share them without the browser bundle pulling in any Node code;
  * manifests/release-manifest.schema.json is the normative description.
  */
+import type { CurrentLookup } from './lookup-format.ts';
 import type { DataClassName, ReleaseVersion, StateFips } from './types.ts';
 
 /** [west, south, east, north] in degrees, as in RFC 7946 §5. */
@@ -34,6 +35,40 @@ export interface ReleaseManifest {
   changes: { from: ReleaseVersion | null; path: 'changes.json'; bytes: number; sha256: string };
   simplification: Simplification;
   classes: Record<DataClassName, ClassManifest>;
+  /** The lookup index and the facts files (core/lookup-format.ts); absent from releases built before them. */
+  lookup?: ManifestLookup;
+}
+
+/** The lookup index of a release: its root and its facts root, listed like every file; what they point to is under `content/`. */
+export interface ManifestLookup {
+  index: LookupRootFile;
+  /** Null when no class has census or wikipedia facts. */
+  facts: LookupRootFile | null;
+  /** The gzip size a cell splits to fit. */
+  cell_budget_bytes: number;
+  cells: number;
+  /** Pages below the root. */
+  pages: number;
+  /** Facts files, directories and root. */
+  facts_files: number;
+  /** Bytes on disk of every file of the index (root, pages, cells), and of the facts. */
+  index_bytes: number;
+  facts_bytes: number;
+}
+
+/** A root file of the lookup index or of the facts, in the version directory and at its content path. */
+export interface LookupRootFile {
+  /** `lookup/index.json.gz` or `lookup/facts.json.gz`. */
+  path: string;
+  media_type: 'application/json';
+  encoding: 'gzip';
+  bytes: number;
+  sha256: string;
+  uncompressed_bytes: number;
+  /** The sha256 the file's content path is made from (core/lookup-format.ts, lookupPath). */
+  uncompressed_sha256: string;
+  canonical_path: string;
+  input_fingerprint: string;
 }
 
 export interface ClassManifest {
@@ -105,4 +140,6 @@ export interface ReleaseChanges {
 export interface CurrentRelease {
   version: ReleaseVersion;
   updated_at: string;
+  /** The release's lookup index: its root page itself, so a lookup starts from this answer. */
+  lookup?: CurrentLookup;
 }

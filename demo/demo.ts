@@ -1,24 +1,25 @@
 /**
  * The demo page: pick a data class and see all its districts on a national
  * map drawn from the class's 1:20,000,000 simplified file; click the map or
- * type a latitude/longitude, and only that state's full-resolution file is
- * loaded, for the exact district, while the map zooms to the state at
- * 1:5,000,000; the card shows the district's census and Wikipedia facts.
- * Everything comes from the release the server calls current, through the
- * client library.
+ * type a latitude/longitude, and the release's lookup index answers with the
+ * place's district in every class at once, with their facts, from a few
+ * kilobytes, while the map zooms to the state at 1:5,000,000. Everything
+ * comes from the release the server calls current, through the client
+ * library.
  */
 import {
+  openLookup,
   openRelease,
   smallerFormat,
   summarise,
-  type Bundle,
   type ClassMap,
   type District,
+  type DistrictLookup,
   type Facts,
   type Release,
 } from '../client/geobundle-client.ts';
 import { stateByFips } from '../core/states.ts';
-import { h, renderCard } from './card.ts';
+import { classLabel, h, renderCard } from './card.ts';
 import { LEAN_SATURATION, formatBytes, leanColor } from './format.ts';
 import { draw, forD3, nationView, stateView, type Layer, type View } from './map-view.ts';
 
@@ -52,18 +53,17 @@ interface Shown {
   /** The state zoomed to (FIPS), if any. */
   state?: string;
   selected?: { point: [number, number]; district?: District };
-  /** States' full-resolution files loaded so far: a second lookup in a state reads nothing again. */
-  states: Map<string, Promise<Bundle>>;
 }
 
 let release: Release | undefined;
+/** The release's lookup index, or why it could not be opened (a release built without one). */
+let index: DistrictLookup | Error | undefined;
 let shown: Shown | undefined;
 let view: View | undefined;
 /** Guard against a slow load finishing after the user moved on (another class, another point). */
 let classToken = 0;
 let lookupToken = 0;
 
-const label = (dataClass: string) => dataClass.replaceAll('_', ' ');
 const stateName = (fips: string) => stateByFips(fips)?.name ?? `state ${fips}`;
 
 function setState(state: 'loading' | 'ready' | 'error', status: string): void {
@@ -133,14 +133,6 @@ function layout(): void {
   });
 }
 
-/** States whose full-resolution file may hold the point: the one the simplified map puts it in first, then those within the simplification's reach. */
-function candidateStates(nation: ClassMap, lon: number, lat: number): string[] {
-  const states = [nation.findDistrict(lon, lat), ...nation.districtsNear(lon, lat)].map(
-    (d) => d?.properties.state_fips,
-  );
-  return [...new Set(states.filter((s): s is string => typeof s === 'string'))];
-}
-
 async function zoomTo(current: Shown, fips: string, token: number): Promise<boolean> {
   if (!current.detail) {
     const file = release!.file(current.dataClass, 'simplified', {
@@ -157,13 +149,13 @@ async function zoomTo(current: Shown, fips: string, token: number): Promise<bool
 }
 
 /**
- * Finds the district at a point: loads the full-resolution file of the
- * state the simplified map puts the point in (of the next candidate if the
- * point is not in it after all), zooms to that state, fills the card.
+ * Finds the place's district in every class from the lookup index, zooms
+ * to the state of the district of the class on the map (drawn from the
+ * 1:5,000,000 map), and fills the card.
  */
 async function lookup(lon: number, lat: number): Promise<void> {
   const current = shown;
-  if (!current || !release) return;
+  if (!current || !index) return;
   if (!Number.isFinite(lon) || !Number.isFinite(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90) {
     showError(`"${ui.lat.value}, ${ui.lon.value}" is not a latitude (−90…90) and longitude (−180…180) in degrees`);
     return;
@@ -173,30 +165,17 @@ async function lookup(lon: number, lat: number): Promise<void> {
   ui.card.hidden = true;
   delete ui.card.dataset.districtId;
   try {
-    let found: District | undefined;
-    for (const fips of candidateStates(current.nation, lon, lat)) {
-      const file = release.file(current.dataClass, 'by_state', { state: fips });
-      ui.status.textContent = `Loading ${stateName(fips)} at full resolution (${formatBytes(file.encodedBytes.br ?? file.bytes)})…`;
-      let pending = current.states.get(fips);
-      if (!pending) {
-        pending = release.loadBundle(current.dataClass, { state: fips });
-        pending.catch(() => current.states.delete(fips));
-        current.states.set(fips, pending);
-      }
-      const bundle = await pending;
-      if (token !== lookupToken || shown !== current) return;
-      found = bundle.findDistrict(lon, lat);
-      if (found) break;
-    }
-    if (found?.properties.state_fips && !(await zoomTo(current, found.properties.state_fips, token))) return;
-    current.selected = { point: [lon, lat], district: found && forD3([found])[0] };
-    const id = found?.properties.id ?? '';
-    renderCard(
-      ui.card,
-      current.dataClass,
-      found && { district: found, facts: { census: current.facts.census[id], wikipedia: current.facts.wikipedia[id] } },
-      [lon, lat],
-    );
+    if (index instanceof Error) throw index;
+    ui.status.textContent = 'Looking up…';
+    const answer = await index.lookup({ lat, lon }, { facts: true });
+    if (token !== lookupToken || shown !== current) return;
+    const found = answer.districts[current.dataClass];
+    if (found?.state_fips && !(await zoomTo(current, found.state_fips, token))) return;
+    current.selected = {
+      point: [lon, lat],
+      district: found ? current.detail?.find((d) => d.properties.id === found.id) : undefined,
+    };
+    renderCard(ui.card, current.dataClass, answer);
     ui.status.textContent = current.ready;
     layout();
   } catch (err) {
@@ -224,22 +203,22 @@ async function showClass(dataClass: string): Promise<void> {
       release.file(dataClass, 'wikipedia'),
     ];
     const total = formatBytes(files.reduce((n, f) => n + f.bytes, 0));
-    setState('loading', `Loading ${label(dataClass)} (${total})…`);
+    setState('loading', `Loading ${classLabel(dataClass)} (${total})…`);
     const [nation, facts] = await Promise.all([
       release.loadMap(dataClass, {
         scale: '20m',
         format,
         onProgress: ({ loaded }) => {
           if (token === classToken)
-            ui.status.textContent = `Downloading ${label(dataClass)}: ${formatBytes(loaded)} of ${total}…`;
+            ui.status.textContent = `Downloading ${classLabel(dataClass)}: ${formatBytes(loaded)} of ${total}…`;
         },
       }),
       release.loadFacts(dataClass),
     ]);
     if (token !== classToken) return;
     const n = nation.districts.features.length.toLocaleString('en-US');
-    const ready = `${label(dataClass)}: ${n} districts ready.`;
-    shown = { dataClass, nation, nationShapes: forD3(nation.districts.features), facts, ready, states: new Map() };
+    const ready = `${classLabel(dataClass)}: ${n} districts ready.`;
+    shown = { dataClass, nation, nationShapes: forD3(nation.districts.features), facts, ready };
     layout();
     ui.legend.hidden = !Object.values(facts.wikipedia).some((w) => leanColor(w?.partisan_lean) !== undefined);
     ui.legend.querySelector('.range')!.textContent = `R+${LEAN_SATURATION} · EVEN · D+${LEAN_SATURATION}`;
@@ -265,11 +244,16 @@ async function showClass(dataClass: string): Promise<void> {
 
 async function start(): Promise<void> {
   setState('loading', 'Opening the current release…');
+  // The lookup index opens beside the release (the current-release answer carries its root).
+  const opening = openLookup({ baseUrl: location.origin }).catch((err: unknown) =>
+    err instanceof Error ? err : new Error(String(err)),
+  );
   release = await openRelease({ baseUrl: location.origin });
+  index = await opening;
   ui.release.textContent = `release ${release.version} · built ${release.manifest.built_at.slice(0, 10)}`;
   const classes = release.classes();
   if (classes.length === 0) throw new Error(`release ${release.version} has no data classes`);
-  ui.classSelect.replaceChildren(...classes.map((c) => h('option', { value: c }, label(c))));
+  ui.classSelect.replaceChildren(...classes.map((c) => h('option', { value: c }, classLabel(c))));
   const wanted = new URLSearchParams(location.search).get('class');
   ui.classSelect.value = [wanted, 'congressional_districts'].find((c) => c && classes.includes(c)) ?? classes[0]!;
   ui.classSelect.disabled = false;

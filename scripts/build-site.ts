@@ -91,6 +91,9 @@ export async function buildSite({ outDir = DEFAULT_SITE_DIST, minify = true } = 
       ...common,
       entryPoints: { 'geobundle-client': LIBRARY_ENTRY },
       outdir: tmp,
+      // pako is imported only by browsers without DecompressionStream: its own chunk, fetched by them alone.
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
     });
     await build({
       ...common,

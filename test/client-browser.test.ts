@@ -113,22 +113,29 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     await transfer.add('first visit', network);
   });
 
-  it('looks up known points: a plain county, a second polygon of a multipolygon, a city in a hole', async () => {
+  it('looks up known points from the lookup index: a plain county, a second polygon of a multipolygon, a city in a hole', async () => {
     network.reset();
     const la = await lookUp(page, -118.2437, 34.0522);
-    // Only California's full-resolution file, and the 5m map the view zooms to.
+    // The index's pages and cell below the root the current-release answer carried (a few kB, no
+    // state's full-resolution file), and the 5m map the view zooms to.
     const { requested } = await network.settle();
-    expect(bundlePaths(requested)).toEqual(
-      expectedPaths('v1.0.0', ['county/by_state/06.geojson', mapFile(releasesDir, 'v1.0.0', 'county', '5m')]),
+    const lookupFiles = bundlePaths(requested).filter((p) => p.startsWith('/bundles/content/lookup/'));
+    expect(lookupFiles.length).toBeGreaterThanOrEqual(1);
+    expect(lookupFiles.length).toBeLessThanOrEqual(3);
+    expect(bundlePaths(requested).filter((p) => !lookupFiles.includes(p))).toEqual(
+      expectedPaths('v1.0.0', [mapFile(releasesDir, 'v1.0.0', 'county', '5m')]),
     );
     expect(await page.locator('#view-title').innerText()).toContain('California');
     expect(await page.locator('#zoom-out').isVisible()).toBe(true);
     expect(await paintedShare(page)).toBeGreaterThan(0.05);
     expect(la.id).toBe('06037');
     expect(la.text).toContain('Los Angeles');
-    // us-atlas counties have no census or Wikipedia facts: the card says so with "—".
-    expect(la.text).toMatch(/Population \(2020\)\s+—/);
-    expect(la.text).toMatch(/Representative\s+—/);
+    // Every class at once: the county, and the state it is in.
+    expect(await page.locator('#card section[data-class="state"]').getAttribute('data-district-id')).toBe('06');
+    expect(la.text).toContain('California');
+    // us-atlas has no census or Wikipedia facts: the card shows none, not rows of dashes.
+    expect(la.text).not.toContain('—');
+    expect(la.text).not.toMatch(/Population|Representative/);
     expect((await lookUp(page, -118.3267, 33.3428)).id).toBe('06037'); // Avalon, Santa Catalina Island
     expect((await lookUp(page, -78.4767, 38.0293)).id).toBe('51540'); // Charlottesville, in a hole of Albemarle
     expect((await lookUp(page, -78.6, 38.05)).id).toBe('51003'); // Albemarle around it
@@ -272,16 +279,21 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     expect(bundlePaths(requested)).toEqual(expectedPaths('v1.0.1', changed));
     expect(await page.locator('#bundle-info').getAttribute('data-origin')).toBe('mixed');
     expect(await page.locator('#release').innerText()).toContain('v1.0.1');
-    // What v1.0.0 alone needed (its 20m map, California's file) is evicted.
+    // What v1.0.0 alone needed (its 20m and 5m maps) is evicted.
     const keptNow = await keptContents();
     expect(keptNow).toEqual(expect.arrayContaining(kept('v1.0.1', county('v1.0.1'))));
     expect(keptNow.filter((sha) => !listed('v1.0.1').has(sha))).toEqual([]);
-    expect(keptNow).not.toContain(fileOf(releasesDir, 'v1.0.0', 'county/by_state/06.geojson').uncompressed_sha256);
-    // Virginia did not change: its file and the 5m map (if unchanged) come from the cache.
+    expect(keptNow).not.toContain(
+      fileOf(releasesDir, 'v1.0.0', mapFile(releasesDir, 'v1.0.0', 'county', '20m')).uncompressed_sha256,
+    );
+    // Virginia did not change: the pages and cell of Charlottesville looked up in v1.0.0 have the same
+    // content in v1.0.1 (only the root above them changed, and it came with the current answer), so
+    // they come from IndexedDB: no lookup file crosses the network.
     network.reset();
     expect((await lookUp(page, -78.4767, 38.0293)).id).toBe('51540');
     const fetched = bundlePaths((await network.settle()).requested);
-    expect(fetched).not.toContain(expectedPaths('v1.0.1', ['county/by_state/51.geojson'])[0]);
+    expect(fetched.filter((p) => p.startsWith('/bundles/content/lookup/'))).toEqual([]);
+    expect(await page.locator('#card .source').innerText()).toMatch(/all already in this browser \(no download\)/);
     await transfer.add('repeat visit after a release that changed one county', network);
   });
 

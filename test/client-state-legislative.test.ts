@@ -68,9 +68,10 @@ describe.skipIf(!hasChromium || absent.length > 0)(
     };
     const bundleRequests = (urls: string[]) =>
       urls
-        .filter((u) => u.includes('/bundles/'))
+        .filter((u) => u.includes('/bundles/') && !u.includes('/bundles/content/lookup/'))
         .map((u) => new URL(u).pathname)
         .sort();
+    const lookupRequests = (urls: string[]) => urls.filter((u) => u.includes('/bundles/content/lookup/'));
 
     beforeAll(async () => {
       tmp = tempDir('client-sl');
@@ -125,7 +126,7 @@ describe.skipIf(!hasChromium || absent.length > 0)(
         await page.screenshot({ path: path.join(ARTIFACTS, `client-demo-${dataClass}-nation.png`) });
       });
 
-      it('a click on Boston loads Massachusetts at full resolution (and the 5m map), and zooms there', async () => {
+      it('a click on Boston reads a cell of the lookup index (and the 5m map), and zooms to Massachusetts', async () => {
         // Where the page draws the State House: the same projection, fitted the same way, on the same map.
         const text = readBundle(path.join(releaseDir, `${nationMap()}.gz`));
         const parsed = JSON.parse(text);
@@ -147,16 +148,19 @@ describe.skipIf(!hasChromium || absent.length > 0)(
         expect(id).toMatch(/^ocd-division\/country:us\/state:ma\//);
         expect(await page.locator('#view-title').innerText()).toContain('Massachusetts');
         const { requested } = await network.settle();
-        expect(bundleRequests(requested)).toEqual(
-          [`${dataClass}/by_state/25.geojson`, mapFile(releaseDir, dataClass, '5m')].map((f) => served(f).url).sort(),
-        );
+        // No state's full-resolution file: a page or two and a cell of the index, then the map to zoom to.
+        expect(bundleRequests(requested)).toEqual([served(mapFile(releaseDir, dataClass, '5m')).url]);
+        expect(lookupRequests(requested).length).toBeLessThanOrEqual(3);
+        // One index holds every class: the first chamber looked up reads the cell, the second has it already.
+        if (dataClass === CHAMBERS[0]!.dataClass) expect(lookupRequests(requested).length).toBeGreaterThanOrEqual(1);
+        else expect(lookupRequests(requested)).toEqual([]);
         // The clicked coordinates, typed, find the same district.
         expect(
           (await lookUp(page, Number(await page.inputValue('#lon')), Number(await page.inputValue('#lat')))).id,
         ).toBe(id);
       });
 
-      it('the Massachusetts State House and the Iowa State Capitol are in their districts; Iowa costs only its own file', async () => {
+      it('the Massachusetts State House and the Iowa State Capitol are in their districts; Iowa costs only its cell', async () => {
         const boston = await lookUp(page, ...STATE_HOUSE);
         expect(boston.id).toBe(stateHouse);
         await page.screenshot({ path: path.join(ARTIFACTS, `client-demo-${dataClass}-massachusetts.png`) });
@@ -165,7 +169,11 @@ describe.skipIf(!hasChromium || absent.length > 0)(
         expect(desMoines.id).toBe(capitol);
         expect(await page.locator('#view-title').innerText()).toContain('Iowa');
         const { requested } = await network.settle();
-        expect(bundleRequests(requested)).toEqual([served(`${dataClass}/by_state/19.geojson`).url]);
+        // The 5m map is here already; Iowa's cell (and the page above it) are not.
+        expect(bundleRequests(requested)).toEqual([]);
+        expect(lookupRequests(requested).length).toBeLessThanOrEqual(2);
+        if (dataClass === CHAMBERS[0]!.dataClass) expect(lookupRequests(requested).length).toBeGreaterThanOrEqual(1);
+        else expect(lookupRequests(requested)).toEqual([]);
         await page.screenshot({ path: path.join(ARTIFACTS, `client-demo-${dataClass}-iowa.png`) });
       });
     });

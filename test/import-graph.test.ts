@@ -42,6 +42,7 @@ const WRITERS: Record<string, readonly string[]> = {
   [`${RELEASE_FORMATS}/bundles`]: writer('bundles'),
   [`${RELEASE_FORMATS}/maps`]: writer('maps', 'bundles'),
   [`${RELEASE_FORMATS}/gis`]: writer('gis', 'bundles'),
+  [`${RELEASE_FORMATS}/lookup`]: writer('lookup', 'bundles'),
 };
 const RELEASE_ROOMS = [
   'pipeline/release',
@@ -63,8 +64,20 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   nginx: ['core', 'nginx'],
   api: ['core', 'pipeline', 'pipeline/release/store', 'api'],
   serve: ['core', 'pipeline', 'pipeline/release/store', 'nginx', 'api', 'serve'],
-  cli: ['core', 'pipeline', 'pipeline/ingest', 'pipeline/wikipedia', ...RELEASE_ROOMS, 'nginx', 'api', 'serve', 'cli'],
+  // The browser's client library is the CLI's too: `geobundle lookup` reads an index through it.
   client: ['core', 'client'],
+  cli: [
+    'core',
+    'pipeline',
+    'pipeline/ingest',
+    'pipeline/wikipedia',
+    ...RELEASE_ROOMS,
+    'nginx',
+    'api',
+    'serve',
+    'client',
+    'cli',
+  ],
   demo: ['core', 'client', 'demo'],
   bin: ['cli'],
   testkit: [
@@ -76,6 +89,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     'nginx',
     'api',
     'serve',
+    'client',
     'cli',
     'testkit',
   ],
@@ -95,6 +109,7 @@ const BROWSER_PACKAGES = new Set([
   'd3-geo',
   'd3-composite-projections',
   '@turf/rewind',
+  'pako',
 ]);
 
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', 'test-artifacts', 'releases', 'data', 'fixtures']);

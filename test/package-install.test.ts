@@ -74,6 +74,7 @@ describe('the npm package, installed globally from its tarball', () => {
         'api',
         'bin',
         'cli',
+        'client',
         'core',
         'dist',
         'docs',
@@ -132,6 +133,15 @@ describe('the npm package, installed globally from its tarball', () => {
       .trimEnd()
       .split('\n');
     expect(verify.stdout).toBe(`v1.0.0: ${sums.length} files verified`);
+
+    // The installed client library answers a lookup from the release's index.
+    expect((await run(['set-current', 'v1.0.0'])).exitCode).toBe(0);
+    const lookup = await run(['lookup', '--lat', '34.0522', '--lon', '-118.2437', '--json']);
+    expect(lookup.exitCode, lookup.stderr).toBe(0);
+    expect(JSON.parse(lookup.stdout).districts).toEqual({
+      county: { id: '06037', name: 'Los Angeles' },
+      state: { id: '06', name: 'California' },
+    });
 
     // Everything went to the working directory; the installed package is as npm left it.
     expect(fs.readdirSync(work).sort()).toEqual(['data', 'releases']);

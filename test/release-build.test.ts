@@ -53,20 +53,36 @@ describe('build-release on the fixture source', () => {
   it('writes each bundle as .gz and .br only, both decompressing to the expected file (REGEN=1 rewrites them); the GIS files as they are', () => {
     const onDisk = [...snapshotTree(dir).keys()].sort();
     for (const f of onDisk) expect(fs.statSync(path.join(dir, f)).mode & 0o777, `${f} is read-only`).toBe(0o444);
-    const bundles = [...new Set(onDisk.filter((f) => /\.(gz|br)$/.test(f)).map((f) => f.replace(/\.(gz|br)$/, '')))];
+    const bundles = [
+      ...new Set(
+        onDisk.filter((f) => /\.(gz|br)$/.test(f) && !f.startsWith('lookup/')).map((f) => f.replace(/\.(gz|br)$/, '')),
+      ),
+    ];
     expect(bundles).toContain(`${CLASS}/by_state/06.geojson`);
-    // The GIS files' content is checked by test/gis-files.test.ts.
+    // The GIS files' content is checked by test/gis-files.test.ts; the lookup index's roots are gzip
+    // alone (no negotiation), what is below them is under content/ (test/lookup-*.test.ts).
     const gis = [`${CLASS}/all.fgb`, `${CLASS}/all.parquet`];
+    const lookup = ['lookup/facts.json', 'lookup/index.json'];
     expect(onDisk).toEqual(
-      ['SHA256SUMS', 'changes.json', 'manifest.json', ...gis, ...bundles.flatMap((f) => [`${f}.br`, `${f}.gz`])].sort(),
+      [
+        'SHA256SUMS',
+        'changes.json',
+        'manifest.json',
+        ...gis,
+        ...lookup.map((f) => `${f}.gz`),
+        ...bundles.flatMap((f) => [`${f}.br`, `${f}.gz`]),
+      ].sort(),
     );
     for (const f of bundles) {
       const text = readBundle(path.join(dir, `${f}.gz`));
       expect(readBundle(path.join(dir, `${f}.br`)), `${f}.br`).toBe(text);
       expectFile(text, path.join(EXPECTED, f));
     }
+    for (const f of lookup) expectFile(readBundle(path.join(dir, `${f}.gz`)), path.join(EXPECTED, f));
     if (!REGEN)
-      expect([...snapshotTree(EXPECTED).keys()].sort(), 'expected files without a bundle').toEqual(bundles.sort());
+      expect([...snapshotTree(EXPECTED).keys()].sort(), 'expected files without a bundle').toEqual(
+        [...bundles, ...lookup].sort(),
+      );
   });
 
   it('writes RFC 7946 GeoJSON: ids, valid features, exterior rings counter-clockwise and holes clockwise', () => {

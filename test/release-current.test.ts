@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setCurrent } from '../pipeline/release/set-current.ts';
+import { readManifest } from '../pipeline/release/store/manifest-file.ts';
 import { listReleases } from '../pipeline/release/store/versions.ts';
 import { readCurrent } from '../pipeline/release/store/current-pointer.ts';
 import { compareVersions, parseVersion } from '../core/version.ts';
@@ -36,13 +37,30 @@ describe('list-releases and set-current', () => {
   it('lists published versions oldest first, ignoring build and other directories', () => {
     const list = listReleases(releases);
     expect(list.map((r) => r.version)).toEqual(['v1.9.0', 'v1.10.0']);
-    expect(list[0]).toMatchObject({ current: false, classes: ['congressional_districts'], features: 4, files: 24 });
+    expect(list[0]).toMatchObject({ current: false, classes: ['congressional_districts'], features: 4, files: 26 });
     expect(listReleases(path.join(releases, 'nowhere'))).toEqual([]);
   });
 
   it('points current.json and the relative symlink at a release, replacing both atomically', async () => {
     const first = await setCurrent(releases, 'v1.9.0', new Date('2026-01-01T00:00:00Z'));
-    expect(first).toEqual({ current: { version: 'v1.9.0', updated_at: '2026-01-01T00:00:00.000Z' }, previous: null });
+    const { lookup } = readManifest(path.join(releases, 'v1.9.0'));
+    // current.json carries the release's lookup root, so a lookup starts from it.
+    expect(first).toEqual({
+      current: {
+        version: 'v1.9.0',
+        updated_at: '2026-01-01T00:00:00.000Z',
+        lookup: {
+          root: expect.objectContaining({
+            format: 'geobundle-lookup/1',
+            key: '',
+            classes: ['congressional_districts'],
+          }),
+          root_sha256: lookup!.index.uncompressed_sha256,
+          facts_sha256: lookup!.facts!.uncompressed_sha256,
+        },
+      },
+      previous: null,
+    });
     expect(fs.readlinkSync(path.join(releases, 'current'))).toBe('v1.9.0');
     expect(readCurrent(releases)).toEqual(first.current);
     const second = await setCurrent(releases, 'v1.10.0');

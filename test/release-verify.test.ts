@@ -33,7 +33,7 @@ describe('verify-release', () => {
 
   it('passes an intact release', async () => {
     const result = await verifyRelease({ releasesDir: pristine, version: 'v1.0.0' });
-    expect(result).toMatchObject({ ok: true, problems: [], filesChecked: 26 });
+    expect(result).toMatchObject({ ok: true, problems: [], filesChecked: 28 });
   });
 
   it('names a corrupted byte, a missing file and an extra file, all in one run', async () => {
@@ -103,7 +103,7 @@ describe('verify-release', () => {
     expect(bad.stderr).toMatch(/geobundle: release v1\.0\.0 does not verify: 2 problem\(s\)/);
     const good = await geobundle(['verify-release', 'v1.0.0', '--releases', pristine, '--json']);
     expect(good.exitCode).toBe(0);
-    expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, filesChecked: 26 });
+    expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, filesChecked: 28 });
     const none = await geobundle(['verify-release', 'v3.0.0', '--releases', pristine]);
     expect(none.exitCode).toBe(1);
     expect(none.stderr).toMatch(/release v3\.0\.0 not found/);

@@ -4,7 +4,7 @@ import { GeobundleError } from '../../core/errors.ts';
 import { byteOrder } from '../../core/byte-order.ts';
 import type { ClassManifest, ManifestFile, ReleaseChanges, ReleaseManifest } from '../../core/release-format.ts';
 import { parseVersion } from '../../core/version.ts';
-import { READ_ONLY, writeFileSynced } from '../atomic-files.ts';
+import { READ_ONLY, syncFileSystem, writeFileSynced } from '../atomic-files.ts';
 import { withDatabase } from '../db.ts';
 import { packageVersion } from '../paths.ts';
 import { sha256Hex } from '../sha256.ts';
@@ -15,7 +15,13 @@ import { formatSha256Sums, SHA256SUMS_FILE } from './store/checksums.ts';
 import { COMPRESSION_TIERS } from './formats/compression.ts';
 import { linkIntoContentStore } from './store/content-store.ts';
 import { Digest } from './plan/fingerprint.ts';
-import { assertValidManifest, CHANGES_FILE, MANIFEST_FILE, serializeManifest } from './store/manifest-file.ts';
+import {
+  assertValidManifest,
+  CHANGES_FILE,
+  lookupRoots,
+  MANIFEST_FILE,
+  serializeManifest,
+} from './store/manifest-file.ts';
 import { PublishedFiles } from './store/published-files.ts';
 import { SIMPLIFICATION } from './formats/maps.ts';
 import {
@@ -26,8 +32,9 @@ import {
   removeBuildDir,
   removeStaleBuildDirs,
 } from './store/publish.ts';
-import { classesWithData, planClass } from './plan/class-plan.ts';
+import { type ClassPlan, classesWithData, planClass } from './plan/class-plan.ts';
 import { manifestEntries, writeClass } from './write-class.ts';
+import { LookupBuild } from './write-lookup.ts';
 import { writeMaps } from './formats/maps/write-maps.ts';
 
 export const DEFAULT_PRECISION = 6;
@@ -109,6 +116,7 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
     // A full disk, a permission or a read-only mount is reported by the releases directory and its remedy.
     const releases: Place = { kind: 'releases', path: releasesDir, access: 'write', left: 'nothing was published' };
     let buildDir: string | undefined;
+    let lookup: LookupBuild | undefined;
     // Each class's maps: mapshaper runs in a child process while the build goes on with the
     // next class, taking the core the build leaves idle.
     const maps: Array<Promise<ManifestFile[]>> = [];
@@ -122,16 +130,20 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
       const settings = { generatorVersion: packageVersion(), coordinatePrecision: precision };
       const classManifests: Record<string, ClassManifest> = {};
       const entries = new Map<string, ManifestFile[]>();
+      const plans: ClassPlan[] = [];
+      for (const dataClass of classes) plans.push(await planClass(connection, dataClass));
+      lookup = new LookupBuild({ releasesDir, buildDir, plans, settings, published, progress, signal: options.signal });
       let written = 0;
       let reused = 0;
-      for (const dataClass of classes) {
-        const plan = await planClass(connection, dataClass);
+      for (const plan of plans) {
+        const { dataClass } = plan;
         const result = await writeClass({
           connection,
           plan,
           buildDir,
           settings,
           published,
+          lookup: lookup.index,
           progress,
           signal: options.signal,
         });
@@ -148,6 +160,8 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
         written += result.written;
         reused += result.reused;
       }
+      // The index is built while the last maps are made.
+      const lookupManifest = await lookup.finish();
       for (const [i, made] of (await Promise.all(maps)).entries()) {
         const dataClass = classes[i]!;
         const classEntries = entries.get(dataClass)!;
@@ -181,6 +195,7 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
         },
         simplification: SIMPLIFICATION,
         classes: classManifests,
+        lookup: lookupManifest,
       };
       assertValidManifest(manifest, `the manifest built for ${version}`);
       const manifestText = serializeManifest(manifest);
@@ -189,14 +204,18 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
         path.join(buildDir, SHA256SUMS_FILE),
         formatSha256Sums([
           ...files.map((f) => ({ path: f.path, sha256: f.sha256 })),
+          ...lookupRoots(lookupManifest).map((f) => ({ path: f.path, sha256: f.sha256 })),
           { path: CHANGES_FILE, sha256: manifest.changes.sha256 },
           { path: MANIFEST_FILE, sha256: sha256Hex(manifestText) },
         ]),
         READ_ONLY,
       );
+      // The lookup files were written unsynced, thousands of them: one syncfs(2) covers them all.
+      syncFileSystem(buildDir);
       fsyncTree(buildDir);
       options.signal?.throwIfAborted();
       linkIntoContentStore(releasesDir, buildDir, files);
+      lookup.publish();
       publishBuildDir(buildDir, target, version);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       progress.info(`published ${target} in ${seconds.toFixed(1)} s: ${written} files written, ${reused} unchanged`);
@@ -204,6 +223,7 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
     } catch (err) {
       // A class's maps may still be in the making: let mapshaper finish or fail before its files go.
       await Promise.allSettled(maps);
+      lookup?.abort();
       if (buildDir) removeBuildDir(buildDir);
       throw fileSystemError(err, releases) ?? duckdbError(err, releases) ?? err;
     }

@@ -11,12 +11,21 @@ import { GeobundleError, errorMessage } from '../../core/errors.ts';
 import { toPosix } from '../paths.ts';
 import { sha256File } from '../sha256.ts';
 import { parseSha256Sums, SHA256SUMS_FILE } from './store/checksums.ts';
-import { MANIFEST_FILE, manifestFiles, manifestProblems } from './store/manifest-file.ts';
+import { lookupRoots, MANIFEST_FILE, manifestFiles, manifestProblems } from './store/manifest-file.ts';
+import { readLookupTree } from './store/lookup-tree.ts';
 import { parseVersion } from '../../core/version.ts';
 import { byteOrder } from '../../core/byte-order.ts';
 import type { ManifestFile, ReleaseManifest } from '../../core/release-format.ts';
 
-export type ProblemKind = 'missing' | 'extra' | 'size' | 'checksum' | 'manifest' | 'sha256sums' | 'canonical';
+export type ProblemKind =
+  | 'missing'
+  | 'extra'
+  | 'size'
+  | 'checksum'
+  | 'manifest'
+  | 'sha256sums'
+  | 'canonical'
+  | 'lookup';
 
 export interface VerifyProblem {
   path: string;
@@ -55,7 +64,7 @@ function walkFiles(root: string, dir = root): string[] {
 async function canonicalProblem(
   releasesDir: string,
   dir: string,
-  f: ManifestFile,
+  f: Pick<ManifestFile, 'path' | 'canonical_path' | 'bytes' | 'sha256'>,
   structureOnly: boolean,
 ): Promise<VerifyProblem | null> {
   const canonical = path.join(path.resolve(releasesDir), f.canonical_path);
@@ -121,7 +130,8 @@ export async function verifyRelease({
     });
   }
   const manifestPaths = new Set<string>();
-  for (const f of manifest ? manifestFiles(manifest) : []) {
+  const listedFiles = manifest ? [...manifestFiles(manifest), ...lookupRoots(manifest.lookup)] : [];
+  for (const f of listedFiles) {
     manifestPaths.add(f.path);
     expect(f.path, f.sha256, f.bytes);
   }
@@ -173,11 +183,17 @@ export async function verifyRelease({
     ),
   );
   const canonical = await Promise.all(
-    (manifest ? manifestFiles(manifest) : []).map((f) =>
-      limit(() => canonicalProblem(releasesDir, dir, f, structureOnly)),
-    ),
+    listedFiles.map((f) => limit(() => canonicalProblem(releasesDir, dir, f, structureOnly))),
   );
-  const fileProblems = [...checks, ...canonical]
+  // Every file the lookup roots reach: there, and (unless structureOnly) its JSON the sha256 its name is made of.
+  const lookup: VerifyProblem[] = manifest?.lookup
+    ? readLookupTree(path.resolve(releasesDir), manifest.lookup, { check: !structureOnly }).problems.map((p) => ({
+        path: p.path,
+        kind: 'lookup',
+        detail: p.detail,
+      }))
+    : [];
+  const fileProblems = [...checks, ...canonical, ...lookup]
     .filter((p): p is VerifyProblem => p !== null)
     .sort((a, b) => byteOrder(a.path, b.path));
   problems.push(...fileProblems);

@@ -17,6 +17,7 @@ import { serializeFeature } from './formats/bundles/feature.ts';
 import { BundlesWriter } from './formats/bundles/write-bundles.ts';
 import { EXTENSION } from './formats/compression.ts';
 import { GisWriter } from './formats/gis/write-gis.ts';
+import type { LookupIndexWriter } from './formats/lookup/write-index.ts';
 import { classFiles, type ClassFile } from './plan/class-files.ts';
 import type { ClassPlan, PlannedFeature } from './plan/class-plan.ts';
 import { readGeometries } from './plan/read-geometries.ts';
@@ -31,6 +32,8 @@ export interface WriteClassOptions {
   settings: BuildSettings;
   /** What earlier releases hold, for reuse. */
   published: PublishedFiles;
+  /** The lookup index to hand every district to, when it is being written. */
+  lookup: LookupIndexWriter | null;
   progress: Progress;
   signal?: AbortSignal;
 }
@@ -91,7 +94,7 @@ export async function writeClass(options: WriteClassOptions): Promise<WrittenCla
       toWrite.push(file);
       continue;
     }
-    for (const entry of found.entries) published.linkInto(found, entry, path.join(buildDir, entry.path));
+    for (const entry of found.entries) published.linkInto(found.version, entry.path, path.join(buildDir, entry.path));
     entries.push(...found.entries);
     reusedFrom.add(found.version);
     reused += 1;
@@ -101,6 +104,7 @@ export async function writeClass(options: WriteClassOptions): Promise<WrittenCla
       `${toWrite.length} files to write` +
       (reused > 0 ? `, ${reused} unchanged (linked from ${[...reusedFrom].join(', ')})` : ''),
   );
+  options.lookup?.startClass(dataClass);
   const written = await writeFeatureFiles(options, toWrite);
   entries.push(...written.flatMap((w) => manifestEntries(dataClass, w)));
   return { entries, maps: toWrite.filter((f) => f.madeFrom === 'maps'), written: toWrite.length, reused };
@@ -109,10 +113,11 @@ export async function writeClass(options: WriteClassOptions): Promise<WrittenCla
 /**
  * Writes the files made from the class's features (bundles and GIS files)
  * in one pass over them, reading the geometry of only the features a file
- * to write holds; the facts files need no pass.
+ * to write holds, or of every feature when the lookup index is being
+ * written; the facts files need no pass.
  */
 async function writeFeatureFiles(
-  { connection, plan, buildDir, settings, progress, signal }: WriteClassOptions,
+  { connection, plan, buildDir, settings, progress, signal, lookup }: WriteClassOptions,
   files: readonly ClassFile[],
 ): Promise<WrittenFile[]> {
   const { dataClass } = plan;
@@ -125,13 +130,14 @@ async function writeFeatureFiles(
   try {
     await bundles.writeFacts();
     gis = gisFiles.length > 0 ? await GisWriter.open({ connection, plan, buildDir, progress }, gisFiles) : undefined;
-    const wanted = (f: PlannedFeature) => gis !== undefined || bundles.wants(f);
+    const wanted = (f: PlannedFeature) => gis !== undefined || lookup !== null || bundles.wants(f);
     const total = plan.features.filter(wanted).length;
     let done = 0;
     let lastReport = Date.now();
     for await (const row of total > 0 ? readGeometries(connection, plan, wanted) : []) {
       signal?.throwIfAborted();
       const feature = serializeFeature(dataClass, row, settings.coordinatePrecision);
+      lookup?.add(feature);
       await Promise.all([bundles.add(feature), gis?.add(feature)]);
       done += 1;
       if (Date.now() - lastReport > 5000) {

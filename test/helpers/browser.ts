@@ -118,21 +118,21 @@ export async function lookUp(page: Page, lon: number, lat: number): Promise<{ id
   return { id: await card.getAttribute('data-district-id'), text: await card.innerText() };
 }
 
-/** What this origin's IndexedDB holds: [path, sha256] per kept file, by path. */
-export async function keptFiles(page: Page): Promise<Array<[string, string]>> {
+/** What a store of this origin's IndexedDB holds (`files`: bundles, `lookup`: lookup files): [path, sha256] per kept file, by path. */
+export async function keptFiles(page: Page, store: 'files' | 'lookup' = 'files'): Promise<Array<[string, string]>> {
   const kept = await page.evaluate(
-    () =>
+    (store) =>
       new Promise<Array<[string, string]>>((resolve, reject) => {
         const open = indexedDB.open('geobundle');
         open.onerror = () => reject(open.error);
         open.onsuccess = () => {
           const db = open.result;
-          if (!db.objectStoreNames.contains('files')) {
+          if (!db.objectStoreNames.contains(store)) {
             db.close();
             resolve([]);
             return;
           }
-          const all = db.transaction('files').objectStore('files').getAll();
+          const all = db.transaction(store).objectStore(store).getAll();
           all.onsuccess = () => {
             db.close();
             resolve((all.result as Array<{ path: string; sha256: string }>).map((e) => [e.path, e.sha256]));
@@ -140,6 +140,7 @@ export async function keptFiles(page: Page): Promise<Array<[string, string]>> {
           all.onerror = () => reject(all.error);
         };
       }),
+    store,
   );
   return kept.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -79,26 +79,89 @@ export interface GarbageCollected {
 }
 
 /**
- * Removes the content-store files no kept release lists and no directory
- * still links (a build in progress holds links to what it will publish):
- * what prune leaves behind once old version directories are gone.
+ * The lookup index's and the facts' files (core/lookup-format.ts): under
+ * `content/lookup/` and `content/facts/`, two hex digits of their sha256 a
+ * directory; no version directory links them.
  */
+const LOOKUP_DIRS = ['lookup', 'facts'];
+
+/**
+ * Removes from `dir` (a directory of content files) the files no kept
+ * release lists and no directory still links (a build in progress holds
+ * links to what it will publish), and `dir` itself once empty.
+ */
+function collectDirectory(releasesDir: string, dir: string, listed: ReadonlySet<string>, removed: GarbageCollected) {
+  const full = path.join(releasesDir, dir);
+  const before = removed.files;
+  for (const name of fs.readdirSync(full)) {
+    const stat = fs.statSync(path.join(full, name));
+    if (listed.has(`${dir}/${name}`) || stat.nlink > 1) continue;
+    fs.rmSync(path.join(full, name));
+    removed.files += 1;
+    removed.bytes += stat.size;
+  }
+  if (fs.readdirSync(full).length === 0) fs.rmdirSync(full);
+  else if (removed.files > before) fsyncPath(full);
+}
+
+/** Removes the content-store files no kept release lists: what prune leaves behind once old version directories are gone. */
 export function collectGarbage(releasesDir: string, listed: ReadonlySet<string>): GarbageCollected {
   const root = path.join(releasesDir, CONTENT_DIR);
   const removed = { files: 0, bytes: 0 };
   if (!fs.existsSync(root)) return removed;
   for (const key of fs.readdirSync(root)) {
-    const dir = path.join(root, key);
-    for (const name of fs.readdirSync(dir)) {
-      const relative = `${CONTENT_DIR}/${key}/${name}`;
-      const stat = fs.statSync(path.join(dir, name));
-      if (listed.has(relative) || stat.nlink > 1) continue;
-      fs.rmSync(path.join(dir, name));
-      removed.files += 1;
-      removed.bytes += stat.size;
+    if (!LOOKUP_DIRS.includes(key)) {
+      collectDirectory(releasesDir, `${CONTENT_DIR}/${key}`, listed, removed);
+      continue;
     }
-    if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+    for (const shard of fs.readdirSync(path.join(root, key))) {
+      collectDirectory(releasesDir, `${CONTENT_DIR}/${key}/${shard}`, listed, removed);
+    }
+    fsyncPath(path.join(root, key));
   }
   fsyncPath(root);
   return removed;
+}
+
+/**
+ * Puts the content file at `contentPath` into a build's scratch store at
+ * `scratchPath` by a hard link — from then on prune leaves it alone — and
+ * returns its length; null when the releases directory has no such file.
+ */
+export function linkExistingContent(releasesDir: string, contentPath: string, scratchPath: string): number | null {
+  const existing = path.join(releasesDir, contentPath);
+  try {
+    fs.linkSync(existing, scratchPath);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  return fs.statSync(scratchPath).size;
+}
+
+/**
+ * Moves a finished build's scratch store (`<scratch>/content/…`, lookup and
+ * facts files) into the releases directory's: each file is renamed into
+ * place unless the store has it already. Called just before the build is
+ * published, after its files were synced; a build that fails afterwards
+ * leaves only files no release lists, which prune removes.
+ */
+export function moveIntoContentStore(releasesDir: string, scratch: string): void {
+  for (const kind of LOOKUP_DIRS) {
+    const from = path.join(scratch, CONTENT_DIR, kind);
+    if (!fs.existsSync(from)) continue;
+    for (const shard of fs.readdirSync(from)) {
+      const target = path.join(releasesDir, CONTENT_DIR, kind, shard);
+      fs.mkdirSync(target, { recursive: true });
+      for (const name of fs.readdirSync(path.join(from, shard))) {
+        const file = path.join(from, shard, name);
+        if (fs.existsSync(path.join(target, name))) fs.rmSync(file);
+        else fs.renameSync(file, path.join(target, name));
+      }
+      fsyncPath(target);
+    }
+    fsyncPath(path.join(releasesDir, CONTENT_DIR, kind));
+  }
+  fsyncPath(path.join(releasesDir, CONTENT_DIR));
+  fs.rmSync(scratch, { recursive: true, force: true });
 }

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { GeobundleError, errorMessage } from '../../../core/errors.ts';
+import type { CurrentLookup } from '../../../core/lookup-format.ts';
 import type { CurrentRelease } from '../../../core/release-format.ts';
 import type { ReleaseVersion } from '../../../core/types.ts';
 import { isReleaseVersion } from '../../../core/version.ts';
@@ -46,11 +47,13 @@ function update(releasesDir: string, name: string, replace: (target: string) => 
 
 /**
  * Points `current` at `version` (whose release the caller has checked):
- * current.json first, then the link, each replaced atomically.
+ * current.json first — with the release's lookup root, so a lookup starts
+ * from it — then the link, each replaced atomically.
  */
 export function writeCurrent(
   releasesDir: string,
   version: ReleaseVersion,
+  lookup: CurrentLookup | null,
   now = new Date(),
 ): { current: CurrentRelease; previous: ReleaseVersion | null } {
   // Checked up front so a `current` that is not ours to replace cannot leave current.json and the link disagreeing.
@@ -61,7 +64,7 @@ export function writeCurrent(
     );
   }
   const previous = readCurrent(releasesDir)?.version ?? null;
-  const current: CurrentRelease = { version, updated_at: now.toISOString() };
+  const current: CurrentRelease = { version, updated_at: now.toISOString(), ...(lookup ? { lookup } : {}) };
   // Writable (0o666 less umask) as it always was: unlike a release's files, the pointer is replaced.
   update(releasesDir, CURRENT_JSON, (file) => writeFileAtomic(file, `${JSON.stringify(current, null, 2)}\n`, 0o666));
   // Relative, so the releases directory can be moved or mounted elsewhere (nginx, containers).

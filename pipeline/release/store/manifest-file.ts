@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { GeobundleError, errorMessage } from '../../../core/errors.ts';
 import { projectRoot } from '../../paths.ts';
-import type { ReleaseManifest, ManifestFile } from '../../../core/release-format.ts';
+import type { LookupRootFile, ManifestFile, ManifestLookup, ReleaseManifest } from '../../../core/release-format.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
 /** What changed against the release a release was built after (core/release-format.ts, ReleaseChanges). */
@@ -46,13 +46,18 @@ export function readManifest(releaseDir: string): ReleaseManifest {
   return manifest;
 }
 
+/** The lookup section's root files (the index's, and the facts' when there are any): listed files of the version directory. */
+export function lookupRoots(lookup: ManifestLookup | undefined): LookupRootFile[] {
+  return lookup ? [lookup.index, ...(lookup.facts ? [lookup.facts] : [])] : [];
+}
+
 export function manifestFiles(manifest: ReleaseManifest): ManifestFile[] {
   return Object.values(manifest.classes).flatMap((c) => c.files);
 }
 
-/** What a release holds in total: features over all classes, bundle files and their bytes on disk. */
+/** What a release holds in total: features over all classes, the files its manifest lists (bundles and lookup roots) and their bytes on disk. */
 export function manifestTotals(manifest: ReleaseManifest): { features: number; files: number; bytes: number } {
-  const files = manifestFiles(manifest);
+  const files = [...manifestFiles(manifest), ...lookupRoots(manifest.lookup)];
   return {
     features: Object.values(manifest.classes).reduce((n, c) => n + c.feature_count, 0),
     files: files.length,

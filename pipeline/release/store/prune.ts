@@ -9,12 +9,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { GeobundleError, errorMessage } from '../../../core/errors.ts';
+import type { ReleaseManifest } from '../../../core/release-format.ts';
 import type { ReleaseVersion } from '../../../core/types.ts';
 import { fsyncPath } from '../../atomic-files.ts';
 import { fileSystemError } from '../../system-errors.ts';
 import { collectGarbage, type GarbageCollected } from './content-store.ts';
 import { manifestFiles, readManifest } from './manifest-file.ts';
 import { readCurrent } from './current-pointer.ts';
+import { readLookupTree } from './lookup-tree.ts';
 import { listVersions } from './versions.ts';
 
 export interface PruneResult {
@@ -38,12 +40,23 @@ export function pruneReleases(releasesDir: string, keep: number, { dryRun = fals
   // be read could list anything, so nothing is removed at all.
   const listed = new Set<string>();
   for (const version of kept) {
-    try {
-      for (const f of manifestFiles(readManifest(path.join(releasesDir, version)))) listed.add(f.canonical_path);
-    } catch (err) {
-      throw new GeobundleError(
-        `cannot prune: the kept release ${version} is unreadable (${errorMessage(err)}); run geobundle verify-release ${version}`,
+    const unreadable = (why: string) =>
+      new GeobundleError(
+        `cannot prune: the kept release ${version} is unreadable (${why}); run geobundle verify-release ${version}`,
       );
+    let manifest: ReleaseManifest;
+    try {
+      manifest = readManifest(path.join(releasesDir, version));
+    } catch (err) {
+      throw unreadable(errorMessage(err));
+    }
+    for (const f of manifestFiles(manifest)) listed.add(f.canonical_path);
+    if (manifest.lookup) {
+      // A page that cannot be read hides what is below it: nothing may go.
+      const tree = readLookupTree(releasesDir, manifest.lookup, { check: false });
+      const unread = tree.problems.find((p) => !p.detail.startsWith('is missing'));
+      if (unread) throw unreadable(`${unread.path} ${unread.detail}`);
+      for (const f of tree.files) listed.add(f.path);
     }
   }
   if (dryRun) return { removed, kept, content: { files: 0, bytes: 0 } };

@@ -7,9 +7,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ManifestFile, ReleaseManifest } from '../../../core/release-format.ts';
+import type { LookupRootFile, ManifestFile, ReleaseManifest } from '../../../core/release-format.ts';
 import type { ReleaseVersion } from '../../../core/types.ts';
 import { compareVersions } from '../../../core/version.ts';
+import { readLookupTree } from './lookup-tree.ts';
 import { readManifest } from './manifest-file.ts';
 import { listVersions } from './versions.ts';
 import { linkOrCopy } from '../../atomic-files.ts';
@@ -73,9 +74,29 @@ export class PublishedFiles {
     return intact ? found : undefined;
   }
 
-  /** Puts a published file's bytes at `target`: a hard link, or a copy across file systems. */
-  linkInto(found: PublishedFile, entry: ManifestFile, target: string): void {
+  /**
+   * The newest published lookup index (or facts) with this input
+   * fingerprint whose root is in its version directory and every file below
+   * it in the content store.
+   */
+  findLookup(
+    part: 'index' | 'facts',
+    fingerprint: string,
+  ): { version: ReleaseVersion; root: LookupRootFile } | undefined {
+    for (const { version, manifest } of [...this.releases].reverse()) {
+      const root = manifest.lookup?.[part];
+      if (!root || root.input_fingerprint !== fingerprint) continue;
+      const linked = fs.statSync(path.join(this.releasesDir, version, root.path), { throwIfNoEntry: false });
+      if (linked?.size !== root.bytes) continue;
+      if (readLookupTree(this.releasesDir, { [part]: root }, { check: false }).problems.length > 0) continue;
+      return { version, root };
+    }
+    return undefined;
+  }
+
+  /** Puts a published release's file (`relative` to its directory) at `target`: a hard link, or a copy across file systems. */
+  linkInto(version: ReleaseVersion, relative: string, target: string): void {
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    linkOrCopy(path.join(this.releasesDir, found.version, entry.path), target);
+    linkOrCopy(path.join(this.releasesDir, version, relative), target);
   }
 }

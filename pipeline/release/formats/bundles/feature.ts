@@ -89,7 +89,7 @@ function fail(dataClass: DataClassName, id: string, problem: string): never {
  * (DuckDB writes NaN/Infinity doubles as bare words) and gives numbers
  * JavaScript's canonical form.
  */
-function joinedJson(
+export function joinedJson(
   dataClass: DataClassName,
   id: string,
   what: 'census' | 'wikipedia',
