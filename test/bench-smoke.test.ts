@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compareResults } from '../bench/compare.ts';
 import { bundleText } from '../bench/bundle-text.ts';
 import { BundleFileWriter } from '../pipeline/release/formats/bundles/bundle-file.ts';
+import { CompressionQueue } from '../pipeline/release/formats/bundles/compression-queue.ts';
 import { parseTimeOutput } from '../bench/measure.ts';
 import type { BuildResult, Environment, PeerResult, ServeResult } from '../bench/results.ts';
 import { renderSummary } from '../bench/summary.ts';
@@ -355,9 +356,15 @@ describe('the before-server body', () => {
     async (items: string[]) => {
       const dir = tempDir('bundle-text');
       try {
-        const writer = new BundleFileWriter(path.join(dir, 'all.geojson'), 'feature-collection', 'all', 100);
+        const writer = new BundleFileWriter(
+          path.join(dir, 'all.geojson'),
+          path.join(dir, 'all.txt'),
+          'feature-collection',
+          'all',
+          new CompressionQueue(),
+        );
         for (const item of items) await writer.add(item);
-        await writer.end();
+        await (await writer.end()).compressed;
         const built = readBundle(path.join(dir, 'all.geojson.gz'));
         expect(bundleText('feature-collection', items)).toBe(built);
       } finally {

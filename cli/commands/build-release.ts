@@ -52,8 +52,9 @@ Exit codes: 0 built, 1 bad input or failure, 2 bad usage, 3 the version already 
         // An interrupted build removes its directory at once, instead of leaving it for the next build to sweep.
         const interruption = new AbortController();
         const stopListening = onInterrupt(io, (signal) => {
-          removeActiveBuildDirs();
+          // Abort first: it stops mapshaper, so nothing writes into the directory being removed.
           interruption.abort(signal);
+          removeActiveBuildDirs();
         });
         let summary: BuildSummary;
         try {
