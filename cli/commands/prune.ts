@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
 import { formatBytes } from '../../pipeline/format-bytes.ts';
-import { pruneReleases } from '../../pipeline/release/store/prune.ts';
 import type { CliIo } from '../io.ts';
 import { jsonOption, printJson, releasesOption, wholeNumber } from '../options.ts';
 
@@ -31,7 +30,8 @@ Examples:
   geobundle prune --keep 30
   geobundle prune --keep 5 --dry-run --releases /srv/releases`,
     )
-    .action((opts: { keep: number; dryRun?: boolean; releases: string; json?: boolean }) => {
+    .action(async (opts: { keep: number; dryRun?: boolean; releases: string; json?: boolean }) => {
+      const { pruneReleases } = await import('../../pipeline/release/store/prune.ts');
       const result = pruneReleases(opts.releases, opts.keep, { dryRun: opts.dryRun });
       if (opts.json) {
         printJson(io, result);

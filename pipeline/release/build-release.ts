@@ -36,8 +36,8 @@ import { type ClassPlan, classesWithData, planClass } from './plan/class-plan.ts
 import { manifestEntries, writeClass } from './write-class.ts';
 import { LookupBuild } from './write-lookup.ts';
 import { writeMaps } from './formats/maps/write-maps.ts';
+import { DEFAULT_PRECISION } from './formats/bundles.ts';
 
-export const DEFAULT_PRECISION = 6;
 const DUCKDB_MEMORY_LIMIT = '256MB';
 
 export interface BuildOptions {
