@@ -276,4 +276,29 @@ describe('geobundle prune', () => {
     expect(fs.existsSync(path.join(releases, v1))).toBe(true);
     expect(fs.existsSync(path.join(releases, v2))).toBe(false);
   });
+
+  it('refuses to remove every release (--keep 0, none current), dry run or not, unless --force', async () => {
+    const copy = path.join(work, 'releases-to-prune');
+    fs.cpSync(releases, copy, { recursive: true, verbatimSymlinks: true });
+    for (const pointer of ['current', 'current.json']) fs.rmSync(path.join(copy, pointer));
+    const versions = () =>
+      fs
+        .readdirSync(copy)
+        .filter((n) => /^v/.test(n))
+        .sort();
+    expect(versions()).toEqual(['v1.0.1', 'v1.0.5']);
+    for (const dryRun of [[], ['--dry-run']]) {
+      const refused = await geobundle(['prune', '--keep', '0', ...dryRun, '--releases', copy]);
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toBe(
+        `geobundle: prune --keep 0 would remove every release in ${copy} (v1.0.1, v1.0.5; none is current): ` +
+          'keep one with --keep 1 or geobundle set-current <version>, or pass --force to remove them all\n',
+      );
+    }
+    expect(versions()).toEqual(['v1.0.1', 'v1.0.5']);
+    const forced = await geobundle(['prune', '--keep', '0', '--force', '--releases', copy]);
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect(forced.stdout).toMatch(/^removed 2 release\(s\): v1\.0\.1, v1\.0\.5; kept 0;/);
+    expect(versions()).toEqual([]);
+  });
 });
