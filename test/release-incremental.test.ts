@@ -212,7 +212,9 @@ describe('geobundle diff and the changes endpoint', () => {
     expect(text.stdout).toBe('v1.0.0 → v1.0.1: 0 class(es) changed\n');
     const none = await geobundle(['diff', 'v1.0.0', 'v9.0.0', '--releases', releases]);
     expect(none.exitCode).toBe(1);
-    expect(none.stderr).toMatch(/^geobundle: cannot read .*v9\.0\.0\/manifest\.json/);
+    expect(none.stderr).toBe(
+      `geobundle: release v9.0.0 not found in ${releases} (it has 6, the newest v1.0.3, v1.0.4, v1.0.5): see geobundle list-releases\n`,
+    );
   });
 
   it('serves each release’s changes from the API, immutable', async () => {
@@ -300,5 +302,9 @@ describe('geobundle prune', () => {
     expect(forced.exitCode, forced.stderr).toBe(0);
     expect(forced.stdout).toMatch(/^removed 2 release\(s\): v1\.0\.1, v1\.0\.5; kept 0;/);
     expect(versions()).toEqual([]);
+    const nowhere = path.join(work, 'no-releases');
+    expect((await geobundle(['prune', '--keep', '1', '--releases', nowhere])).stderr).toBe(
+      `geobundle: there is no releases directory ${nowhere} to prune (pass --releases <dir> or set GEOBUNDLE_RELEASES)\n`,
+    );
   });
 });

@@ -33,6 +33,10 @@ const PRUNED = /^\.pruned-/;
 export function pruneReleases(releasesDir: string, keep: number, { dryRun = false, force = false } = {}): PruneResult {
   if (!Number.isInteger(keep) || keep < 0)
     throw new GeobundleError(`--keep must be a whole number of releases, got ${keep}`);
+  if (!fs.existsSync(releasesDir))
+    throw new GeobundleError(
+      `there is no releases directory ${path.resolve(releasesDir)} to prune (pass --releases <dir> or set GEOBUNDLE_RELEASES)`,
+    );
   const versions = listVersions(releasesDir);
   const current = readCurrent(releasesDir)?.version ?? null;
   const newest = new Set(versions.slice(Math.max(0, versions.length - keep)));
