@@ -18,7 +18,7 @@ import { readManifest } from '../pipeline/release/store/manifest-file.ts';
 import { startServing } from '../serve/serve.ts';
 import { hasChromium } from '../testkit/browser.ts';
 import { readBundle } from '../testkit/bundle-file.ts';
-import { keptFiles, serveDemoInBrowser } from './helpers/browser.ts';
+import { expectPolicyKept, keptFiles, serveDemoInBrowser } from './helpers/browser.ts';
 import { nginxMissingReason } from './helpers/nginx.ts';
 import { buildFixtureReleases } from './helpers/release.ts';
 
@@ -28,9 +28,16 @@ const CD = 'congressional_districts';
 const HERE = { lat: 41, lon: -122 };
 const NEAR = { lat: 41.00001, lon: -122.00001 };
 
-/** A page that loads the client library and nothing else. */
+/**
+ * A page that loads the client library and nothing else; its script is a
+ * file of the site, as the site's Content-Security-Policy allows no inline one.
+ */
 const PAGE = `<!doctype html><meta charset="utf-8"><title>lookup</title>
-<script type="module">import { openLookup } from './geobundle-client.js'; window.openLookup = openLookup; document.title = 'ready';</script>`;
+<script type="module" src="./lookup.js"></script>`;
+const PAGE_SCRIPT = `import { openLookup } from './geobundle-client.js';
+window.openLookup = openLookup;
+document.title = 'ready';
+`;
 
 declare global {
   interface Window {
@@ -70,6 +77,7 @@ describe.skipIf(skip)(`the lookup client in headless Chromium${skip ? ` — SKIP
     siteRoot = path.join(work, 'site');
     demo = await serveDemoInBrowser({ releasesDir: releases, siteRoot });
     fs.writeFileSync(path.join(siteRoot, 'lookup.html'), PAGE);
+    fs.writeFileSync(path.join(siteRoot, 'lookup.js'), PAGE_SCRIPT);
     origin = new URL(demo.serving.urls.site).origin;
   });
   afterAll(async () => {
@@ -141,5 +149,9 @@ describe.skipIf(skip)(`the lookup client in headless Chromium${skip ? ` — SKIP
     } finally {
       await tampered.stop();
     }
+  });
+
+  it("kept to the site's Content-Security-Policy: no violation on any visit, and an inline script is refused", async () => {
+    await expectPolicyKept(demo);
   });
 });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { GeobundleError } from '../../core/errors.ts';
+import { MAX_LOOKUP_PRECISION } from '../../core/lookup-format.ts';
 import { byteOrder } from '../../core/byte-order.ts';
 import type { ClassManifest, ManifestFile, ReleaseChanges, ReleaseManifest } from '../../core/release-format.ts';
 import { parseVersion } from '../../core/version.ts';
@@ -37,8 +38,8 @@ import { manifestEntries, writeClass } from './write-class.ts';
 import { LookupBuild } from './write-lookup.ts';
 import { writeMaps } from './formats/maps/write-maps.ts';
 import { CompressionQueue } from './formats/bundles/compression-queue.ts';
+import { DEFAULT_PRECISION } from './formats/bundles.ts';
 
-export const DEFAULT_PRECISION = 6;
 /** Where a build's uncompressed texts and mapshaper's files wait, inside the build directory (gone before publishing). */
 const SCRATCH_DIR = '.scratch';
 const DUCKDB_MEMORY_LIMIT = '256MB';
@@ -78,10 +79,11 @@ function buildTime(env: Record<string, string | undefined>): Date {
   return new Date(Number(epoch) * 1000);
 }
 
+/** Past 13 decimals the lookup index's whole units (degrees × 10^precision) no longer fit a double exactly. */
 function checkPrecision(precision: number): number {
-  if (!Number.isInteger(precision) || precision < 0 || precision > 15) {
+  if (!Number.isInteger(precision) || precision < 0 || precision > MAX_LOOKUP_PRECISION) {
     throw new GeobundleError(
-      `invalid coordinate precision ${precision}: expected a whole number of decimals from 0 to 15 (default ${DEFAULT_PRECISION})`,
+      `invalid coordinate precision ${precision}: expected a whole number of decimals from 0 to ${MAX_LOOKUP_PRECISION} (default ${DEFAULT_PRECISION})`,
     );
   }
   return precision;
