@@ -42,7 +42,7 @@ import { DEFAULT_PRECISION } from './formats/bundles.ts';
 
 /** Where a build's uncompressed texts and mapshaper's files wait, inside the build directory (gone before publishing). */
 const SCRATCH_DIR = '.scratch';
-const DUCKDB_MEMORY_LIMIT = '256MB';
+export const DUCKDB_MEMORY_LIMIT = '256MB';
 
 export interface BuildOptions {
   dbPath: string;
