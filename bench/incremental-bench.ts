@@ -23,9 +23,11 @@ import { launchBrowser, recordNetwork, throwawayCertificate } from '../testkit/b
 import { geobundleStep } from './build-bench.ts';
 import { startEdgeCache } from '../testkit/edge-cache.ts';
 import { request } from '../testkit/http-request.ts';
+import { measureCompressionFloor } from './compression-floor.ts';
 import { round } from './measure.ts';
 import {
   type BuildStep,
+  type CompressionFloor,
   environment,
   finish,
   type IncrementalResult,
@@ -91,6 +93,7 @@ export async function benchIncremental({
   const rebuilds: Rebuild[] = [];
   let full: BuildStep;
   let fullDisk: number;
+  let floor: CompressionFloor;
   try {
     log(`  database: ${ingest.map((s) => `${s.label} ${s.wall_s} s`).join(', ')}`);
 
@@ -102,6 +105,9 @@ export async function benchIncremental({
     log(
       `  full build: ${full.wall_s} s, ${full.max_rss_mb} MB peak RSS, ${(fullDisk / 2 ** 20).toFixed(1)} MB on disk`,
     );
+    const first = path.join(releases, 'v1.0.0');
+    floor = await measureCompressionFloor(first, readManifest(first));
+    log(`  compression floor: ${floor.wall_s} s wall; the build took ${round(full.wall_s / floor.wall_s, 2)}× it`);
     const rebuild = async (label: string, version: string, previous: string) => {
       const before = await diskBytes(releases);
       const cost = await build(version);
@@ -144,7 +150,7 @@ export async function benchIncremental({
     environment: finish(env),
     classes: Object.keys(readManifest(path.join(releases, 'v1.0.0')).classes),
     ingest,
-    full: { step: full, disk_bytes: fullDisk },
+    full: { step: full, disk_bytes: fullDisk, floor, build_over_floor: round(full.wall_s / floor.wall_s, 2) },
     rebuilds: rebuilds.map((r) => ({ ...r, share_of_full: round(r.step.wall_s / full.wall_s, 4) })),
     browser,
     edge,

@@ -237,7 +237,12 @@ describe('SUMMARY.md', () => {
         environment: env(false),
         classes: ['congressional_districts', 'county'],
         ingest: [],
-        full: { step: step(200), disk_bytes: 800 * 2 ** 20 },
+        full: {
+          step: step(200),
+          disk_bytes: 800 * 2 ** 20,
+          floor: { ...build.floor, wall_s: 125 },
+          build_over_floor: 1.6,
+        },
         rebuilds: [rebuild('no change', 2, 300_000, 400_000), rebuild('one district', 6, 900_000, 3_000_000)],
         browser: {
           by_state: { dataClass: 'state_legislative_lower', state: '25' },
@@ -262,6 +267,7 @@ describe('SUMMARY.md', () => {
     expect(incremental).toContain('| one district | 6.00 | 3.0 % | 3 / 300 | 878.9 kB | 2929.7 kB (OVER) |');
     expect(incremental).toContain('0.93× of the goal');
     expect(incremental).toContain('unchanged files 600 HIT, 0 MISS (goal: all HIT)');
+    expect(incremental).toContain('1.60× its compression floor of 125 s (goal ≤ 1.5×)');
   });
 
   it('renders the lookup figures against their goals', () => {
