@@ -27,6 +27,34 @@ if (first !== -1 && running[first] < (floor[first] ?? 0)) {
   process.exit(1);
 }
 
+// build-release runs with glibc's mmap threshold fixed (mallopt(3), M_MMAP_THRESHOLD): left
+// dynamic, glibc raises it to the size of each large block freed, so the buffers of the next
+// brotli encoders come from heaps it never gives back, and a whole-set build grew by hundreds of
+// MB it no longer used (docs/release-format.md, "Bounded memory"). glibc reads the variable only
+// at start and Node cannot call mallopt, so the command runs again as a child with it set, tied
+// to this process by setpriv's parent-death signal as mapshaper is; this process forwards
+// interruptions and exits as the child did. Elsewhere (no setpriv) it runs as it is.
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((f) => fs.existsSync(f));
+if (process.argv[2] === 'build-release' && SETPRIV && process.env.MALLOC_MMAP_THRESHOLD_ === undefined) {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(
+    SETPRIV,
+    ['--pdeathsig', 'KILL', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, MALLOC_MMAP_THRESHOLD_: String(128 * 1024) },
+    },
+  );
+  child.on('error', (err) => {
+    process.stderr.write(`geobundle: cannot run ${SETPRIV}: ${err.message}\n`);
+    process.exit(1);
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  const [code, signal] = await new Promise((resolve) => child.on('exit', (...end) => resolve(end)));
+  const os = await import('node:os');
+  process.exit(code ?? 128 + os.constants.signals[signal]);
+}
+
 if (fs.existsSync(new URL('../cli/main.ts', import.meta.url))) {
   const { register } = await import('tsx/esm/api');
   // tsconfig: false — geobundle's files compile the same whatever tsconfig.json

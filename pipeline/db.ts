@@ -112,7 +112,11 @@ export async function openDatabase(
   const place = databasePlace(dbPath, readOnly);
   let instance: DuckDBInstance | undefined;
   let connection: DuckDBConnection | undefined;
+  let closed = false;
+  // Idempotent: a build closes the file as soon as it has read every class, and withDatabase again at the end.
   const close = () => {
+    if (closed) return;
+    closed = true;
     connection?.closeSync();
     instance?.closeSync();
   };

@@ -6,6 +6,7 @@ import GJV from 'geojson-validation';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withDatabase } from '../pipeline/db.ts';
 import { manifestProblems, readManifest } from '../pipeline/release/store/manifest-file.ts';
+import { buildDirOwner, processAlive } from '../pipeline/release/store/publish.ts';
 import { verifyRelease } from '../pipeline/release/verify-release.ts';
 import { US_STATES } from '../core/states.ts';
 import { buildDirs, snapshotTree, usAtlasDatabase } from './helpers/release.ts';
@@ -183,6 +184,17 @@ describe('build-release of the embedded default through the CLI', () => {
     throw new Error(`the build of ${version} never got under way`);
   }
 
+  /**
+   * Waits for the process that writes `partial` (its pid is in the name) to end: on Linux
+   * bin/geobundle.js runs the build in a child (bin/geobundle.js says why) that the kernel kills
+   * when its parent dies, a moment after the parent.
+   */
+  async function buildProcessEnded(partial: string) {
+    const pid = buildDirOwner(partial)!;
+    for (let i = 0; i < 500 && processAlive(pid); i++) await sleep(20);
+    expect(processAlive(pid), `build process ${pid} still running`).toBe(false);
+  }
+
   it('removes its build directory when interrupted (SIGTERM), publishing nothing', async () => {
     const { child } = await buildUnderWay('v4.0.0');
     child.kill('SIGTERM');
@@ -198,6 +210,7 @@ describe('build-release of the embedded default through the CLI', () => {
     child.kill('SIGKILL');
     const killed = await child;
     expect(killed.signal).toBe('SIGKILL');
+    await buildProcessEnded(partial);
     expect(fs.existsSync(path.join(releases, 'v3.0.0'))).toBe(false);
     expect(fs.readdirSync(releases).filter((n) => !n.startsWith('.'))).toEqual(['content', 'v1.0.0', 'v2.0.0']);
 
@@ -223,6 +236,7 @@ describe('build-release of the embedded default through the CLI', () => {
     ).toBe(true);
     child.kill('SIGKILL');
     expect((await child).signal).toBe('SIGKILL');
+    await buildProcessEnded(partial);
     expect(fs.existsSync(path.join(releases, 'v5.0.0'))).toBe(false);
     expect(snapshotTree(path.join(releases, 'content'))).toEqual(content);
 

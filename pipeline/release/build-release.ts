@@ -42,7 +42,7 @@ import { DEFAULT_PRECISION } from './formats/bundles.ts';
 
 /** Where a build's uncompressed texts and mapshaper's files wait, inside the build directory (gone before publishing). */
 const SCRATCH_DIR = '.scratch';
-export const DUCKDB_MEMORY_LIMIT = '256MB';
+export const DUCKDB_MEMORY_LIMIT = '128MB';
 
 export interface BuildOptions {
   dbPath: string;
@@ -107,7 +107,8 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
   const target = path.join(releasesDir, version);
   if (fs.existsSync(target)) throw alreadyExists(version, target);
 
-  return withDatabase(options.dbPath, { readOnly: true }, async ({ connection }) => {
+  return withDatabase(options.dbPath, { readOnly: true }, async (database) => {
+    const { connection } = database;
     // Timestamps (wikipedia.fetched_at) are rendered in the session time zone: pin it, or the bytes depend on the machine's TZ.
     await connection.run("SET TimeZone = 'UTC'");
     // DuckDB otherwise keeps every block it reads cached (up to 80% of RAM); a build reads
@@ -177,6 +178,9 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
         written += result.written;
         reused += result.reused;
       }
+      // Every class is read: what DuckDB holds (its buffers and what its scans left in the allocator,
+      // a few hundred MB after the state-legislative chambers) goes back before the index is built.
+      database.close();
       // The index is built while the queue compresses and the last maps are made.
       const lookupManifest = await lookup.finish();
       for (const [i, files] of (await Promise.all(pending)).entries()) {

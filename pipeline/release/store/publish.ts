@@ -44,12 +44,24 @@ export function removeActiveBuildDirs(): void {
   for (const dir of activeBuildDirs) removeBuildDir(dir);
 }
 
-function processAlive(pid: number): boolean {
+/** The pid of the build process a build directory's name gives, or null for any other name. */
+export function buildDirOwner(name: string): number | null {
+  const m = BUILD_DIR.exec(name);
+  return m ? Number(m.groups!.pid) : null;
+}
+
+/** Whether the process runs: a zombie (ended, not yet reaped by whatever adopted it) does not. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) state …"; comm may hold spaces and parentheses.
+    return fs.readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ').at(-1)?.[0] !== 'Z';
+  } catch {
+    return true;
   }
 }
 
@@ -61,8 +73,8 @@ function processAlive(pid: number): boolean {
 export function removeStaleBuildDirs(releasesDir: string): string[] {
   const removed: string[] = [];
   for (const name of fs.readdirSync(releasesDir)) {
-    const m = BUILD_DIR.exec(name);
-    if (!m || processAlive(Number(m.groups!.pid))) continue;
+    const owner = buildDirOwner(name);
+    if (owner === null || processAlive(owner)) continue;
     fs.rmSync(path.join(releasesDir, name), { recursive: true, force: true });
     removed.push(name);
   }
