@@ -5,7 +5,7 @@
  * it, under GNU time) against the whole build; the topology of each scale
  * (every id, crossings, the overlap between neighbours against the source's
  * own, the borders shared at full resolution that are still shared arcs);
- * GEOS's verdict on every simplified file (maps-validity.ts); and what
+ * GEOS's verdict on every simplified file (testkit/map-validity.ts); and what
  * Chromium transfers for the demo's first paint of each class.
  */
 import fs from 'node:fs';
@@ -22,7 +22,7 @@ import { startServing } from '../serve/serve.ts';
 import { launchBrowser, recordNetwork, throwawayCertificate } from '../testkit/browser.ts';
 import { BENCH_VERSION, type BuiltDataset } from './build-bench.ts';
 import type { Dataset } from '../testkit/datasets.ts';
-import { mapValidity } from './maps-validity.ts';
+import { mapValidity } from '../testkit/map-validity.ts';
 import { measureCommand, round } from './measure.ts';
 import { environment, finish, type MapsClass, type MapsResult } from './results.ts';
 import { borderingPairs, overlapRatio, selfIntersecting, sharedArcPairs, sharedBorders } from '../testkit/topology.ts';

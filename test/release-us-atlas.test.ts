@@ -13,7 +13,7 @@ import { geobundle, spawnGeobundle } from './helpers/cli.ts';
 import { tempDir } from '../testkit/temp.ts';
 import { readBundle } from '../testkit/bundle-file.ts';
 import { geosMissingReason } from '../testkit/geos-validity.ts';
-import { mapsValidity, validityLine } from '../bench/maps-validity.ts';
+import { mapsValidity, validityLine } from '../testkit/map-validity.ts';
 
 const noGeos = await geosMissingReason();
 if (noGeos) console.warn(`SKIPPED GEOS validity of the embedded default's simplified maps: ${noGeos}`);
