@@ -1,7 +1,7 @@
 /**
  * The simplified maps of real releases keep their topology: the 119th
  * Congress (the Census Bureau's own 1:20,000,000 shapes, whose neighbours
- * share vertices exactly), the 2016 high-resolution districts (whose
+ * share vertices exactly), the 2012 and 2016 high-resolution districts (whose
  * neighbours do not: they overlap and leave gaps along their borders, which
  * the build's clean step closes) and both state-legislative chambers of
  * Iowa, Alaska and Puerto Rico. Every district is there with a geometry;
@@ -10,11 +10,13 @@
  * (through GDAL, as a GIS reads the files) finds every polygon of both
  * formats valid.
  *
- * Each set holds districts GEOS rejected when the maps were rounded only as
- * they were written (formats/maps.ts). The 2016 districts NC-09 (`3709`,
- * 20m and 5m) and VA-04 (`5104`, 5m), in their GeoJSON, are also built on
- * their own with the neighbours whose borders made them fail (NC-10, NC-12,
- * SC-05, VA-02, VA-03): seven districts that failed as the whole set did.
+ * Each set but the 119th Congress's holds districts GEOS rejected when the
+ * maps were rounded only as they were written (formats/maps.ts): 16 of the
+ * 2012 districts at 5m in the GeoJSON, 22 in the TopoJSON. The 2016
+ * districts NC-09 (`3709`, 20m and 5m) and VA-04 (`5104`, 5m), in their
+ * GeoJSON, are also built on their own with the neighbours whose borders
+ * made them fail (NC-10, NC-12, SC-05, VA-02, VA-03): seven districts that
+ * failed as the whole set did.
  * Iowa's lower district 95 and upper district 48 failed in the 5m TopoJSON,
  * quantized on cells of the national extent: Alaska and Puerto Rico span
  * that extent, so the three states' release had the same cells and failed
@@ -45,6 +47,8 @@ const shared = sharedDataDir();
 const archive = (name: string) => path.join(shared, 'unitedstates-districts', name);
 const cds2016 = DATASETS.find((d) => d.name === 'cds-2016')!;
 const stateLegislative = DATASETS.find((d) => d.name === 'state-legislative')!;
+/** The 2012 districts (with DC and the territories), no benchmark's workload: unpacked here. */
+const CDS_2012 = 'cds-2012.tar.xz';
 /** NC-09 and VA-04 with the neighbours that made them fail: their directories in the 2016 archive. */
 const FAILED_2016 = ['NC-9', 'NC-10', 'NC-12', 'SC-5', 'VA-2', 'VA-3', 'VA-4'];
 /** Iowa, where both chambers failed, and the two states that span the national extent. */
@@ -55,6 +59,8 @@ interface Input {
   /** The source files it needs. */
   files: string[];
   classes: string[];
+  /** Pairs that border at full resolution but share no arc in the maps, known and not this test's subject. */
+  lostBorders?: string[];
   /** Makes the sources ready in `dir`: the GeoJSON file or directory to ingest, per class. */
   prepare(dir: string): Promise<Record<string, string>>;
 }
@@ -73,6 +79,18 @@ const inputs: Input[] = [
     prepare: async (dir) => {
       await unpack(cds2016, shared, dir);
       return { [CONGRESS]: path.join(dir, 'cds', '2016') };
+    },
+  },
+  {
+    name: 'cds-2012',
+    files: [archive(CDS_2012)],
+    classes: [CONGRESS],
+    // Michigan's 2nd and Wisconsin's 1st (whose 2012 shapes meet in Lake Michigan), Michigan's
+    // 10th and 11th: lost at both scales by the maps before issue 18 too; not a validity matter.
+    lostBorders: ['2602|5501', '2610|2611'],
+    prepare: async (dir) => {
+      await execa('tar', ['-xJf', archive(CDS_2012), '-C', dir]);
+      return { [CONGRESS]: path.join(dir, 'cds', '2012') };
     },
   },
   {
@@ -112,7 +130,7 @@ afterAll(() => {
   if (figures.length) console.info(`simplified-map topology (not asserted):\n  ${figures.join('\n  ')}`);
 });
 
-describe.skipIf(absent.length > 0).each(inputs)('$name: simplified maps', ({ name, classes, prepare }) => {
+describe.skipIf(absent.length > 0).each(inputs)('$name: simplified maps', ({ name, classes, lostBorders, prepare }) => {
   const dir = path.join(tmp, name.replace(/\W+/g, '-'));
   const releaseDir = path.join(dir, 'releases', 'v1.0.0');
   const text = (dataClass: string, f: string) => readBundle(path.join(releaseDir, dataClass, `${f}.gz`));
@@ -162,7 +180,7 @@ describe.skipIf(absent.length > 0).each(inputs)('$name: simplified maps', ({ nam
       }
       const arcs = sharedArcPairs(topology, dataClass);
       expect(bordering.size).toBeGreaterThan(full.features.length);
-      expect([...bordering].filter((p) => !arcs.has(p))).toEqual([]);
+      expect([...bordering].filter((p) => !arcs.has(p))).toEqual(lostBorders ?? []);
       const overlap = overlapRatio(fromTopology.features).ratio;
       figures.push(
         `${name} ${dataClass} ${scale}: ${bordering.size} bordering pairs all share arcs; overlap ${overlap.toExponential(2)} of the area`,
