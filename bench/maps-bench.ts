@@ -5,7 +5,8 @@
  * it, under GNU time) against the whole build; the topology of each scale
  * (every id, crossings, the overlap between neighbours against the source's
  * own, the borders shared at full resolution that are still shared arcs);
- * and what Chromium transfers for the demo's first paint of each class.
+ * GEOS's verdict on every simplified file (testkit/map-validity.ts); and what
+ * Chromium transfers for the demo's first paint of each class.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,13 +15,14 @@ import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import { manifestFiles } from '../pipeline/release/store/manifest-file.ts';
 import { setCurrent } from '../pipeline/release/set-current.ts';
-import { SIMPLIFIED_SCALES } from '../pipeline/release/formats/maps.ts';
+import { SIMPLIFIED_FORMATS, SIMPLIFIED_SCALES } from '../pipeline/release/formats/maps.ts';
 import { MAPSHAPER_NODE_ARGS, mapshaperArgs } from '../pipeline/release/formats/maps/mapshaper.ts';
 import { buildSite } from '../scripts/build-site.ts';
 import { startServing } from '../serve/serve.ts';
 import { launchBrowser, recordNetwork, throwawayCertificate } from '../testkit/browser.ts';
 import { BENCH_VERSION, type BuiltDataset } from './build-bench.ts';
 import type { Dataset } from '../testkit/datasets.ts';
+import { mapValidity } from '../testkit/map-validity.ts';
 import { measureCommand, round } from './measure.ts';
 import { environment, finish, type MapsClass, type MapsResult } from './results.ts';
 import { borderingPairs, overlapRatio, selfIntersecting, sharedArcPairs, sharedBorders } from '../testkit/topology.ts';
@@ -47,20 +49,28 @@ function decode(topology: Topology, objectName: string): Districts {
 async function mapsOfClass(built: BuiltDataset, dataClass: string, workDir: string, log: (m: string) => void) {
   const entries = manifestFiles(built.manifest).filter((f) => f.path.startsWith(`${dataClass}/`));
   const sourceVertices = entries.find((f) => f.kind === 'simplified')!.source_vertex_count!;
-  const files = SIMPLIFIED_SCALES.flatMap((scale) =>
-    (['geojson', 'topojson'] as const).map((format) => {
+  const files: MapsClass['files'] = [];
+  for (const scale of SIMPLIFIED_SCALES) {
+    for (const format of SIMPLIFIED_FORMATS) {
       const of = (encoding: string) =>
         entries.find((f) => f.path === `${dataClass}/simplified/${scale.name}.${format}.${encoding}`)!;
-      return {
+      // GEOS's verdict (through GDAL, the TopoJSON decoded as a client decodes it): goal 0.
+      const validity = await mapValidity(built.releaseDir, dataClass, scale.name, format);
+      if (validity.geos_invalid > 0)
+        log(
+          `  ${dataClass} ${scale.name}.${format}: ${validity.geos_invalid} GEOS-invalid (${validity.examples.join('; ')})`,
+        );
+      files.push({
         scale: scale.name,
         format,
         vertices: of('br').vertex_count!,
         bytes: of('br').uncompressed_bytes,
         gz_bytes: of('gz').bytes,
         br_bytes: of('br').bytes,
-      };
-    }),
-  );
+        geos_invalid: validity.geos_invalid,
+      });
+    }
+  }
 
   // Simplifying on its own, as the build does it: the class's polygons decompressed, mapshaper's command line.
   const dir = path.join(workDir, 'maps', dataClass);

@@ -233,6 +233,8 @@ export interface MapsClass {
     bytes: number;
     gz_bytes: number;
     br_bytes: number;
+    /** Polygons GEOS rejects (goal 0; absent from results older than issue 18). */
+    geos_invalid?: number;
   }>;
   /** mapshaper on the class alone, as the build runs it. */
   simplify: ProcessCost;

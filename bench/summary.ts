@@ -371,7 +371,17 @@ function mapsSection(results: MapsResult[]): string {
   const lines = ['## Simplified maps', ''];
   lines.push(
     table(
-      ['data set', 'class', 'scale', 'format', 'vertices (of full)', '.br', '.gz', '20m .br goal'],
+      [
+        'data set',
+        'class',
+        'scale',
+        'format',
+        'vertices (of full)',
+        '.br',
+        '.gz',
+        '20m .br goal',
+        'GEOS-invalid (goal 0)',
+      ],
       results.flatMap((r) =>
         r.classes.flatMap((c) =>
           c.files.map((f) => {
@@ -386,6 +396,7 @@ function mapsSection(results: MapsResult[]): string {
               kb(f.br_bytes),
               kb(f.gz_bytes),
               verdict,
+              f.geos_invalid === undefined ? '—' : String(f.geos_invalid),
             ];
           }),
         ),

@@ -115,8 +115,8 @@ export interface ManifestFile {
 export interface Simplification {
   tool: string;
   method: string;
-  geojson_precision: number;
-  topojson_quantization: number;
+  /** The grid of both formats' coordinates (degrees): the GeoJSON's rounded to it, the TopoJSON's quantized on it. */
+  precision: number;
   scales: Array<{ name: string; scale_denominator: number; interval_m: number }>;
 }
 

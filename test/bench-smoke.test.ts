@@ -337,13 +337,14 @@ describe('SUMMARY.md', () => {
   });
 
   it('renders the simplified maps against their goals', () => {
-    const file = (scale: string, format: 'geojson' | 'topojson', br: number) => ({
+    const file = (scale: string, format: 'geojson' | 'topojson', br: number, geos_invalid?: number) => ({
       scale,
       format,
       vertices: 90_000,
       bytes: 5 * br,
       gz_bytes: 2 * br,
       br_bytes: br,
+      ...(geos_invalid === undefined ? {} : { geos_invalid }),
     });
     const maps = renderSummary([
       {
@@ -357,7 +358,8 @@ describe('SUMMARY.md', () => {
             data_class: 'state_legislative_lower',
             features: 4882,
             source_vertices: 12_916_095,
-            files: [file('20m', 'topojson', 330_000), file('20m', 'geojson', 1_700_000)],
+            // A result from before issue 18 has no GEOS count.
+            files: [file('20m', 'topojson', 330_000, 1), file('20m', 'geojson', 1_700_000)],
             simplify: step(12),
             topology: [
               {
@@ -393,8 +395,8 @@ describe('SUMMARY.md', () => {
         ],
       },
     ]);
-    expect(maps).toContain('| 20m | topojson | 90,000 (12,916,095) | 322.3 kB | 644.5 kB | ≤ 1536.0 kB: met |');
-    expect(maps).toContain('| 20m | geojson | 90,000 (12,916,095) | 1660.2 kB | 3320.3 kB | ≤ 1536.0 kB: MISSED |');
+    expect(maps).toContain('| 20m | topojson | 90,000 (12,916,095) | 322.3 kB | 644.5 kB | ≤ 1536.0 kB: met | 1 |');
+    expect(maps).toContain('| 20m | geojson | 90,000 (12,916,095) | 1660.2 kB | 3320.3 kB | ≤ 1536.0 kB: MISSED | — |');
     expect(maps).toContain('| 1 of 13931 (0 ≥ 100 m; longest 6 m) | — |');
     expect(maps).toContain('| state-legislative | state_legislative_lower | 419.9 kB |');
   });

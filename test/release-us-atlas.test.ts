@@ -13,6 +13,11 @@ import { buildDirs, snapshotTree, usAtlasDatabase } from './helpers/release.ts';
 import { geobundle, spawnGeobundle } from './helpers/cli.ts';
 import { tempDir } from '../testkit/temp.ts';
 import { readBundle } from '../testkit/bundle-file.ts';
+import { geosMissingReason } from '../testkit/geos-validity.ts';
+import { mapsValidity, validityLine } from '../testkit/map-validity.ts';
+
+const noGeos = await geosMissingReason();
+if (noGeos) console.warn(`SKIPPED GEOS validity of the embedded default's simplified maps: ${noGeos}`);
 
 /**
  * The embedded default (us-atlas states + counties) built through the real
@@ -106,6 +111,16 @@ describe('build-release of the embedded default through the CLI', () => {
       simplified: [10],
     });
   });
+
+  it.skipIf(noGeos)(
+    'draws every simplified map valid for GEOS, both scales, the TopoJSON as a client decodes it',
+    async () => {
+      const maps = await mapsValidity(path.join(releases, 'v1.0.0'));
+      // States and counties, each at 5m and 20m, GeoJSON and TopoJSON.
+      expect(maps).toHaveLength(8);
+      expect(maps.filter((m) => m.geos_invalid > 0).map(validityLine)).toEqual([]);
+    },
+  );
 
   it('is reproducible: a second build with SOURCE_DATE_EPOCH, in another time zone, is byte-identical', async () => {
     const other = path.join(work, 'again');

@@ -17,6 +17,18 @@
  * districts meet (San Francisco's pieces of the Golden Gate's north shore
  * and of Angel Island border Marin's district), and a map without them
  * would lose those borders.
+ *
+ * The simplified arcs are rounded to the files' grid before that dissolve,
+ * not only as the files are written: rounding folds a narrow tongue whose
+ * base is narrower than a grid cell into a spike (both base corners fall on
+ * one grid point, and the ring runs out to the tip and back along one
+ * line), which no segment crossing shows, so mapshaper's fix-geometry on
+ * output let it through and GEOS rejected the polygon (the 2016 districts
+ * NC-09 and VA-04; 16 of the 2012 ones at 5m). Dissolving rebuilds every
+ * ring from the rounded arcs, dropping such spikes and cutting where
+ * rounded segments cross. The TopoJSON is then quantized on that same grid
+ * (maps/grid-topology.ts), so it decodes to the GeoJSON's own coordinates,
+ * not to a second rounding.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -51,16 +63,14 @@ export const SIMPLIFIED_SCALES: readonly SimplifiedScale[] = [5_000_000, 20_000_
 export type SimplifiedFormat = 'geojson' | 'topojson';
 export const SIMPLIFIED_FORMATS: readonly SimplifiedFormat[] = ['geojson', 'topojson'];
 
-/** Coordinates of the GeoJSON output: 4 decimals (about 11 m), finer than either tolerance, so no small district collapses. */
-export const GEOJSON_PRECISION = '0.0001';
-
 /**
- * TopoJSON grid cells across the extent: for a national layer (up to 360°
- * of longitude with the Aleutians) about 40 m by 6 m. mapshaper's automatic
- * choice (a fiftieth of the mean segment) is coarser, about 160 m at 20m,
- * enough to collapse a small city district.
+ * The grid of both formats' coordinates, in degrees: 4 decimals (about 11 m),
+ * finer than either tolerance, so no small district collapses. The GeoJSON's
+ * coordinates are rounded to it, the TopoJSON's quantized on it (its
+ * transform's scale; mapshaper's automatic quantization, a fiftieth of the
+ * mean segment, is about 160 m at 20m, enough to collapse a city district).
  */
-export const TOPOJSON_QUANTIZATION = 1_000_000;
+export const MAP_PRECISION = '0.0001';
 
 const require = createRequire(import.meta.url);
 export const MAPSHAPER_DIR = path.dirname(require.resolve('mapshaper/package.json'));
@@ -73,9 +83,9 @@ const MAPSHAPER_VERSION = (
 export const SIMPLIFICATION: Simplification = {
   tool: `mapshaper ${MAPSHAPER_VERSION}`,
   method:
-    'snap, clean, explode; weighted Visvalingam on the shared topology, keep-shapes (every part kept); dissolve by id; fix-geometry on output',
-  geojson_precision: Number(GEOJSON_PRECISION),
-  topojson_quantization: TOPOJSON_QUANTIZATION,
+    'snap, clean, explode; weighted Visvalingam on the shared topology, keep-shapes (every part kept); ' +
+    'rounded to the precision grid, then dissolve by id (rings rebuilt); fix-geometry on output; TopoJSON quantized on the same grid',
+  precision: Number(MAP_PRECISION),
   scales: [...SIMPLIFIED_SCALES],
 };
 

@@ -1,7 +1,8 @@
 /**
  * Runs mapshaper (its CLI, as a child process: its memory is its own, and
  * it runs beside the build's other work) on a class's polygons, writing
- * each scale's GeoJSON and TopoJSON (formats/maps.ts says how).
+ * each scale's GeoJSON and TopoJSON (formats/maps.ts says how), then
+ * quantizes each TopoJSON on the GeoJSON's grid (grid-topology.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,17 +10,18 @@ import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { execa } from 'execa';
+import type { Objects, Topology } from 'topojson-specification';
 import { GeobundleError } from '../../../../core/errors.ts';
 import { childSystemError } from '../../../system-errors.ts';
 import {
-  GEOJSON_PRECISION,
+  MAP_PRECISION,
   MAPSHAPER_DIR,
   SIMPLIFIED_FORMATS,
   SIMPLIFIED_SCALES,
   type SimplifiedFormat,
   type SimplifiedScale,
-  TOPOJSON_QUANTIZATION,
 } from '../maps.ts';
+import { quantizeOnGrid } from './grid-topology.ts';
 
 /** Positions in compact GeoJSON text: each is a `[` followed by a number. */
 function countPositions(text: string): number {
@@ -82,15 +84,26 @@ export function mapshaperArgs(
   // source has no area at all (us-atlas's Falls Church, a line there and back) with a null
   // geometry, as GeoJSON allows, rather than dropping its record: every id stays in the map.
   const args = ['-i', input, `name=${objectName}`, 'id-field=id', 'snap', '-clean', 'allow-empty'];
+  // Each scale starts from the arcs the one before left (the snap and the dissolve bake its
+  // simplification in), so the scales go finest first; weighted Visvalingam removes points in
+  // the same order either way.
   for (const scale of scales) {
     args.push('-explode', '-simplify', `interval=${scale.interval_m}`, 'keep-shapes');
-    args.push('-dissolve', 'id', 'copy-fields=name,state_fips', '-filter-fields', 'id,name,state_fips');
-    // fix-geometry: rounding to the output's grid can make a ring cross itself where two
-    // vertices a metre apart are rounded past each other (the Montana–Wyoming corner of the
-    // 119th Congress's shapes at 5m); mapshaper removes what rounding introduced.
-    const common = ['id-field=id', 'fix-geometry'];
-    args.push('-o', out(scale, 'geojson'), 'format=geojson', `precision=${GEOJSON_PRECISION}`, ...common);
-    args.push('-o', out(scale, 'topojson'), 'format=topojson', `quantization=${TOPOJSON_QUANTIZATION}`, ...common);
+    // Rounded to the files' grid here, on the shared arcs (both sides of a border alike), so that
+    // the dissolve rebuilds the rings from the coordinates the files will hold: a narrow tongue
+    // rounding folded into a spike is dropped, rings are cut where rounded segments cross
+    // (formats/maps.ts). No fix-geometry: it would keep such vertices off the grid instead.
+    // Twice: the first dissolve's cuts are new vertices off the grid, and rounding two of them
+    // onto one grid point pinches the ring there (Maryland's upper district 7 at 5m), which the
+    // second dissolve splits into two polygons touching at that point.
+    const dissolve = ['-dissolve', 'id', 'copy-fields=name,state_fips'];
+    args.push('-snap', `precision=${MAP_PRECISION}`, ...dissolve, '-snap', `precision=${MAP_PRECISION}`, ...dissolve);
+    args.push('-filter-fields', 'id,name,state_fips');
+    // fix-geometry: should the second dissolve have cut rounded segments too, rounding its cuts
+    // as the files are written could make segments cross; mapshaper then leaves them unrounded.
+    const common = ['id-field=id', `precision=${MAP_PRECISION}`, 'fix-geometry'];
+    args.push('-o', out(scale, 'geojson'), 'format=geojson', ...common);
+    args.push('-o', out(scale, 'topojson'), 'format=topojson', 'no-quantization', ...common);
   }
   return args;
 }
@@ -141,6 +154,11 @@ export async function simplifyClass(
       .slice(-3)
       .join('; ');
     throw new GeobundleError(`simplifying ${polygons} with mapshaper failed (exit ${result.exitCode}): ${why}`);
+  }
+  for (const scale of scales) {
+    const file = out(scale, 'topojson');
+    const topology = JSON.parse(fs.readFileSync(file, 'utf8')) as Topology<Objects>;
+    fs.writeFileSync(file, JSON.stringify(quantizeOnGrid(topology, Number(MAP_PRECISION))));
   }
   const outputs = scales.flatMap((scale) => {
     const vertexCount = countPositions(fs.readFileSync(out(scale, 'geojson'), 'latin1'));
