@@ -32,7 +32,7 @@ export function register(program: Command, io: CliIo): void {
     .addOption(quietOption())
     .action(async (opts: { db: string; quiet?: boolean }) => {
       const progress = progressOf(io, opts.quiet);
-      const summaries = await withDatabase(opts.db, {}, (db) => ingestUsAtlas(db.connection));
+      const summaries = await withDatabase(opts.db, { progress }, (db) => ingestUsAtlas(db.connection));
       for (const s of summaries) progress.info(`ingested ${s.features} ${s.dataClass} features into ${opts.db}`);
     });
 
@@ -65,7 +65,7 @@ export function register(program: Command, io: CliIo): void {
     .action(
       async (input: string, opts: { class: string; vintage?: string; db: string; quiet?: boolean; json?: boolean }) => {
         const progress = progressOf(io, opts.quiet);
-        const summary = await withDatabase(opts.db, {}, (db) =>
+        const summary = await withDatabase(opts.db, { progress }, (db) =>
           ingestGeojson(db.connection, { input, dataClass: opts.class, vintage: opts.vintage, progress }),
         );
         progress.info(
@@ -97,7 +97,7 @@ export function register(program: Command, io: CliIo): void {
     )
     .action(async (csv: string, opts: { class: string; key?: string; db: string; quiet?: boolean; json?: boolean }) => {
       const progress = progressOf(io, opts.quiet);
-      const summary = await withDatabase(opts.db, {}, (db) =>
+      const summary = await withDatabase(opts.db, { progress }, (db) =>
         ingestCensus(db.connection, { csv, dataClass: opts.class, keyColumn: opts.key }),
       );
       progress.info(`ingested ${summary.rows} rows of ${summary.columns} columns into ${summary.table} of ${opts.db}`);
@@ -123,7 +123,7 @@ export function register(program: Command, io: CliIo): void {
     )
     .action(async (file: string, opts: { db: string; quiet?: boolean; json?: boolean }) => {
       const progress = progressOf(io, opts.quiet);
-      const summary = await withDatabase(opts.db, {}, (db) => ingestLegislators(db.connection, file));
+      const summary = await withDatabase(opts.db, { progress }, (db) => ingestLegislators(db.connection, file));
       progress.info(
         `set the representatives of ${summary.representatives} ${summary.dataClass} in ${opts.db}` +
           (summary.cleared ? ` (${summary.cleared} districts without a member now have none)` : ''),

@@ -102,7 +102,7 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
   const target = path.join(releasesDir, version);
   if (fs.existsSync(target)) throw alreadyExists(version, target);
 
-  return withDatabase(options.dbPath, { readOnly: true }, async ({ connection }) => {
+  return withDatabase(options.dbPath, { readOnly: true, progress }, async ({ connection }) => {
     // Timestamps (wikipedia.fetched_at) are rendered in the session time zone: pin it, or the bytes depend on the machine's TZ.
     await connection.run("SET TimeZone = 'UTC'");
     // DuckDB otherwise keeps every block it reads cached (up to 80% of RAM); a build reads
