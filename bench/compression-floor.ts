@@ -11,11 +11,10 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import pLimit from 'p-limit';
-import { compressorOptions } from '../pipeline/release/formats/compression.ts';
+import { compressorOptions, tierFor } from '../pipeline/release/formats/compression.ts';
 import { measureInProcess, round } from './measure.ts';
 import type { CompressionFloor } from './results.ts';
 import type { ManifestFile, ReleaseManifest } from '../core/release-format.ts';
-import type { CompressionTier } from '../core/release-format.ts';
 import { readBundleBytes } from '../testkit/bundle-file.ts';
 
 const gzip = promisify(zlib.gzip);
@@ -29,22 +28,20 @@ interface Job {
 }
 
 /**
- * zlib options for one manifest file entry: the build's options for the tier
- * of the manifest's policy with the level the file records (for brotli, that
- * tier also gives the window).
+ * zlib options for one manifest file entry, as the build chose them: the
+ * tier of the manifest's policy for the file's kind and size (its window),
+ * at the level the file records (a brotli file remade past its tier's
+ * quality records the quality it has).
  */
 export function compressionOptions(
   manifest: ReleaseManifest,
   file: ManifestFile,
   rawBytes: number,
 ): zlib.ZlibOptions | zlib.BrotliOptions {
-  const level = (t: CompressionTier) => (file.encoding === 'gzip' ? t.gzip_level : t.brotli_quality);
-  const tier = manifest.compression.tiers.find((t) => level(t) === file.compression_level);
-  if (!tier)
-    throw new Error(
-      `${file.path}: ${file.encoding} level ${file.compression_level} matches no tier of the manifest's compression policy`,
-    );
-  return compressorOptions(file.encoding, tier, rawBytes);
+  const tier = tierFor(rawBytes, file.kind, manifest.compression.tiers);
+  const level =
+    file.encoding === 'gzip' ? { gzip_level: file.compression_level } : { brotli_quality: file.compression_level };
+  return compressorOptions(file.encoding, { ...tier, ...level }, rawBytes);
 }
 
 /** The decompressed content of every file (read from its .gz) paired with both of its encodings. */

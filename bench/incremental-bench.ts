@@ -21,7 +21,6 @@ import { buildSite } from '../scripts/build-site.ts';
 import { startServing } from '../serve/serve.ts';
 import { launchBrowser, recordNetwork, throwawayCertificate } from '../testkit/browser.ts';
 import { geobundleStep } from './build-bench.ts';
-import { DATASETS, unpack } from '../testkit/datasets.ts';
 import { startEdgeCache } from '../testkit/edge-cache.ts';
 import { request } from '../testkit/http-request.ts';
 import { round } from './measure.ts';
@@ -34,8 +33,7 @@ import {
   type Rebuild,
   type Visit,
 } from './results.ts';
-import { cd119IngestArgs, cd119Sources } from '../testkit/shared-data.ts';
-import { startSummaryServer } from '../testkit/wikipedia-stand-in.ts';
+import { ingestWholeSet } from './whole-set.ts';
 
 const CD = 'congressional_districts';
 /** The state-legislative by_state file the browser loads: Massachusetts' lower chamber (us-atlas counties in quick mode). */
@@ -77,41 +75,14 @@ export async function benchIncremental({
   log: (m: string) => void;
 }): Promise<IncrementalResult> {
   const env = environment(quick);
-  const db = path.join(workDir, 'all.duckdb');
   const releases = path.join(workDir, 'releases');
-  const cache = path.join(workDir, 'wikipedia-cache');
   const logFile = path.join(workDir, 'geobundle.log');
   fs.mkdirSync(releases, { recursive: true });
   const step = (label: string, args: string[]) => geobundleStep(label, [...args, '--quiet'], logFile);
 
   // --- one database with the whole data set
-  const ingest: BuildStep[] = [];
-  for (const args of cd119IngestArgs(cd119Sources(shared)))
-    ingest.push(await step(args.slice(0, 2).join(' '), [...args, '--db', db]));
-  if (!quick) {
-    const stateLegislative = DATASETS.find((d) => d.name === 'state-legislative')!;
-    const unpacked = path.join(workDir, 'src');
-    await unpack(stateLegislative, shared, unpacked);
-    for (const s of stateLegislative.ingest(shared, unpacked))
-      ingest.push(await step(s.label, [...s.args, '--db', db]));
-  }
-  ingest.push(await step('ingest us-atlas', ['ingest', 'us-atlas', '--db', db]));
-  const wikipedia = await startSummaryServer({ generate: true });
-  const refresh = (extra: string[]) =>
-    step('refresh-wikipedia', [
-      'refresh-wikipedia',
-      '--db',
-      db,
-      '--cache',
-      cache,
-      '--api-base',
-      wikipedia.apiBase,
-      '--rate',
-      '1000',
-      '--concurrency',
-      '16',
-      ...extra,
-    ]);
+  const whole = await ingestWholeSet({ shared, workDir, quick, step });
+  const { db, ingest, wikipedia, refresh } = whole;
   const ids = await withDatabase(db, { readOnly: true }, async ({ connection }) =>
     (await connection.runAndReadAll(`SELECT id FROM polygons WHERE data_class = '${CD}' ORDER BY id`))
       .getRows()
@@ -121,7 +92,6 @@ export async function benchIncremental({
   let full: BuildStep;
   let fullDisk: number;
   try {
-    ingest.push(await refresh([]));
     log(`  database: ${ingest.map((s) => `${s.label} ${s.wall_s} s`).join(', ')}`);
 
     // --- builds
@@ -162,7 +132,7 @@ export async function benchIncremental({
     await refresh(['--force', '--only', one]);
     await rebuild(`Wikipedia change of one district (${one})`, 'v1.0.3', 'v1.0.2');
   } finally {
-    await wikipedia.close();
+    await whole.close();
   }
 
   const browser = await measureBrowser({ releases, workDir, byState: quick ? BY_STATE.quick : BY_STATE.full, log });

@@ -275,12 +275,91 @@ export interface MapsResult {
   }>;
 }
 
+/** One point of the lookup bench, as Chromium fetched it. */
+export interface LookupPoint {
+  /** The named place, or null for a point drawn where people live. */
+  label: string | null;
+  lat: number;
+  lon: number;
+  /** The district id found in each class (null: none there). */
+  districts: Record<string, string | null>;
+  /** From nothing cached: the current-release answer and the lookup files (CDP encodedDataLength, headers included). */
+  cold_bytes: number;
+  cold_requests: number;
+  /** The facts files the same cold lookup read on top (census and Wikipedia of the districts found). */
+  facts_bytes: number;
+  facts_requests: number;
+  /** A second lookup on the same page, elsewhere in the same state (no facts). */
+  warm_bytes: number;
+  warm_requests: number;
+  /** The same point once more (goal 0). */
+  same_cell_bytes: number;
+  /** Before the index: the state's full-resolution by_state file (br) of every class, from the manifest. */
+  today_bytes: number;
+}
+
+export interface LookupResult {
+  kind: 'lookup';
+  name: string;
+  title: string;
+  environment: Environment;
+  classes: string[];
+  index: {
+    cells: number;
+    pages: number;
+    index_bytes: number;
+    facts_files: number;
+    facts_bytes: number;
+    /** The whole build that wrote it. */
+    build: BuildStep;
+    /** The index's own phase in that build (cells and pages, after the pass handed it every district). */
+    seconds_in_build: number;
+    /** seconds_in_build / the build's wall time (goal ≤ 0.2). */
+    share_of_build: number;
+    /** The index built alone from the database (bench/lookup-index-alone.ts): its own time and peak memory. */
+    alone: ProcessCost;
+  };
+  wikipedia_only: {
+    step: BuildStep;
+    index_root_unchanged: boolean;
+    /** Files the release added under content/lookup (goal 0) and content/facts. */
+    lookup_files_written: number;
+    lookup_bytes_written: number;
+    facts_files_written: number;
+    facts_bytes_written: number;
+  };
+  exact: {
+    points: number;
+    /** Of them: moved across a district border by up to 100 m, and by up to 1 m. */
+    near_border: number;
+    within_1m: number;
+    /** On the edges and corners of the index's cells. */
+    cell_edge: number;
+    /** Point and class where the index and point in polygon on all.geojson differ (goal 0). */
+    disagreements: number;
+    examples: unknown[];
+  };
+  browser: {
+    points: number;
+    cold_median_bytes: number;
+    cold_p95_bytes: number;
+    cold_p95_requests: number;
+    cold_max_requests: number;
+    with_facts_median_bytes: number;
+    warm_median_bytes: number;
+    warm_max_requests: number;
+    same_cell_max_bytes: number;
+  };
+  points: LookupPoint[];
+}
+
 export type AnyResult =
   | BuildResult
   | MapsResult
   | PeerResult
   | ServeResult
   | IncrementalResult
+  | LookupResult
   | { kind: string; name: string; [key: string]: unknown };
 
 function commandVersion(cmd: string, args: string[], pick: (out: string) => string | undefined): string {

@@ -2,7 +2,7 @@
  * `make bench`: every benchmark of issue 5 in one run, results in
  * bench/results/<name>.json and SUMMARY.md. See bench/README.md.
  *
- *   npx tsx bench/run.ts [--datasets cd119,cds-2016,state-legislative] [--skip maps,peer,serve,incremental]
+ *   npx tsx bench/run.ts [--datasets cd119,cds-2016,state-legislative] [--skip maps,peer,serve,incremental,lookup]
  *   BENCH_QUICK=1 …   the cd119 build and a short serving pass (no peers), results in bench/results/quick/
  */
 import fs from 'node:fs';
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchBuild, BENCH_VERSION, type BuiltDataset } from './build-bench.ts';
 import { benchIncremental } from './incremental-bench.ts';
+import { benchLookup } from './lookup-bench.ts';
 import { benchMaps } from './maps-bench.ts';
 import { DATASETS, requireSharedData } from '../testkit/datasets.ts';
 import { benchPeers } from './peer-bench.ts';
@@ -28,7 +29,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    'usage: npx tsx bench/run.ts [--datasets cd119,cds-2016,state-legislative] [--skip maps,peer,serve,incremental]\n' +
+    'usage: npx tsx bench/run.ts [--datasets cd119,cds-2016,state-legislative] [--skip maps,peer,serve,incremental,lookup]\n' +
       'env: BENCH_QUICK=1 (cd119 + short serving pass), BENCH_RESULTS=<dir>, BENCH_KEEP=1 (keep the temp work dir), GEOBUNDLE_SHARED_DATA\n',
   );
   process.exit(0);
@@ -104,6 +105,14 @@ try {
     const workDir = path.join(workRoot, 'incremental');
     fs.mkdirSync(workDir, { recursive: true });
     save(await benchIncremental({ shared: requireSharedData(DATASETS), workDir, quick, log }));
+  }
+  if (!skip.has('lookup')) {
+    log(
+      `lookup: the ${quick ? 'cd119 + us-atlas' : 'whole shared data set'} in one release, Chromium, exactness, cost`,
+    );
+    const workDir = path.join(workRoot, 'lookup');
+    fs.mkdirSync(workDir, { recursive: true });
+    save(await benchLookup({ shared: requireSharedData(DATASETS), workDir, quick, log }));
   }
   log(
     `wrote ${path.relative(process.cwd(), writeSummary(resultsDir))} (${((Date.now() - started) / 1000).toFixed(0)} s in all)`,

@@ -12,6 +12,7 @@ import {
   type BuildResult,
   type Environment,
   type IncrementalResult,
+  type LookupResult,
   type MapsResult,
   type PeerResult,
   type ServeResult,
@@ -23,6 +24,7 @@ const mb = (bytes: number) => (bytes / MB).toFixed(2);
 const s = (x: number) => x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2);
 const ratio = (x: number | null) =>
   x !== null && Number.isFinite(x) ? `${x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2)}×` : 'n/a';
+const count = (n: number) => n.toLocaleString('en-US');
 const num = (x: number) => (x >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toFixed(x >= 10 ? 0 : 1));
 
 function table(head: string[], rows: string[][]): string {
@@ -277,6 +279,83 @@ function incrementalSection(r: IncrementalResult): string {
   ].join('\n');
 }
 
+function lookupSection(r: LookupResult): string {
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
+  const { index, browser, exact, wikipedia_only: daily } = r;
+  const meets = (ok: boolean) => (ok ? 'meets' : 'MISSES');
+  const places = r.points.filter((p) => p.label);
+  return [
+    `## Lookup: ${r.title}`,
+    '',
+    `Classes: ${r.classes.join(', ')}. Real Chromium over https against nginx + API; bytes are CDP encodedDataLength (headers included) from the current-release answer on, page and library not counted; ${browser.points} points (the seven places and points drawn where people live: a congressional district uniformly, then a point uniform in it).`,
+    '',
+    table(
+      ['figure', 'measured', 'goal'],
+      [
+        [
+          'cold lookup, median',
+          kb(browser.cold_median_bytes),
+          `≤ 16 kB (${meets(browser.cold_median_bytes <= 16 * 1024)})`,
+        ],
+        ['cold lookup, p95', kb(browser.cold_p95_bytes), `≤ 32 kB (${meets(browser.cold_p95_bytes <= 32 * 1024)})`],
+        [
+          'cold requests, p95 / max (current-release answer included)',
+          `${browser.cold_p95_requests} / ${browser.cold_max_requests}`,
+          `≤ 4 (${meets(browser.cold_p95_requests <= 4)})`,
+        ],
+        [
+          'cold with facts, median',
+          kb(browser.with_facts_median_bytes),
+          `≤ 32 kB (${meets(browser.with_facts_median_bytes <= 32 * 1024)})`,
+        ],
+        [
+          'warm elsewhere in the state, median',
+          kb(browser.warm_median_bytes),
+          `≤ 10 kB (${meets(browser.warm_median_bytes <= 10 * 1024)})`,
+        ],
+        ['warm requests, max', String(browser.warm_max_requests), `≤ 2 (${meets(browser.warm_max_requests <= 2)})`],
+        ['same cell again, max', `${browser.same_cell_max_bytes} B`, `0 (${meets(browser.same_cell_max_bytes === 0)})`],
+        [
+          `disagreements with point in polygon on all.geojson (${count(exact.points)} points: ${count(exact.near_border)} within 100 m of a border, ${count(exact.within_1m)} within 1 m, ${count(exact.cell_edge)} on cell edges)`,
+          String(exact.disagreements),
+          `0 (${meets(exact.disagreements === 0)})`,
+        ],
+        [
+          'index phase of the build / build wall',
+          `${s(index.seconds_in_build)} s / ${s(index.build.wall_s)} s = ${(100 * index.share_of_build).toFixed(1)} %`,
+          `≤ 20 % (${meets(index.share_of_build <= 0.2)})`,
+        ],
+        [
+          'peak RSS: index alone / whole build',
+          `${num(index.alone.max_rss_mb)} MB / ${num(index.build.max_rss_mb)} MB`,
+          `not above the build's (${meets(index.alone.max_rss_mb <= index.build.max_rss_mb)})`,
+        ],
+        [
+          'lookup files written by a Wikipedia-only release',
+          `${daily.lookup_files_written} (${daily.lookup_bytes_written} B); index root ${daily.index_root_unchanged ? 'unchanged' : 'CHANGED'}`,
+          `0 (${meets(daily.lookup_files_written === 0)})`,
+        ],
+      ],
+    ),
+    '',
+    `Index: ${count(index.cells)} cells, ${count(index.pages)} pages, ${mb(index.index_bytes)} MB on disk; facts ${count(index.facts_files)} files, ${mb(index.facts_bytes)} MB. Built alone from the database: ${s(index.alone.wall_s)} s wall, ${s(index.alone.cpu_s)} s CPU.`,
+    '',
+    'The seven places: "today" is what the client fetched before the index for the same answer (the state\'s full-resolution by_state file, br, of every class), from the manifest; "now" is the cold lookup as measured.',
+    '',
+    table(
+      ['place', 'today', 'now (cold)', 'requests', 'with facts', 'warm in the state'],
+      places.map((p) => [
+        p.label!,
+        kb(p.today_bytes),
+        kb(p.cold_bytes),
+        String(p.cold_requests),
+        kb(p.cold_bytes + p.facts_bytes),
+        kb(p.warm_bytes),
+      ]),
+    ),
+  ].join('\n');
+}
+
 /** Goals of issue 10 for the 20m .br file of a class, by class. */
 const MAP_GOALS: Record<string, number> = {
   state_legislative_lower: 1.5 * 2 ** 20,
@@ -404,7 +483,8 @@ export function renderSummary(results: AnyResult[]): string {
   const serves = results.filter((r): r is ServeResult => r.kind === 'serve');
   const incrementals = results.filter((r): r is IncrementalResult => r.kind === 'incremental');
   const maps = results.filter((r): r is MapsResult => r.kind === 'maps');
-  const others = results.filter((r) => !['build', 'peer', 'serve', 'incremental', 'maps'].includes(r.kind));
+  const lookups = results.filter((r): r is LookupResult => r.kind === 'lookup');
+  const others = results.filter((r) => !['build', 'peer', 'serve', 'incremental', 'maps', 'lookup'].includes(r.kind));
   const quick = results.some((r) => (r as { environment?: Environment }).environment?.quick);
   const parts = [
     '# Benchmark summary',
@@ -418,6 +498,7 @@ export function renderSummary(results: AnyResult[]): string {
     peerSection(peers),
     ...serves.map(serveSection),
     ...incrementals.map(incrementalSection),
+    ...lookups.map(lookupSection),
     mapsSection(maps),
     otherSection(others),
   ];

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { projectRoot } from '../pipeline/paths.ts';
-import { DEFAULT_CLIENT_OPTIONS } from '../pipeline/wikipedia/http-client.ts';
+import { DEFAULT_CLIENT_OPTIONS } from '../pipeline/wikipedia/client-options.ts';
 import type { RefreshSummary } from '../pipeline/wikipedia/refresh.ts';
 import { cd119IngestArgs, cd119Sources, missingSources } from '../testkit/shared-data.ts';
 import { startSummaryServer } from '../testkit/wikipedia-stand-in.ts';

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// The CLI is TypeScript run through tsx, so neither a checkout nor an
-// installed package needs a build step; `geobundle` on PATH (npm links this
-// file), `npx geobundle` and the make targets all come through here.
+// `geobundle` on PATH (npm links this file), `npx geobundle` and the make
+// targets all come through here. A checkout runs its TypeScript sources
+// through tsx (a dev dependency), so an edit takes effect at once and no
+// build can be stale; the package ships no sources, only the JavaScript
+// scripts/build-cli.ts makes of them at `npm pack` (dist/cli/), and runs
+// that with no TypeScript compiler at all. Whether cli/main.ts is here
+// tells the two apart.
 //
 // The shebang runs whichever `node` is first on PATH, so this file checks it
 // against package.json's engines before loading anything that might fail on
@@ -23,10 +27,12 @@ if (first !== -1 && running[first] < (floor[first] ?? 0)) {
   process.exit(1);
 }
 
-const { register } = await import('tsx/esm/api');
-// tsconfig: false — geobundle's files compile the same whatever tsconfig.json
-// the current directory holds (tsx would otherwise read the nearest one).
-register({ tsconfig: false });
-const { runCli } = await import('../cli/run-cli.ts');
-const { processIo } = await import('../cli/io.ts');
-process.exitCode = await runCli(process.argv.slice(2), processIo());
+if (fs.existsSync(new URL('../cli/main.ts', import.meta.url))) {
+  const { register } = await import('tsx/esm/api');
+  // tsconfig: false — geobundle's files compile the same whatever tsconfig.json
+  // the current directory holds (tsx would otherwise read the nearest one).
+  register({ tsconfig: false });
+  await import('../cli/main.ts');
+} else {
+  await import('../dist/cli/main.js');
+}

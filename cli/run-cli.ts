@@ -15,7 +15,14 @@ import * as serve from './commands/serve.ts';
 import * as setCurrent from './commands/set-current.ts';
 import * as verifyRelease from './commands/verify-release.ts';
 
-/** One module per command (mapshaper style): each declares its arguments and calls library functions. */
+/**
+ * One module per command (mapshaper style): each declares its arguments and
+ * calls library functions. A command module imports at its top only what
+ * declaring it takes (commander, cli/, core/, a default's value); the library
+ * its action runs it imports in the action, so `--version`, `--help` and a
+ * mistyped command start without DuckDB's native binding, ajv or execa,
+ * each of which costs more to load than Node's own start.
+ */
 const COMMANDS: Array<{ register(program: Command, io: CliIo): void }> = [
   ingest,
   buildRelease,

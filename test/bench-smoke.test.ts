@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compareResults } from '../bench/compare.ts';
 import { bundleText } from '../bench/bundle-text.ts';
 import { BundleFileWriter } from '../pipeline/release/formats/bundles/bundle-file.ts';
+import { CompressionQueue } from '../pipeline/release/formats/bundles/compression-queue.ts';
 import { parseTimeOutput } from '../bench/measure.ts';
 import type { BuildResult, Environment, PeerResult, ServeResult } from '../bench/results.ts';
 import { renderSummary } from '../bench/summary.ts';
@@ -263,6 +264,72 @@ describe('SUMMARY.md', () => {
     expect(incremental).toContain('unchanged files 600 HIT, 0 MISS (goal: all HIT)');
   });
 
+  it('renders the lookup figures against their goals', () => {
+    const point = (label: string | null, cold: number, requests: number) => ({
+      label,
+      lat: 42.36,
+      lon: -71.06,
+      districts: { congressional_districts: '2508' },
+      cold_bytes: cold,
+      cold_requests: requests,
+      facts_bytes: 5000,
+      facts_requests: 3,
+      warm_bytes: 3000,
+      warm_requests: 2,
+      same_cell_bytes: 0,
+      today_bytes: 1_400_000,
+    });
+    const md = renderSummary([
+      {
+        kind: 'lookup',
+        name: 'lookup',
+        title: 'the whole shared data set',
+        environment: env(false),
+        classes: ['congressional_districts'],
+        index: {
+          cells: 27_070,
+          pages: 1386,
+          index_bytes: 65 * 2 ** 20,
+          facts_files: 490,
+          facts_bytes: 400_000,
+          build: step(200),
+          seconds_in_build: 24,
+          share_of_build: 0.12,
+          alone: step(40),
+        },
+        wikipedia_only: {
+          step: step(10),
+          index_root_unchanged: true,
+          lookup_files_written: 0,
+          lookup_bytes_written: 0,
+          facts_files_written: 3,
+          facts_bytes_written: 2000,
+        },
+        exact: { points: 102_000, near_border: 10_000, within_1m: 98, cell_edge: 2000, disagreements: 0, examples: [] },
+        browser: {
+          points: 2,
+          cold_median_bytes: 8 * 1024,
+          cold_p95_bytes: 40 * 1024,
+          cold_p95_requests: 4,
+          cold_max_requests: 5,
+          with_facts_median_bytes: 20 * 1024,
+          warm_median_bytes: 3000,
+          warm_max_requests: 2,
+          same_cell_max_bytes: 0,
+        },
+        points: [point('Boston', 8 * 1024, 3), point(null, 40 * 1024, 5)],
+      },
+    ]);
+    expect(md).toContain('| cold lookup, median | 8.0 kB | ≤ 16 kB (meets) |');
+    expect(md).toContain('| cold lookup, p95 | 40.0 kB | ≤ 32 kB (MISSES) |');
+    expect(md).toContain('| cold requests, p95 / max (current-release answer included) | 4 / 5 | ≤ 4 (meets) |');
+    expect(md).toContain(
+      '102,000 points: 10,000 within 100 m of a border, 98 within 1 m, 2,000 on cell edges) | 0 | 0 (meets) |',
+    );
+    expect(md).toContain('| Boston | 1367.2 kB | 8.0 kB | 3 | 12.9 kB | 2.9 kB |');
+    expect(md).not.toContain('| 40.0 kB | 5 |');
+  });
+
   it('renders the simplified maps against their goals', () => {
     const file = (scale: string, format: 'geojson' | 'topojson', br: number) => ({
       scale,
@@ -355,9 +422,15 @@ describe('the before-server body', () => {
     async (items: string[]) => {
       const dir = tempDir('bundle-text');
       try {
-        const writer = new BundleFileWriter(path.join(dir, 'all.geojson'), 'feature-collection', 'all', 100);
+        const writer = new BundleFileWriter(
+          path.join(dir, 'all.geojson'),
+          path.join(dir, 'all.txt'),
+          'feature-collection',
+          'all',
+          new CompressionQueue(),
+        );
         for (const item of items) await writer.add(item);
-        await writer.end();
+        await (await writer.end()).compressed;
         const built = readBundle(path.join(dir, 'all.geojson.gz'));
         expect(bundleText('feature-collection', items)).toBe(built);
       } finally {

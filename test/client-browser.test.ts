@@ -20,6 +20,7 @@ import { setCurrent } from '../pipeline/release/set-current.ts';
 import { startServing } from '../serve/serve.ts';
 import {
   ARTIFACTS,
+  expectPolicyKept,
   keptFiles,
   lookUp,
   paintedShare,
@@ -374,5 +375,9 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
     } finally {
       await tampered.stop();
     }
+  });
+
+  it("kept to the site's Content-Security-Policy: no violation on any visit, and an inline script is refused", async () => {
+    await expectPolicyKept(demo);
   });
 });

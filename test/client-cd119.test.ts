@@ -17,7 +17,15 @@ import { setCurrent } from '../pipeline/release/set-current.ts';
 import { refreshWikipedia } from '../pipeline/wikipedia/refresh.ts';
 import { hasChromium, type recordNetwork } from '../testkit/browser.ts';
 import { manifestFiles, readManifest } from '../pipeline/release/store/manifest-file.ts';
-import { ARTIFACTS, lookUp, paintedShare, serveDemoInBrowser, settled, transferLog } from './helpers/browser.ts';
+import {
+  ARTIFACTS,
+  expectPolicyKept,
+  lookUp,
+  paintedShare,
+  serveDemoInBrowser,
+  settled,
+  transferLog,
+} from './helpers/browser.ts';
 import { cd119Sources, missingSources } from '../testkit/shared-data.ts';
 import { tempDir } from '../testkit/temp.ts';
 import { startSummaryServer } from '../testkit/wikipedia-stand-in.ts';
@@ -196,6 +204,10 @@ describe.skipIf(!hasChromium || missing.length > 0)(
         desMoines: '1903',
         capitol: null,
       });
+    });
+
+    it("kept to the site's Content-Security-Policy: no violation on any visit, and an inline script is refused", async () => {
+      await expectPolicyKept(demo);
     });
   },
 );

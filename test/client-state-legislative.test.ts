@@ -22,7 +22,15 @@ import { sharedDataDir } from '../pipeline/paths.ts';
 import { buildRelease } from '../pipeline/release/build-release.ts';
 import { manifestFiles, readManifest } from '../pipeline/release/store/manifest-file.ts';
 import { setCurrent } from '../pipeline/release/set-current.ts';
-import { ARTIFACTS, lookUp, paintedShare, serveDemoInBrowser, settled, transferLog } from './helpers/browser.ts';
+import {
+  ARTIFACTS,
+  expectPolicyKept,
+  lookUp,
+  paintedShare,
+  serveDemoInBrowser,
+  settled,
+  transferLog,
+} from './helpers/browser.ts';
 import { mapFile } from './helpers/release.ts';
 import { tempDir } from '../testkit/temp.ts';
 import { readBundle } from '../testkit/bundle-file.ts';
@@ -176,6 +184,10 @@ describe.skipIf(!hasChromium || absent.length > 0)(
         else expect(lookupRequests(requested)).toEqual([]);
         await page.screenshot({ path: path.join(ARTIFACTS, `client-demo-${dataClass}-iowa.png`) });
       });
+    });
+
+    it("kept to the site's Content-Security-Policy: no violation on any visit, and an inline script is refused", async () => {
+      await expectPolicyKept(demo);
     });
   },
 );

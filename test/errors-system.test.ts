@@ -310,7 +310,7 @@ describe('errors that say what to do', () => {
 
     expectOneLine(await build('v1.1.0', releases), `${readOnly}; nothing was published`);
     expectOneLine(await geobundle(['set-current', 'v1.0.0', '--releases', releases]), readOnly);
-    expectOneLine(await geobundle(['prune', '--keep', '0', '--releases', releases]), readOnly);
+    expectOneLine(await geobundle(['prune', '--keep', '0', '--force', '--releases', releases]), readOnly);
     expect(releasesState(releases)).toEqual(before);
   });
 });

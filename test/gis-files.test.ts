@@ -20,6 +20,7 @@ import { geometryBbox } from '../pipeline/bbox.ts';
 import { readManifest } from '../pipeline/release/store/manifest-file.ts';
 import { asMultiPolygon } from '../pipeline/release/formats/gis/wkb.ts';
 import { expectFile } from './helpers/fixtures.ts';
+import { collectSearch } from './helpers/flatgeobuf.ts';
 import { gdalMissingReason, ogrinfo, ogrToGeoJson } from './helpers/gdal.ts';
 import { buildFixtureReleases, buildUsAtlasRelease } from './helpers/release.ts';
 import { tempDir } from '../testkit/temp.ts';
@@ -211,11 +212,10 @@ describe('GIS files of us-atlas counties (3,231 features: a deep index)', () => 
     ];
     for (const rect of rects) {
       const [minX, minY, maxX, maxY] = rect;
-      const found: string[] = [];
-      for await (const f of flatgeobuf.deserialize(bytes, {
-        rect: { minX, minY, maxX, maxY },
-      }) as AsyncGenerator<Feature>)
-        found.push(f.properties!.id as string);
+      const features = await collectSearch(
+        flatgeobuf.deserialize(bytes, { rect: { minX, minY, maxX, maxY } }) as AsyncGenerator<Feature>,
+      );
+      const found = features.map((f) => f.properties!.id as string);
       const expected = [...boxes].filter(([, b]) => intersects(b, rect)).map(([id]) => id);
       expect(found.sort(), JSON.stringify(rect)).toEqual(expected.sort());
       expect(found.length).toBeGreaterThan(0);

@@ -8,6 +8,7 @@ import { NODE_ITEM_BYTE_LEN, streamSearch } from 'flatgeobuf/lib/mjs/packedrtree
 import { describe, expect, it } from 'vitest';
 import type { Bbox } from '../core/release-format.ts';
 import { hilbert, hilbertOrder, packedRTree } from '../pipeline/release/formats/gis/hilbert-rtree.ts';
+import { collectSearch } from './helpers/flatgeobuf.ts';
 
 describe('hilbert', () => {
   it('visits every cell of the 16 × 16 corner once, each step to a neighbouring cell', () => {
@@ -61,12 +62,11 @@ describe('packedRTree', () => {
       [0, 0, 1, 1],
     ];
     for (const rect of rects) {
-      const found: number[] = [];
       const readNode = async (offset: number, length: number) =>
         tree.buffer.slice(tree.byteOffset + offset, tree.byteOffset + offset + length) as ArrayBuffer;
       const [minX, minY, maxX, maxY] = rect;
-      for await (const [offset] of streamSearch(1000, 16, { minX, minY, maxX, maxY }, readNode))
-        found.push(offset / 100);
+      const hits = await collectSearch(streamSearch(1000, 16, { minX, minY, maxX, maxY }, readNode));
+      const found = hits.map(([offset]) => offset / 100);
       const expected = sorted.flatMap((b, i) => (intersects(b, rect) ? [i] : []));
       expect(
         found.sort((a, b) => a - b),

@@ -79,7 +79,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     'cli',
   ],
   demo: ['core', 'client', 'demo'],
-  bin: ['cli'],
+  // bin/ runs the CLI: its sources in a checkout, their build (dist/cli/) in the package.
+  bin: ['cli', 'dist'],
   testkit: [
     'core',
     'pipeline',

@@ -17,8 +17,9 @@ import { setCurrent } from '../pipeline/release/set-current.ts';
 import { readManifest } from '../pipeline/release/store/manifest-file.ts';
 import { startServing } from '../serve/serve.ts';
 import { hasChromium } from '../testkit/browser.ts';
+import { openLookupPage, writeLookupPage } from '../testkit/lookup-page.ts';
 import { readBundle } from '../testkit/bundle-file.ts';
-import { keptFiles, serveDemoInBrowser } from './helpers/browser.ts';
+import { expectPolicyKept, keptFiles, serveDemoInBrowser } from './helpers/browser.ts';
 import { nginxMissingReason } from './helpers/nginx.ts';
 import { buildFixtureReleases } from './helpers/release.ts';
 
@@ -27,21 +28,6 @@ const CD = 'congressional_districts';
 /** Two points of the fixture's 0601, a few metres apart: one cell. */
 const HERE = { lat: 41, lon: -122 };
 const NEAR = { lat: 41.00001, lon: -122.00001 };
-
-/** A page that loads the client library and nothing else. */
-const PAGE = `<!doctype html><meta charset="utf-8"><title>lookup</title>
-<script type="module">import { openLookup } from './geobundle-client.js'; window.openLookup = openLookup; document.title = 'ready';</script>`;
-
-declare global {
-  interface Window {
-    openLookup: typeof import('../client/lookup.ts').openLookup;
-  }
-}
-
-async function openPage(page: Page, origin: string): Promise<void> {
-  await page.goto(`${origin}/lookup.html`);
-  await page.waitForFunction(() => document.title === 'ready');
-}
 
 /** A lookup in the page, from the current release; the answer or the error's message. */
 function lookUp(page: Page, points: Array<{ lat: number; lon: number }>): Promise<LookupAnswer[] | string> {
@@ -69,7 +55,7 @@ describe.skipIf(skip)(`the lookup client in headless Chromium${skip ? ` — SKIP
     await setCurrent(releases, 'v1.0.0');
     siteRoot = path.join(work, 'site');
     demo = await serveDemoInBrowser({ releasesDir: releases, siteRoot });
-    fs.writeFileSync(path.join(siteRoot, 'lookup.html'), PAGE);
+    writeLookupPage(siteRoot);
     origin = new URL(demo.serving.urls.site).origin;
   });
   afterAll(async () => {
@@ -78,7 +64,7 @@ describe.skipIf(skip)(`the lookup client in headless Chromium${skip ? ` — SKIP
   });
 
   it('answers from nothing cached with the current-release answer and at most three more requests', async () => {
-    await openPage(demo.page, origin);
+    await openLookupPage(demo.page, origin);
     demo.network.reset();
     const answers = await lookUp(demo.page, [HERE]);
     expect(typeof answers, String(answers)).toBe('object');
@@ -99,7 +85,7 @@ describe.skipIf(skip)(`the lookup client in headless Chromium${skip ? ` — SKIP
     let { entries } = await demo.network.settle();
     expect(entries.filter((e) => e.url.includes('/bundles/'))).toEqual([]);
 
-    await openPage(demo.page, origin);
+    await openLookupPage(demo.page, origin);
     demo.network.reset();
     const reloaded = (await lookUp(demo.page, [NEAR])) as LookupAnswer[];
     expect(reloaded[0]!.districts[CD]?.id).toBe('0601');
@@ -126,7 +112,7 @@ describe.skipIf(skip)(`the lookup client in headless Chromium${skip ? ` — SKIP
     const tampered = await startServing({ releasesDir: tamperedDir, port: 0, apiPort: 0, siteRoot });
     try {
       const tamperedOrigin = new URL(tampered.urls.site).origin;
-      await openPage(demo.page, tamperedOrigin);
+      await openLookupPage(demo.page, tamperedOrigin);
       demo.network.reset();
       const message = await lookUp(demo.page, [HERE]);
       expect(message).toMatch(
@@ -141,5 +127,9 @@ describe.skipIf(skip)(`the lookup client in headless Chromium${skip ? ` — SKIP
     } finally {
       await tampered.stop();
     }
+  });
+
+  it("kept to the site's Content-Security-Policy: no violation on any visit, and an inline script is refused", async () => {
+    await expectPolicyKept(demo);
   });
 });

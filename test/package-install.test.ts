@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../pipeline/release/store/manifest-file.ts';
@@ -18,6 +19,11 @@ import { tempDir } from '../testkit/temp.ts';
  * GeoPackage format, about a minute of C++ here; npm 12 skips them all by
  * default), so the install proves that too. --prefer-offline takes what
  * `make deps` already put in the npm cache.
+ *
+ * The installed command is JavaScript built at pack time (scripts/build-cli.ts):
+ * every run here records the modules its process loads (Node's in-thread module
+ * hooks, preloaded through NODE_OPTIONS, which mapshaper's child process
+ * inherits too), and none may be TypeScript or a TypeScript compiler.
  */
 const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
   version: string;
@@ -26,13 +32,40 @@ const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), '
 const NODE_BIN = path.join(projectRoot, 'node_modules', '.bin');
 const env = { ...process.env, PATH: `${NODE_BIN}${path.delimiter}${process.env.PATH ?? ''}` };
 
+/** Appends the URL of every module the process loads (import or require) to the file MODULE_LOG names. */
+const MODULE_RECORDER = `import fs from 'node:fs';
+import { registerHooks } from 'node:module';
+registerHooks({
+  load(url, context, nextLoad) {
+    fs.appendFileSync(process.env.MODULE_LOG, url + '\\n');
+    return nextLoad(url, context);
+  },
+});
+`;
+
+/** A loaded module that is TypeScript, or is tsx or the TypeScript compiler. */
+const isTypeScript = (file: string) =>
+  /\.[cm]?ts$/.test(file) || /[\\/]node_modules[\\/](tsx|typescript)[\\/]/.test(file);
+
 describe('the npm package, installed globally from its tarball', () => {
   let tmp: string;
   let installed: string;
   let geobundleBin: string;
   let work: string;
+  let runs = 0;
 
-  const run = (args: string[], cwd = work) => execa(geobundleBin, args, { cwd, env, reject: false });
+  /** The installed command run in `work`, with the files of the modules it loaded (node: built-ins left out). */
+  const run = async (args: string[]) => {
+    const log = path.join(tmp, `modules-${++runs}.log`);
+    const recorder = pathToFileURL(path.join(tmp, 'record-modules.mjs')).href;
+    const result = await execa(geobundleBin, args, {
+      cwd: work,
+      env: { ...env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${recorder}`, MODULE_LOG: log },
+      reject: false,
+    });
+    const urls = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trimEnd().split('\n') : [];
+    return { ...result, modules: urls.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u)) };
+  };
 
   beforeAll(async () => {
     tmp = tempDir('package');
@@ -40,6 +73,7 @@ describe('the npm package, installed globally from its tarball', () => {
     const prefix = path.join(tmp, 'prefix');
     work = path.join(tmp, 'work');
     for (const dir of [packDir, prefix, work]) fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(tmp, 'record-modules.mjs'), MODULE_RECORDER);
     await execa('npm', ['pack', '--pack-destination', packDir, '--silent'], { cwd: projectRoot, env });
     const tarball = path.join(packDir, `geobundle-${pkg.version}.tgz`);
     await execa(
@@ -73,41 +107,56 @@ describe('the npm package, installed globally from its tarball', () => {
         'README.md',
         'api',
         'bin',
-        'cli',
-        'client',
-        'core',
         'dist',
         'docs',
         'manifests',
         'nginx',
         'node_modules',
         'package.json',
-        'pipeline',
-        'serve',
       ].sort(),
     );
     for (const f of [
       'manifests/release-manifest.schema.json',
       'manifests/classes/county.json',
       'nginx/geobundle/basic.conf',
+      'api/openapi.json',
+      'dist/cli/main.js',
       'dist/site/index.html',
       'dist/site/geobundle-client.js',
       'dist/site/geobundle-client.d.ts',
     ])
       expect(fs.existsSync(path.join(installed, f)), f).toBe(true);
-    // Runtime dependencies only: no dev tool, no package only the prebuilt browser bundle uses,
-    // and not the 120 MB Node binary the checkout runs on.
-    for (const dev of ['node', 'typescript', 'vitest', 'playwright-core', '@biomejs/biome', 'd3-composite-projections'])
+    // No TypeScript but the client's declarations: the command is the built JavaScript.
+    const sources = fs
+      .readdirSync(installed, { recursive: true, encoding: 'utf8' })
+      .filter((f) => !f.startsWith('node_modules') && isTypeScript(f) && !f.endsWith('.d.ts'));
+    expect(sources).toEqual([]);
+    // Runtime dependencies only: no dev tool (no TypeScript compiler: neither tsc nor tsx and its esbuild),
+    // no package only the prebuilt browser bundle uses, and not the 120 MB Node binary the checkout runs on.
+    for (const dev of [
+      'node',
+      'typescript',
+      'tsx',
+      'esbuild',
+      'vitest',
+      'playwright-core',
+      '@biomejs/biome',
+      'd3-composite-projections',
+    ])
       expect(fs.existsSync(path.join(installed, 'node_modules', dev)), dev).toBe(false);
   });
 
-  it('--version prints the package version', async () => {
+  it('--version prints the package version, loading only its own JavaScript and commander', async () => {
     const result = await run(['--version']);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe(pkg.version);
+    // Each command imports its libraries (DuckDB's native binding, ajv, execa, …) when it runs, not at start.
+    const loaded = result.modules.map((m) => path.relative(installed, m));
+    expect(loaded.filter((m) => !/^(bin|dist[\\/]cli|node_modules[\\/]commander)[\\/]/.test(m))).toEqual([]);
+    expect(loaded).toContain(path.join('dist', 'cli', 'main.js'));
   });
 
-  it('ingests the embedded default, builds a release and verifies it, all in the current directory', async () => {
+  it('ingests the embedded default, builds a release and verifies it, all in the current directory, loading no TypeScript', async () => {
     const ingest = await run(['ingest', 'us-atlas']);
     expect(ingest.exitCode, ingest.stderr).toBe(0);
     // Progress goes to stderr, as for every command; the database path is the relative default.
@@ -135,13 +184,23 @@ describe('the npm package, installed globally from its tarball', () => {
     expect(verify.stdout).toBe(`v1.0.0: ${sums.length} files verified`);
 
     // The installed client library answers a lookup from the release's index.
-    expect((await run(['set-current', 'v1.0.0'])).exitCode).toBe(0);
+    const setCurrent = await run(['set-current', 'v1.0.0']);
+    expect(setCurrent.exitCode, setCurrent.stderr).toBe(0);
     const lookup = await run(['lookup', '--lat', '34.0522', '--lon', '-118.2437', '--json']);
     expect(lookup.exitCode, lookup.stderr).toBe(0);
     expect(JSON.parse(lookup.stdout).districts).toEqual({
       county: { id: '06037', name: 'Los Angeles' },
       state: { id: '06', name: 'California' },
     });
+
+    // Every step ran JavaScript only, DuckDB's binding and mapshaper's own process included.
+    const loaded = [ingest, build, verify, setCurrent, lookup].flatMap((step) => step.modules);
+    expect(loaded.filter(isTypeScript)).toEqual([]);
+    for (const library of ['@duckdb', 'mapshaper', 'flatgeobuf'])
+      expect(
+        loaded.some((m) => m.includes(`${path.sep}node_modules${path.sep}${library}`)),
+        library,
+      ).toBe(true);
 
     // Everything went to the working directory; the installed package is as npm left it.
     expect(fs.readdirSync(work).sort()).toEqual(['data', 'releases']);

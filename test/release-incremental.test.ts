@@ -213,7 +213,9 @@ describe('geobundle diff and the changes endpoint', () => {
     expect(text.stdout).toBe('v1.0.0 → v1.0.1: 0 class(es) changed\n');
     const none = await geobundle(['diff', 'v1.0.0', 'v9.0.0', '--releases', releases]);
     expect(none.exitCode).toBe(1);
-    expect(none.stderr).toMatch(/^geobundle: cannot read .*v9\.0\.0\/manifest\.json/);
+    expect(none.stderr).toBe(
+      `geobundle: release v9.0.0 not found in ${releases} (it has 6, the newest v1.0.3, v1.0.4, v1.0.5): see geobundle list-releases\n`,
+    );
   });
 
   it('serves each release’s changes from the API, immutable', async () => {
@@ -276,5 +278,34 @@ describe('geobundle prune', () => {
     // v1.0.1 is current, v1.0.5 the newest; v1.0.4's moved NY district is gone from both.
     expect(fs.existsSync(path.join(releases, v1))).toBe(true);
     expect(fs.existsSync(path.join(releases, v2))).toBe(false);
+  });
+
+  it('refuses to remove every release (--keep 0, none current), dry run or not, unless --force', async () => {
+    const copy = path.join(work, 'releases-to-prune');
+    fs.cpSync(releases, copy, { recursive: true, verbatimSymlinks: true });
+    for (const pointer of ['current', 'current.json']) fs.rmSync(path.join(copy, pointer));
+    const versions = () =>
+      fs
+        .readdirSync(copy)
+        .filter((n) => /^v/.test(n))
+        .sort();
+    expect(versions()).toEqual(['v1.0.1', 'v1.0.5']);
+    for (const dryRun of [[], ['--dry-run']]) {
+      const refused = await geobundle(['prune', '--keep', '0', ...dryRun, '--releases', copy]);
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toBe(
+        `geobundle: prune --keep 0 would remove every release in ${copy} (v1.0.1, v1.0.5; none is current): ` +
+          'keep one with --keep 1 or geobundle set-current <version>, or pass --force to remove them all\n',
+      );
+    }
+    expect(versions()).toEqual(['v1.0.1', 'v1.0.5']);
+    const forced = await geobundle(['prune', '--keep', '0', '--force', '--releases', copy]);
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect(forced.stdout).toMatch(/^removed 2 release\(s\): v1\.0\.1, v1\.0\.5; kept 0;/);
+    expect(versions()).toEqual([]);
+    const nowhere = path.join(work, 'no-releases');
+    expect((await geobundle(['prune', '--keep', '1', '--releases', nowhere])).stderr).toBe(
+      `geobundle: there is no releases directory ${nowhere} to prune (pass --releases <dir> or set GEOBUNDLE_RELEASES)\n`,
+    );
   });
 });

@@ -108,4 +108,30 @@ describe('verify-release', () => {
     expect(none.exitCode).toBe(1);
     expect(none.stderr).toMatch(/release v3\.0\.0 not found/);
   });
+
+  it('diff, verify-release and set-current name a missing release, the directory and what it holds, alike', async () => {
+    const notFound = (releases: string, held: string) =>
+      `geobundle: release v9.9.9 not found in ${releases} (${held}): see geobundle list-releases\n`;
+    for (const args of [
+      ['diff', 'v1.0.0', 'v9.9.9'],
+      ['verify-release', 'v9.9.9'],
+      ['set-current', 'v9.9.9'],
+    ]) {
+      const result = await geobundle([...args, '--releases', pristine]);
+      expect(result.exitCode, args[0]).toBe(1);
+      expect(result.stderr, args[0]).toBe(notFound(pristine, 'it has v1.0.0'));
+    }
+    const many = tempDir('release-verify-many');
+    expect((await geobundle(['diff', 'v9.9.9', 'v1.0.0', '--releases', many])).stderr).toBe(
+      notFound(many, 'it has none'),
+    );
+    for (let patch = 0; patch < 7; patch++) fs.mkdirSync(path.join(many, `v1.0.${patch}`));
+    expect((await geobundle(['set-current', 'v9.9.9', '--releases', many])).stderr).toBe(
+      notFound(many, 'it has 7, the newest v1.0.4, v1.0.5, v1.0.6'),
+    );
+    const nowhere = path.join(many, 'nowhere');
+    expect((await geobundle(['verify-release', 'v9.9.9', '--releases', nowhere])).stderr).toBe(
+      `geobundle: release v9.9.9 not found: there is no releases directory ${nowhere} (pass --releases <dir> or set GEOBUNDLE_RELEASES)\n`,
+    );
+  });
 });

@@ -502,6 +502,34 @@ describe.skipIf(skipNginx)(`nginx${skipNginx ? ` — SKIPPED: ${skipNginx}` : ''
       expect(health.status).toBe(200);
       expect(json(health).status).toBe('ok');
     });
+
+    it('sends the demo site a strict Content-Security-Policy (never framed) and Referrer-Policy; bundles and the API keep their own headers', async () => {
+      const policy =
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+      for (const page of ['/', '/index.html', '/demo.js', '/no-such-page']) {
+        const res = await request(`${base}${page}`);
+        expect(res.status, page).toBe(page === '/no-such-page' ? 404 : 200);
+        expect(res.headers['content-security-policy'], page).toBe(policy);
+        expect(res.headers['referrer-policy'], page).toBe('same-origin');
+        expect(res.headers['x-content-type-options'], page).toBe('nosniff');
+        expect(res.headers['cache-control'], page).toBe(page === '/no-such-page' ? undefined : 'no-cache');
+      }
+      const bundle = await request(`${base}/bundles/v1.0.0/state/all.geojson`, {
+        headers: { 'Accept-Encoding': 'br' },
+      });
+      expect(bundle.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(bundle.headers['access-control-allow-origin']).toBe('*');
+      const current = await request(`${base}/bundles/current.json`);
+      expect(current.headers['access-control-allow-origin']).toBe('*');
+      const releases = await apiRequest(`${base}/api/v1/releases`);
+      const health = await apiRequest(`${base}/healthz`);
+      for (const res of [bundle, current, releases, health]) {
+        expect(res.status).toBe(200);
+        expect(res.headers['x-content-type-options']).toBe('nosniff');
+        expect(res.headers['content-security-policy']).toBeUndefined();
+        expect(res.headers['referrer-policy']).toBeUndefined();
+      }
+    });
   });
 
   describe('API through nginx', () => {

@@ -1,8 +1,7 @@
 import { Option, type Command } from 'commander';
 import { GeobundleError } from '../../core/errors.ts';
-import { buildRelease, DEFAULT_PRECISION, type BuildSummary } from '../../pipeline/release/build-release.ts';
-import { manifestTotals } from '../../pipeline/release/store/manifest-file.ts';
-import { removeActiveBuildDirs } from '../../pipeline/release/store/publish.ts';
+import type { BuildSummary } from '../../pipeline/release/build-release.ts';
+import { DEFAULT_PRECISION } from '../../pipeline/release/formats/bundles.ts';
 import { formatBytes } from '../../pipeline/format-bytes.ts';
 import { interruptedExitCode, onInterrupt, progressOf, type CliIo, type Interrupt } from '../io.ts';
 import { dbOption, jsonOption, printJson, quietOption, releasesOption, wholeNumber } from '../options.ts';
@@ -49,11 +48,15 @@ Exit codes: 0 built, 1 bad input or failure, 2 bad usage, 3 the version already 
         version: string,
         opts: { db: string; releases: string; precision: number; quiet?: boolean; json?: boolean },
       ) => {
+        const { buildRelease } = await import('../../pipeline/release/build-release.ts');
+        const { manifestTotals } = await import('../../pipeline/release/store/manifest-file.ts');
+        const { removeActiveBuildDirs } = await import('../../pipeline/release/store/publish.ts');
         // An interrupted build removes its directory at once, instead of leaving it for the next build to sweep.
         const interruption = new AbortController();
         const stopListening = onInterrupt(io, (signal) => {
-          removeActiveBuildDirs();
+          // Abort first: it stops mapshaper, so nothing writes into the directory being removed.
           interruption.abort(signal);
+          removeActiveBuildDirs();
         });
         let summary: BuildSummary;
         try {

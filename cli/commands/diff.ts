@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import type { ReleaseChanges } from '../../core/release-format.ts';
 import { parseVersion } from '../../core/version.ts';
-import { diffReleases } from '../../pipeline/release/changes.ts';
-import { readManifest } from '../../pipeline/release/store/manifest-file.ts';
-import path from 'node:path';
 import type { CliIo } from '../io.ts';
 import { jsonOption, printJson, releasesOption } from '../options.ts';
 
@@ -46,8 +43,11 @@ Examples:
   geobundle diff v1.0.1 v1.0.2 --json | jq '.classes.congressional_districts.changed | length'`,
     )
     .action(async (from: string, to: string, opts: { releases: string; json?: boolean }) => {
+      const { diffReleases } = await import('../../pipeline/release/changes.ts');
+      const { readManifest } = await import('../../pipeline/release/store/manifest-file.ts');
+      const { releaseDir } = await import('../../pipeline/release/store/versions.ts');
       const read = (version: string) => {
-        const dir = path.join(opts.releases, parseVersion(version));
+        const dir = releaseDir(opts.releases, version);
         return { version: parseVersion(version), dir, classes: readManifest(dir).classes };
       };
       const changes = await diffReleases(read(from), read(to));

@@ -1,9 +1,4 @@
 import type { Command } from 'commander';
-import { withDatabase } from '../../pipeline/db.ts';
-import { ingestCensus } from '../../pipeline/ingest/census.ts';
-import { ingestGeojson } from '../../pipeline/ingest/geojson.ts';
-import { ingestLegislators } from '../../pipeline/ingest/legislators.ts';
-import { ingestUsAtlas } from '../../pipeline/ingest/us-atlas.ts';
 import { progressOf, type CliIo } from '../io.ts';
 import { dbOption, jsonOption, quietOption } from '../options.ts';
 
@@ -31,6 +26,8 @@ export function register(program: Command, io: CliIo): void {
     .addOption(dbOption(io))
     .addOption(quietOption())
     .action(async (opts: { db: string; quiet?: boolean }) => {
+      const { withDatabase } = await import('../../pipeline/db.ts');
+      const { ingestUsAtlas } = await import('../../pipeline/ingest/us-atlas.ts');
       const progress = progressOf(io, opts.quiet);
       const summaries = await withDatabase(opts.db, { progress }, (db) => ingestUsAtlas(db.connection));
       for (const s of summaries) progress.info(`ingested ${s.features} ${s.dataClass} features into ${opts.db}`);
@@ -64,6 +61,8 @@ export function register(program: Command, io: CliIo): void {
     )
     .action(
       async (input: string, opts: { class: string; vintage?: string; db: string; quiet?: boolean; json?: boolean }) => {
+        const { withDatabase } = await import('../../pipeline/db.ts');
+        const { ingestGeojson } = await import('../../pipeline/ingest/geojson.ts');
         const progress = progressOf(io, opts.quiet);
         const summary = await withDatabase(opts.db, { progress }, (db) =>
           ingestGeojson(db.connection, { input, dataClass: opts.class, vintage: opts.vintage, progress }),
@@ -96,6 +95,8 @@ export function register(program: Command, io: CliIo): void {
         '  $ geobundle ingest census ../shared/data/cd119/rdh_cong119_district_data.csv --class congressional_districts\n',
     )
     .action(async (csv: string, opts: { class: string; key?: string; db: string; quiet?: boolean; json?: boolean }) => {
+      const { withDatabase } = await import('../../pipeline/db.ts');
+      const { ingestCensus } = await import('../../pipeline/ingest/census.ts');
       const progress = progressOf(io, opts.quiet);
       const summary = await withDatabase(opts.db, { progress }, (db) =>
         ingestCensus(db.connection, { csv, dataClass: opts.class, keyColumn: opts.key }),
@@ -122,6 +123,8 @@ export function register(program: Command, io: CliIo): void {
       '\nExample:\n  $ geobundle ingest legislators ../shared/data/legislators/legislators-current.yaml\n',
     )
     .action(async (file: string, opts: { db: string; quiet?: boolean; json?: boolean }) => {
+      const { withDatabase } = await import('../../pipeline/db.ts');
+      const { ingestLegislators } = await import('../../pipeline/ingest/legislators.ts');
       const progress = progressOf(io, opts.quiet);
       const summary = await withDatabase(opts.db, { progress }, (db) => ingestLegislators(db.connection, file));
       progress.info(

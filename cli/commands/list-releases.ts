@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.ts';
-import { listReleases } from '../../pipeline/release/store/versions.ts';
 import { formatBytes } from '../../pipeline/format-bytes.ts';
 import { jsonOption, printJson, releasesOption } from '../options.ts';
 
@@ -18,7 +17,8 @@ Examples:
   geobundle list-releases
   geobundle list-releases --releases /srv/releases --json`,
     )
-    .action((opts: { releases: string; json?: boolean }) => {
+    .action(async (opts: { releases: string; json?: boolean }) => {
+      const { listReleases } = await import('../../pipeline/release/store/versions.ts');
       const releases = listReleases(opts.releases);
       if (opts.json) {
         printJson(io, releases);

@@ -8,9 +8,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Command, Option } from 'commander';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { errorMessage, GeobundleError } from '../../core/errors.ts';
-import { openLookup } from '../../client/lookup.ts';
 import type { DistrictLookup, LookupAnswer } from '../../client/types.ts';
 import { fileFetch } from '../file-fetch.ts';
 import type { CliIo } from '../io.ts';
@@ -71,6 +69,7 @@ export interface PointRow {
  * as text.
  */
 export async function readPoints(file: string): Promise<{ header: string[]; rows: PointRow[] }> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
@@ -105,6 +104,7 @@ export async function readPoints(file: string): Promise<{ header: string[]; rows
 }
 
 async function open(flags: LookupFlags): Promise<DistrictLookup> {
+  const { openLookup } = await import('../../client/lookup.ts');
   if (flags.url) return openLookup({ baseUrl: flags.url, version: flags.release, cache: null });
   return openLookup({
     releasesUrl: pathToFileURL(path.resolve(flags.releases)).href,

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { nextVersion } from '../../pipeline/release/store/versions.ts';
 import type { CliIo } from '../io.ts';
 import { releasesOption } from '../options.ts';
 
@@ -13,7 +12,8 @@ export function register(program: Command, io: CliIo): void {
     )
     .addOption(releasesOption(io))
     .addHelpText('after', '\nExample:\n  geobundle build-release "$(geobundle next-version)"')
-    .action((opts: { releases: string }) => {
+    .action(async (opts: { releases: string }) => {
+      const { nextVersion } = await import('../../pipeline/release/store/versions.ts');
       io.stdout.write(`${nextVersion(opts.releases)}\n`);
     });
 }

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { productionSite } from '../../serve/production-site.ts';
 import type { CliIo } from '../io.ts';
 
 /** `geobundle nginx-config`: the production site file, for /etc/nginx/sites-available/. */
@@ -18,7 +17,8 @@ It includes the files of nginx/geobundle/, which go to /etc/nginx/geobundle/.
 Example:
   geobundle nginx-config > /etc/nginx/sites-available/geobundle.conf`,
     )
-    .action(() => {
+    .action(async () => {
+      const { productionSite } = await import('../../serve/production-site.ts');
       io.stdout.write(productionSite());
     });
 }

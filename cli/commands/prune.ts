@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
 import { formatBytes } from '../../pipeline/format-bytes.ts';
-import { pruneReleases } from '../../pipeline/release/store/prune.ts';
 import type { CliIo } from '../io.ts';
 import { jsonOption, printJson, releasesOption, wholeNumber } from '../options.ts';
 
@@ -18,6 +17,7 @@ export function register(program: Command, io: CliIo): void {
         .makeOptionMandatory(),
     )
     .addOption(new Option('--dry-run', 'say what would be removed, remove nothing'))
+    .addOption(new Option('--force', 'with --keep 0 and no current release, remove every release (refused without it)'))
     .addOption(releasesOption(io))
     .addOption(jsonOption())
     .addHelpText(
@@ -31,8 +31,9 @@ Examples:
   geobundle prune --keep 30
   geobundle prune --keep 5 --dry-run --releases /srv/releases`,
     )
-    .action((opts: { keep: number; dryRun?: boolean; releases: string; json?: boolean }) => {
-      const result = pruneReleases(opts.releases, opts.keep, { dryRun: opts.dryRun });
+    .action(async (opts: { keep: number; dryRun?: boolean; force?: boolean; releases: string; json?: boolean }) => {
+      const { pruneReleases } = await import('../../pipeline/release/store/prune.ts');
+      const result = pruneReleases(opts.releases, opts.keep, { dryRun: opts.dryRun, force: opts.force });
       if (opts.json) {
         printJson(io, result);
         return;

@@ -1,8 +1,8 @@
 import { Option, InvalidArgumentError, type Command } from 'commander';
 import { GeobundleError } from '../../core/errors.ts';
 import { defaultCacheDir } from '../../pipeline/paths.ts';
-import { DEFAULT_CLIENT_OPTIONS, defaultUserAgent } from '../../pipeline/wikipedia/http-client.ts';
-import { refreshWikipedia, type RefreshSummary } from '../../pipeline/wikipedia/refresh.ts';
+import { DEFAULT_CLIENT_OPTIONS, defaultUserAgent } from '../../pipeline/wikipedia/client-options.ts';
+import type { RefreshSummary } from '../../pipeline/wikipedia/refresh.ts';
 import { progressOf, type CliIo } from '../io.ts';
 import { dbOption, jsonOption, printJson, quietOption, wholeNumber } from '../options.ts';
 
@@ -131,6 +131,7 @@ export function register(program: Command, io: CliIo): void {
     .addOption(quietOption())
     .addOption(jsonOption())
     .action(async (opts: Opts) => {
+      const { refreshWikipedia } = await import('../../pipeline/wikipedia/refresh.ts');
       const progress = progressOf(io, opts.quiet);
       const summary = await refreshWikipedia({
         dbPath: opts.db,

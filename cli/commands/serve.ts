@@ -5,7 +5,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { isAddressOrCidr } from '../../nginx/render-config.ts';
 import { SERVE_DEFAULTS, type ServeOptions } from '../../serve/options.ts';
-import { startApiOnly, startServing } from '../../serve/serve.ts';
 import { onInterrupt, type CliIo } from '../io.ts';
 import { releasesOption, wholeNumber } from '../options.ts';
 
@@ -107,6 +106,7 @@ export function register(program: Command, io: CliIo): void {
 
 /** Starts nginx + the API (or the API alone), prints where, and stops them once `stopped` resolves. */
 async function serveUntil(stopped: Promise<void>, options: ServeOptions, apiOnly: boolean, io: CliIo): Promise<void> {
+  const { startApiOnly, startServing } = await import('../../serve/serve.ts');
   if (apiOnly) {
     const api = await startApiOnly(options);
     io.stdout.write(`geobundle API serving ${options.releasesDir} at ${api.url}/api/v1/releases (Ctrl-C stops it)\n`);

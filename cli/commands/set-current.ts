@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.ts';
-import { setCurrent } from '../../pipeline/release/set-current.ts';
 import { jsonOption, printJson, releasesOption } from '../options.ts';
 
 /** `geobundle set-current <version>`: move the current-release pointer. */
@@ -23,6 +22,7 @@ Examples:
   geobundle set-current v1.1.0 --releases /srv/releases`,
     )
     .action(async (version: string, opts: { releases: string; json?: boolean }) => {
+      const { setCurrent } = await import('../../pipeline/release/set-current.ts');
       const { current, previous } = await setCurrent(opts.releases, version);
       if (opts.json) printJson(io, { ...current, previous });
       else

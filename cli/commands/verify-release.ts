@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.ts';
 import { ExitCode, GeobundleError } from '../../core/errors.ts';
-import { verifyRelease } from '../../pipeline/release/verify-release.ts';
 import { jsonOption, printJson, quietOption, releasesOption } from '../options.ts';
 
 /** `geobundle verify-release <version>`: recompute sizes and checksums of a published release. */
@@ -28,6 +27,7 @@ Examples:
 Exit codes: 0 intact, 1 no such release, 4 mismatches found.`,
     )
     .action(async (version: string, opts: { releases: string; quiet?: boolean; json?: boolean }) => {
+      const { verifyRelease } = await import('../../pipeline/release/verify-release.ts');
       const result = await verifyRelease({ releasesDir: opts.releases, version });
       if (opts.json) printJson(io, result);
       else if (!opts.quiet) for (const p of result.problems) io.stderr.write(`${p.kind}: ${p.path} ${p.detail}\n`);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { GeobundleError } from '../../core/errors.ts';
+import { MAX_LOOKUP_PRECISION } from '../../core/lookup-format.ts';
 import { byteOrder } from '../../core/byte-order.ts';
 import type { ClassManifest, ManifestFile, ReleaseChanges, ReleaseManifest } from '../../core/release-format.ts';
 import { parseVersion } from '../../core/version.ts';
@@ -36,9 +37,12 @@ import { type ClassPlan, classesWithData, planClass } from './plan/class-plan.ts
 import { manifestEntries, writeClass } from './write-class.ts';
 import { LookupBuild } from './write-lookup.ts';
 import { writeMaps } from './formats/maps/write-maps.ts';
+import { CompressionQueue } from './formats/bundles/compression-queue.ts';
+import { DEFAULT_PRECISION } from './formats/bundles.ts';
 
-export const DEFAULT_PRECISION = 6;
-const DUCKDB_MEMORY_LIMIT = '256MB';
+/** Where a build's uncompressed texts and mapshaper's files wait, inside the build directory (gone before publishing). */
+const SCRATCH_DIR = '.scratch';
+export const DUCKDB_MEMORY_LIMIT = '256MB';
 
 export interface BuildOptions {
   dbPath: string;
@@ -75,10 +79,11 @@ function buildTime(env: Record<string, string | undefined>): Date {
   return new Date(Number(epoch) * 1000);
 }
 
+/** Past 13 decimals the lookup index's whole units (degrees × 10^precision) no longer fit a double exactly. */
 function checkPrecision(precision: number): number {
-  if (!Number.isInteger(precision) || precision < 0 || precision > 15) {
+  if (!Number.isInteger(precision) || precision < 0 || precision > MAX_LOOKUP_PRECISION) {
     throw new GeobundleError(
-      `invalid coordinate precision ${precision}: expected a whole number of decimals from 0 to 15 (default ${DEFAULT_PRECISION})`,
+      `invalid coordinate precision ${precision}: expected a whole number of decimals from 0 to ${MAX_LOOKUP_PRECISION} (default ${DEFAULT_PRECISION})`,
     );
   }
   return precision;
@@ -117,9 +122,10 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
     const releases: Place = { kind: 'releases', path: releasesDir, access: 'write', left: 'nothing was published' };
     let buildDir: string | undefined;
     let lookup: LookupBuild | undefined;
-    // Each class's maps: mapshaper runs in a child process while the build goes on with the
-    // next class, taking the core the build leaves idle.
-    const maps: Array<Promise<ManifestFile[]>> = [];
+    // The files of each class, once compressed, and its maps: the queue compresses and mapshaper (a
+    // child process) simplifies while the build goes on with the next class and the lookup index.
+    const queue = new CompressionQueue();
+    const pending: Array<Promise<ManifestFile[]>> = [];
     try {
       fs.mkdirSync(releasesDir, { recursive: true });
       for (const name of removeStaleBuildDirs(releasesDir))
@@ -129,7 +135,7 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
       buildDir = createBuildDir(releasesDir, version);
       const settings = { generatorVersion: packageVersion(), coordinatePrecision: precision };
       const classManifests: Record<string, ClassManifest> = {};
-      const entries = new Map<string, ManifestFile[]>();
+      const scratch = path.join(buildDir, SCRATCH_DIR);
       const plans: ClassPlan[] = [];
       for (const dataClass of classes) plans.push(await planClass(connection, dataClass));
       lookup = new LookupBuild({ releasesDir, buildDir, plans, settings, published, progress, signal: options.signal });
@@ -144,34 +150,44 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
           settings,
           published,
           lookup: lookup.index,
+          queue,
+          scratchDir: path.join(scratch, dataClass),
           progress,
           signal: options.signal,
         });
-        const classMaps =
+        const maps =
           result.maps.length === 0
             ? Promise.resolve([])
-            : writeMaps({ dataClass, buildDir, progress, signal: options.signal }, result.maps).then((w) =>
-                w.flatMap((file) => manifestEntries(dataClass, file)),
-              );
+            : writeMaps(
+                {
+                  dataClass,
+                  buildDir,
+                  polygonsText: result.polygonsText,
+                  scratchDir: path.join(scratch, `maps-${dataClass}`),
+                  queue,
+                  progress,
+                  signal: options.signal,
+                },
+                result.maps,
+              ).then((w) => w.flatMap((file) => manifestEntries(dataClass, file)));
+        const files = Promise.all([result.entries, maps]).then(([entries, made]) => [...entries, ...made]);
         // Awaited below, after the other classes; until then a failure must not count as unhandled.
-        classMaps.catch(() => {});
-        maps.push(classMaps);
-        entries.set(dataClass, result.entries);
+        files.catch(() => {});
+        pending.push(files);
         written += result.written;
         reused += result.reused;
       }
-      // The index is built while the last maps are made.
+      // The index is built while the queue compresses and the last maps are made.
       const lookupManifest = await lookup.finish();
-      for (const [i, made] of (await Promise.all(maps)).entries()) {
-        const dataClass = classes[i]!;
-        const classEntries = entries.get(dataClass)!;
-        const all = classEntries.find((e) => e.kind === 'all')!;
-        classManifests[dataClass] = {
+      for (const [i, files] of (await Promise.all(pending)).entries()) {
+        const all = files.find((e) => e.kind === 'all')!;
+        classManifests[classes[i]!] = {
           feature_count: all.feature_count,
           bbox: all.bbox,
-          files: [...classEntries, ...made].sort((a, b) => byteOrder(a.path, b.path)),
+          files: files.sort((a, b) => byteOrder(a.path, b.path)),
         };
       }
+      fs.rmSync(scratch, { recursive: true, force: true });
       const previous = published.previous(version);
       const changes = await diffReleases(
         previous && { version: previous.version, dir: previous.dir, classes: previous.manifest.classes },
@@ -221,8 +237,9 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
       progress.info(`published ${target} in ${seconds.toFixed(1)} s: ${written} files written, ${reused} unchanged`);
       return { version, dir: target, manifest, changes, written, reused, seconds };
     } catch (err) {
-      // A class's maps may still be in the making: let mapshaper finish or fail before its files go.
-      await Promise.allSettled(maps);
+      // Files may still be in the making: let running compressions and mapshaper finish or fail before they go.
+      queue.cancel(err);
+      await Promise.allSettled(pending);
       lookup?.abort();
       if (buildDir) removeBuildDir(buildDir);
       throw fileSystemError(err, releases) ?? duckdbError(err, releases) ?? err;

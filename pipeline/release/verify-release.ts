@@ -7,13 +7,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { GeobundleError, errorMessage } from '../../core/errors.ts';
+import { errorMessage } from '../../core/errors.ts';
 import { toPosix } from '../paths.ts';
 import { sha256File } from '../sha256.ts';
 import { parseSha256Sums, SHA256SUMS_FILE } from './store/checksums.ts';
 import { lookupRoots, MANIFEST_FILE, manifestFiles, manifestProblems } from './store/manifest-file.ts';
 import { readLookupTree } from './store/lookup-tree.ts';
-import { parseVersion } from '../../core/version.ts';
+import { releaseDir } from './store/versions.ts';
 import { byteOrder } from '../../core/byte-order.ts';
 import type { ManifestFile, ReleaseManifest } from '../../core/release-format.ts';
 
@@ -87,11 +87,7 @@ export async function verifyRelease({
   version,
   structureOnly = false,
 }: VerifyOptions): Promise<VerifyResult> {
-  parseVersion(version);
-  const dir = path.join(path.resolve(releasesDir), version);
-  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new GeobundleError(`release ${version} not found: no directory ${dir} (see "geobundle list-releases")`);
-  }
+  const dir = path.resolve(releaseDir(releasesDir, version));
   const problems: VerifyProblem[] = [];
   const onDisk = new Set(walkFiles(dir));
 

@@ -14,6 +14,7 @@ import type { Progress } from '../progress.ts';
 import { GeobundleError } from '../../core/errors.ts';
 import type { WrittenFile } from './formats/bundles/bundle-file.ts';
 import { serializeFeature } from './formats/bundles/feature.ts';
+import type { CompressionQueue } from './formats/bundles/compression-queue.ts';
 import { BundlesWriter } from './formats/bundles/write-bundles.ts';
 import { EXTENSION } from './formats/compression.ts';
 import { GisWriter } from './formats/gis/write-gis.ts';
@@ -34,15 +35,21 @@ export interface WriteClassOptions {
   published: PublishedFiles;
   /** The lookup index to hand every district to, when it is being written. */
   lookup: LookupIndexWriter | null;
+  /** Compresses what the pass writes, while the build goes on. */
+  queue: CompressionQueue;
+  /** Where the class's uncompressed texts wait for the queue (and mapshaper). */
+  scratchDir: string;
   progress: Progress;
   signal?: AbortSignal;
 }
 
 export interface WrittenClass {
-  /** The manifest entries of every file but the maps still to be made. */
-  entries: ManifestFile[];
+  /** The manifest entries of every file but the maps still to be made, once the queue has compressed them. */
+  entries: Promise<ManifestFile[]>;
   /** The maps to make (none reusable). */
   maps: ClassFile[];
+  /** The polygons' uncompressed text, when the pass wrote it: the maps' input. */
+  polygonsText: string | null;
   /** Logical files written anew (the maps included), and linked from an earlier release. */
   written: number;
   reused: number;
@@ -105,9 +112,17 @@ export async function writeClass(options: WriteClassOptions): Promise<WrittenCla
       (reused > 0 ? `, ${reused} unchanged (linked from ${[...reusedFrom].join(', ')})` : ''),
   );
   options.lookup?.startClass(dataClass);
-  const written = await writeFeatureFiles(options, toWrite);
-  entries.push(...written.flatMap((w) => manifestEntries(dataClass, w)));
-  return { entries, maps: toWrite.filter((f) => f.madeFrom === 'maps'), written: toWrite.length, reused };
+  const pass = await writeFeatureFiles(options, toWrite);
+  const polygons = [...pass.texts].find(([file]) => file.kind === 'polygons');
+  const all = pass.written.then((written) => [...entries, ...written.flatMap((w) => manifestEntries(dataClass, w))]);
+  all.catch(() => {});
+  return {
+    entries: all,
+    maps: toWrite.filter((f) => f.madeFrom === 'maps'),
+    polygonsText: polygons?.[1] ?? null,
+    written: toWrite.length,
+    reused,
+  };
 }
 
 /**
@@ -117,12 +132,13 @@ export async function writeClass(options: WriteClassOptions): Promise<WrittenCla
  * written; the facts files need no pass.
  */
 async function writeFeatureFiles(
-  { connection, plan, buildDir, settings, progress, signal, lookup }: WriteClassOptions,
+  { connection, plan, buildDir, settings, progress, signal, lookup, queue, scratchDir }: WriteClassOptions,
   files: readonly ClassFile[],
-): Promise<WrittenFile[]> {
+): Promise<{ texts: Map<ClassFile, string>; written: Promise<WrittenFile[]> }> {
   const { dataClass } = plan;
+  fs.mkdirSync(scratchDir, { recursive: true });
   const bundles = new BundlesWriter(
-    { plan, buildDir, progress },
+    { plan, buildDir, scratchDir, queue, progress },
     files.filter((f) => f.madeFrom === 'features' || f.madeFrom === 'facts'),
   );
   const gisFiles = files.filter((f) => f.madeFrom === 'gis');
@@ -150,7 +166,11 @@ async function writeFeatureFiles(
         `${dataClass}: read ${done} features but planned ${total}; did the database change during the build?`,
       );
     }
-    return [...(await bundles.end()), ...((await gis?.end()) ?? [])];
+    const { texts, written } = await bundles.end();
+    const gisWritten = (await gis?.end()) ?? [];
+    const all = written.then((w) => [...w, ...gisWritten]);
+    all.catch(() => {});
+    return { texts, written: all };
   } catch (err) {
     bundles.abort();
     await gis?.abort();

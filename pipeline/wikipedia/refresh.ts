@@ -7,13 +7,8 @@ import { silentProgress, type Progress } from '../progress.ts';
 import type { DataClassName, FeatureId } from '../../core/types.ts';
 import { readCacheEntry, writeCacheEntry, type CacheEntry } from './cache.ts';
 import { readDistricts, readVoteShares, writeMirror, type DistrictRow, type MirrorRow } from './db-mirror.ts';
-import {
-  createSummaryClient,
-  DEFAULT_CLIENT_OPTIONS,
-  defaultUserAgent,
-  type ClientOptions,
-  type SummaryClient,
-} from './http-client.ts';
+import { DEFAULT_CLIENT_OPTIONS, defaultUserAgent, type ClientOptions } from './client-options.ts';
+import { createSummaryClient, type SummaryClient } from './http-client.ts';
 import { LEAN_ELECTION, partisanLean } from './partisan-lean.ts';
 import type { PageFacts } from './summary.ts';
 import { districtArticleTitle } from './titles.ts';

@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { expect } from 'vitest';
 import {
   CHROMIUM,
   hasChromium,
@@ -24,11 +25,31 @@ if (!hasChromium) {
 export const ARTIFACTS = path.join(projectRoot, 'test-artifacts');
 
 /**
+ * Every Content-Security-Policy violation the context's pages report (the
+ * `securitypolicyviolation` event of each document, across reloads): the
+ * directive, what it blocked and where.
+ */
+async function recordPolicyViolations(context: BrowserContext): Promise<string[]> {
+  const violations: string[] = [];
+  await context.exposeBinding('geobundleReportViolation', (_source, violation: string) => {
+    violations.push(violation);
+  });
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      const report = (window as unknown as { geobundleReportViolation(violation: string): void })
+        .geobundleReportViolation;
+      report(`${e.effectiveDirective} blocked ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}`);
+    });
+  });
+  return violations;
+}
+
+/**
  * The demo page built into `siteRoot` and served with `releasesDir` by real
  * nginx + API (over HTTPS with a throwaway certificate when `https`, so
- * Chromium asks for br), and a fresh browser with one page whose network is
- * recorded. stop() closes the browser, then the servers (callers remove the
- * directories).
+ * Chromium asks for br), and a fresh browser with one page whose network and
+ * Content-Security-Policy violations are recorded. stop() closes the browser,
+ * then the servers (callers remove the directories).
  */
 export async function serveDemoInBrowser({
   releasesDir,
@@ -51,7 +72,8 @@ export async function serveDemoInBrowser({
     browser = await launchBrowser({ trust: tls });
     const page = browser.context.pages()[0] ?? (await browser.context.newPage());
     const network = await recordNetwork(page);
-    return { serving, page, network, stop };
+    const policyViolations = await recordPolicyViolations(browser.context);
+    return { serving, page, network, policyViolations, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -96,6 +118,26 @@ export function transferLog(file: string) {
       fs.writeFileSync(path.join(ARTIFACTS, file), `${JSON.stringify(visits, null, 2)}\n`);
     },
   };
+}
+
+/**
+ * The page ran under the site's Content-Security-Policy and broke none of
+ * it: no violation was reported, and the policy is in force (an inline
+ * script is refused, and reported).
+ */
+export async function expectPolicyKept(demo: { page: Page; policyViolations: string[] }): Promise<void> {
+  expect(demo.policyViolations).toEqual([]);
+  const ran = await demo.page.evaluate(() => {
+    const script = document.createElement('script');
+    script.textContent = 'document.body.dataset.inline = "ran"';
+    document.head.append(script);
+    return document.body.dataset.inline === 'ran';
+  });
+  expect(ran).toBe(false);
+  await expect
+    .poll(() => demo.policyViolations)
+    .toEqual([expect.stringMatching(/^script-src(-elem)? blocked inline /)]);
+  demo.policyViolations.length = 0;
 }
 
 /** Waits until the page has finished loading a class (or failed) and returns the outcome. */

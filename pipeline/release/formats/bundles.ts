@@ -14,3 +14,6 @@ export const BUNDLE_SHAPES = {
 } as const;
 
 export type BundleShape = keyof typeof BUNDLE_SHAPES;
+
+/** Decimal places kept in every coordinate of a release's bundles and lookup index unless a build says otherwise: 6 ≈ 0.1 m. */
+export const DEFAULT_PRECISION = 6;

@@ -16,33 +16,46 @@ export const EXTENSION: Record<Encoding, string> = { gzip: '.gz', br: '.br', ide
 
 /**
  * Chosen by measurement (bench/brotli-tiers.ts on the releases' own files;
- * docs/release-format.md has the table). Brotli has a cliff between quality
- * 9 and 10: 10 makes files about a third smaller than 5–9, saving 110–165 kB
- * per CPU-second over quality 5 at every size, so it goes to the files
- * browsers fetch: a state's file, the maps, the facts. The whole-class
- * files (all, polygons) are downloaded by GIS users and analysts, once,
- * who have all.fgb and all.parquet besides; at quality 5 they cost the
- * embedded default's build half its CPU less. 11 saves only another 4–5 %,
- * 7–17 kB per CPU-second, at twice 10's time — a poor deal everywhere, so it
- * is not used. Past 4 MiB, quality 10's 1 MB per
- * CPU-second would add ten CPU-minutes to each state-legislative chamber,
- * so quality 5, with the widest window (16 MiB) to reach repeats across
- * neighbouring features. gzip 9 gains under 0.2 % over 6 at four times the
- * CPU, so 6 throughout. Sizes are estimates from the source geometry, known
- * before a file starts.
+ * docs/release-format.md has the table), by the bytes a setting saves per
+ * CPU-second over the next cheaper one. Brotli has a cliff between quality 9
+ * and 10: 10 makes a file about a third smaller than 5–9 for 100–165 kB per
+ * CPU-second at every size, 11 only 4–5 % more for 7–17 kB per CPU-second.
+ * So 10 for the files browsers fetch — a state's file, the maps, the facts —
+ * up to 4 MiB; past that its saving falls under 120 kB per CPU-second
+ * (97 kB at 10 MB) and a state-legislative chamber would pay ten CPU-minutes
+ * for it, so 8 with the widest window (16 MiB), the last step of the 5–9
+ * ladder worth 120 kB per CPU-second (5→6 370, 6→7 240, 7→8 150, 8→9 60).
+ * The whole-class files (all, polygons) are downloaded by GIS users and
+ * analysts, once, who have all.fgb and all.parquet besides: quality 5. gzip
+ * 9 gains under 0.2 % over 6 at four times the CPU, so 6 throughout. Each
+ * file's exact size picks its tier (its text is whole before it is
+ * compressed), so a build is reproducible.
  */
 export const COMPRESSION_TIERS: readonly CompressionTier[] = [
   { kinds: ['all', 'polygons'], max_uncompressed_bytes: null, gzip_level: 6, brotli_quality: 5, brotli_lgwin: 24 },
   { max_uncompressed_bytes: 4 * 1024 * 1024, gzip_level: 6, brotli_quality: 10, brotli_lgwin: 22 },
-  { max_uncompressed_bytes: null, gzip_level: 6, brotli_quality: 5, brotli_lgwin: 24 },
+  { max_uncompressed_bytes: null, gzip_level: 6, brotli_quality: 8, brotli_lgwin: 24 },
 ];
 
-/** The first tier for a file of this kind and estimated size. */
-export function tierFor(estimatedBytes: number, kind: FileKind): CompressionTier {
-  return COMPRESSION_TIERS.find(
+/**
+ * A brotli file no smaller than its gzip (quality 5 on a large state's file
+ * can be 3 % bigger) is made again at the next of these qualities above its
+ * tier's, until it is smaller: a browser that asks for br must never get
+ * more bytes than one that asks for gzip. The quality used is what the
+ * manifest records for the file.
+ */
+export const BROTLI_ESCALATION: readonly number[] = [8, 10, 11];
+
+/** The first tier for a file of this kind and size (of these tiers: a manifest's, for its files). */
+export function tierFor(
+  bytes: number,
+  kind: FileKind,
+  tiers: readonly CompressionTier[] = COMPRESSION_TIERS,
+): CompressionTier {
+  return tiers.find(
     (t) =>
       (t.kinds === undefined || t.kinds.includes(kind)) &&
-      (t.max_uncompressed_bytes === null || estimatedBytes <= t.max_uncompressed_bytes),
+      (t.max_uncompressed_bytes === null || bytes <= t.max_uncompressed_bytes),
   )!;
 }
 
@@ -61,11 +74,11 @@ export interface CompressedOutput {
   files: EncodedFile[];
 }
 
-/** The zlib options of one encoding of a file in `tier` (bench/compression-floor.ts compresses with them too). */
+/** The zlib options of one encoding of a file of `bytes` in `tier` (bench/compression-floor.ts compresses with them too). */
 export function compressorOptions(
   encoding: Encoding,
   tier: CompressionTier,
-  estimatedBytes: number,
+  bytes: number,
 ): zlib.ZlibOptions | zlib.BrotliOptions {
   // 64 KiB output chunks: fewer round trips to the thread pool than the 16 KiB default.
   const chunkSize = 64 * 1024;
@@ -76,9 +89,8 @@ export function compressorOptions(
       [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
       [zlib.constants.BROTLI_PARAM_QUALITY]: tier.brotli_quality,
       [zlib.constants.BROTLI_PARAM_LGWIN]: tier.brotli_lgwin,
-      // The hint lets the encoder size its buffers; it is derived from the
-      // database, so builds stay reproducible.
-      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: Math.min(estimatedBytes, 2 ** 30),
+      // The hint lets the encoder size its buffers: the file's exact size, so builds stay reproducible.
+      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: Math.min(bytes, 2 ** 30),
     },
   };
 }

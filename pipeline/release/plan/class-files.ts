@@ -10,7 +10,7 @@
 import type { FileKind } from '../../../core/release-format.ts';
 import type { StateFips } from '../../../core/types.ts';
 import { BUNDLE_SHAPES, type BundleShape } from '../formats/bundles.ts';
-import { COMPRESSION_TIERS, tierFor } from '../formats/compression.ts';
+import { BROTLI_ESCALATION, COMPRESSION_TIERS } from '../formats/compression.ts';
 import { GIS_FILES, GIS_FORMATS, type GisFormat } from '../formats/gis.ts';
 import {
   MAP_MEDIA_TYPE,
@@ -33,8 +33,6 @@ export interface ClassFile {
   /** The Content-Type it is served as. */
   mediaType: string;
   stateFips?: StateFips;
-  /** Upper bound of the uncompressed size, from the source (selects the compression tier). */
-  estimatedBytes: number;
   /** Whether the file holds this feature's entry. */
   holds(feature: PlannedFeature): boolean;
   /**
@@ -60,16 +58,15 @@ interface Spec extends Omit<ClassFile, 'inputFingerprint' | 'mediaType'> {
 }
 
 /**
- * The compression settings a file's fingerprint records: the tier its
- * estimate selects; for a simplified file, whose size is known only once
- * mapshaper has written it (and depends on nothing but its input), the
- * whole tier policy.
+ * The compression settings a file's fingerprint records: the whole policy,
+ * since the tier a file gets depends on its exact size, known only once it
+ * is written (and a function of its content, so equal inputs still mean
+ * equal bytes).
  */
+const COMPRESSION = JSON.stringify({ tiers: COMPRESSION_TIERS, escalation: BROTLI_ESCALATION });
+
 function compressionOf(spec: Spec): string {
-  if (spec.madeFrom === 'gis') return 'identity';
-  return spec.madeFrom === 'maps'
-    ? JSON.stringify(COMPRESSION_TIERS)
-    : `${JSON.stringify(tierFor(spec.estimatedBytes, spec.kind))} ${spec.estimatedBytes}`;
+  return spec.madeFrom === 'gis' ? 'identity' : COMPRESSION;
 }
 
 /** What, besides the features' rows, decides a GIS file's bytes: its writer and its columns' types. */
@@ -99,7 +96,6 @@ export function classFiles(plan: ClassPlan, settings: BuildSettings): ClassFile[
       kind: 'all',
       name: 'all.geojson',
       shape: 'feature-collection',
-      estimatedBytes: plan.geometryBytes,
       holds: every,
       columns: WITH_FACTS,
       madeFrom: 'features',
@@ -108,7 +104,6 @@ export function classFiles(plan: ClassPlan, settings: BuildSettings): ClassFile[
       kind: 'polygons',
       name: 'polygons.geojson',
       shape: 'feature-collection',
-      estimatedBytes: plan.geometryBytes,
       holds: every,
       columns: SHAPE_ONLY,
       madeFrom: 'features',
@@ -117,7 +112,6 @@ export function classFiles(plan: ClassPlan, settings: BuildSettings): ClassFile[
       kind: 'census',
       name: 'census.json',
       shape: 'keyed-object',
-      estimatedBytes: plan.censusBytes,
       holds: (f) => f.census !== null,
       columns: (f) => [f.id, f.census],
       madeFrom: 'facts',
@@ -126,18 +120,16 @@ export function classFiles(plan: ClassPlan, settings: BuildSettings): ClassFile[
       kind: 'wikipedia',
       name: 'wikipedia.json',
       shape: 'keyed-object',
-      estimatedBytes: plan.wikipediaBytes,
       holds: (f) => f.wikipedia !== null,
       columns: (f) => [f.id, f.wikipedia],
       madeFrom: 'facts',
     },
-    ...[...plan.stateGeometryBytes].map(
-      ([stateFips, bytes]): Spec => ({
+    ...[...plan.stateGeometryBytes.keys()].map(
+      (stateFips): Spec => ({
         kind: 'by_state',
         name: `by_state/${stateFips}.geojson`,
         shape: 'feature-collection',
         stateFips,
-        estimatedBytes: bytes,
         holds: (f) => f.stateFips === stateFips,
         columns: WITH_FACTS,
         madeFrom: 'features',
@@ -149,7 +141,6 @@ export function classFiles(plan: ClassPlan, settings: BuildSettings): ClassFile[
           kind: 'simplified',
           name: simplifiedName(scale, format),
           shape: 'feature-collection',
-          estimatedBytes: plan.geometryBytes,
           holds: every,
           columns: SHAPE_ONLY,
           madeFrom: 'maps',
@@ -162,7 +153,6 @@ export function classFiles(plan: ClassPlan, settings: BuildSettings): ClassFile[
         kind: format,
         name: GIS_FILES[format].name,
         shape: 'feature-collection',
-        estimatedBytes: plan.geometryBytes,
         holds: every,
         columns: WITH_FACTS,
         madeFrom: 'gis',

@@ -32,7 +32,7 @@ export class Digest {
  * serialiser, the framing, a file's content): a fingerprint taken by an
  * older format then matches nothing, and the file is written anew.
  */
-export const BUNDLE_FORMAT = 2;
+export const BUNDLE_FORMAT = 3;
 
 /** What, besides the rows, decides the bytes of every file of a build. */
 export interface BuildSettings {

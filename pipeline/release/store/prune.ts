@@ -1,7 +1,9 @@
 /**
  * Retention: removes old releases — never the current one nor the newest
  * `keep` — and then every content-store file no remaining release lists, so
- * each canonical path a kept release lists keeps answering. A release
+ * each canonical path a kept release lists keeps answering. `--keep 0` with
+ * no current release would remove every release, which a typo or an unset
+ * variable in a cron line can ask for: that takes `force`. A release
  * disappears in one step (renamed to a dot-directory nginx never serves,
  * then deleted), so nginx and the API see it whole or not at all.
  */
@@ -28,14 +30,23 @@ export interface PruneResult {
 /** `.pruned-<version>-<pid>-<hex>`: a release on its way out (left behind only by an interrupted prune). */
 const PRUNED = /^\.pruned-/;
 
-export function pruneReleases(releasesDir: string, keep: number, { dryRun = false } = {}): PruneResult {
+export function pruneReleases(releasesDir: string, keep: number, { dryRun = false, force = false } = {}): PruneResult {
   if (!Number.isInteger(keep) || keep < 0)
     throw new GeobundleError(`--keep must be a whole number of releases, got ${keep}`);
+  if (!fs.existsSync(releasesDir))
+    throw new GeobundleError(
+      `there is no releases directory ${path.resolve(releasesDir)} to prune (pass --releases <dir> or set GEOBUNDLE_RELEASES)`,
+    );
   const versions = listVersions(releasesDir);
   const current = readCurrent(releasesDir)?.version ?? null;
   const newest = new Set(versions.slice(Math.max(0, versions.length - keep)));
   const removed = versions.filter((v) => !newest.has(v) && v !== current);
   const kept = versions.filter((v) => !removed.includes(v));
+  if (kept.length === 0 && removed.length > 0 && !force)
+    throw new GeobundleError(
+      `prune --keep ${keep} would remove every release in ${releasesDir} (${removed.join(', ')}; none is current): ` +
+        'keep one with --keep 1 or geobundle set-current <version>, or pass --force to remove them all',
+    );
   // What the kept releases list, read before anything is removed: a kept manifest that cannot
   // be read could list anything, so nothing is removed at all.
   const listed = new Set<string>();

@@ -34,7 +34,8 @@ export function createBuildDir(releasesDir: string, version: string): string {
 }
 
 export function removeBuildDir(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
+  // A compression still finishing may add a file while the tree goes: retried, as rm(1) would be.
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   activeBuildDirs.delete(dir);
 }
 

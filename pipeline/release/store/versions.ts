@@ -5,9 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { errorMessage } from '../../../core/errors.ts';
+import { GeobundleError, errorMessage } from '../../../core/errors.ts';
 import type { ReleaseVersion } from '../../../core/types.ts';
-import { compareVersions, isReleaseVersion, nextPatch } from '../../../core/version.ts';
+import { compareVersions, isReleaseVersion, nextPatch, parseVersion } from '../../../core/version.ts';
 import { readCurrent } from './current-pointer.ts';
 import { manifestTotals, readManifest } from './manifest-file.ts';
 
@@ -35,6 +35,33 @@ export function listVersions(releasesDir: string): ReleaseVersion[] {
     .filter((e) => e.isDirectory() && isReleaseVersion(e.name))
     .map((e) => e.name as ReleaseVersion)
     .sort(compareVersions);
+}
+
+/** More versions than this are summed up, not listed, in a release-not-found message. */
+const LISTED_VERSIONS = 5;
+
+/**
+ * The directory of a published release, or a one-line error naming the
+ * version, the releases directory and what it does hold: what every command
+ * given a version (verify-release, set-current, diff) says when there is none.
+ */
+export function releaseDir(releasesDir: string, version: string): string {
+  const v = parseVersion(version);
+  const dir = path.join(releasesDir, v);
+  if (fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return dir;
+  const where = path.resolve(releasesDir);
+  if (!fs.existsSync(releasesDir))
+    throw new GeobundleError(
+      `release ${v} not found: there is no releases directory ${where} (pass --releases <dir> or set GEOBUNDLE_RELEASES)`,
+    );
+  const versions = listVersions(releasesDir);
+  const held =
+    versions.length === 0
+      ? 'it has none'
+      : versions.length > LISTED_VERSIONS
+        ? `it has ${versions.length}, the newest ${versions.slice(-3).join(', ')}`
+        : `it has ${versions.join(', ')}`;
+  throw new GeobundleError(`release ${v} not found in ${where} (${held}): see geobundle list-releases`);
 }
 
 /** The first version of a releases directory. */

@@ -1,14 +1,17 @@
 /**
  * Writes and reads a bundle file item by item, so a class never sits in
  * memory: a FeatureCollection one feature per line, or a JSON object keyed
- * by feature id one member per line (formats/bundles.ts).
+ * by feature id one member per line (formats/bundles.ts). The text goes to
+ * the build's scratch space; once whole, the compression queue makes the
+ * stored files of it, while the build goes on.
  */
 import fs from 'node:fs';
 import readline from 'node:readline';
 import zlib from 'node:zlib';
 import { BUNDLE_SHAPES, type BundleShape } from '../bundles.ts';
 import type { CompressedOutput } from '../compression.ts';
-import { CompressedPairWriter } from './compressed-pair.ts';
+import type { CompressionQueue } from './compression-queue.ts';
+import { ScratchText } from './scratch-text.ts';
 import { emptyBbox, extendBbox, type MutableBbox } from '../../../bbox.ts';
 import type { Bbox, FileKind } from '../../../../core/release-format.ts';
 import type { ClassFile } from '../../plan/class-files.ts';
@@ -45,15 +48,32 @@ export interface WrittenFile {
   vertices?: { kept: number; source: number };
 }
 
+/** A bundle file whose text is whole: its compressed files are on their way. */
+export interface FinishedText {
+  /** The uncompressed text in the scratch space (kept until the build's scratch space goes). */
+  text: string;
+  feature_count: number;
+  bbox: Bbox | null;
+  /** The file's results once both encodings are written. */
+  compressed: Promise<BundleFileResult>;
+}
+
 export class BundleFileWriter {
-  private readonly writer: CompressedPairWriter;
+  private readonly text: ScratchText;
   private readonly shape: (typeof BUNDLE_SHAPES)[BundleShape];
   private count = 0;
   private readonly bbox: MutableBbox = emptyBbox();
 
-  constructor(basePath: string, shape: BundleShape, kind: FileKind, estimatedBytes: number) {
+  /** `base`: the stored files' path without encoding; `scratch`: where the text waits. */
+  constructor(
+    private readonly base: string,
+    scratch: string,
+    shape: BundleShape,
+    private readonly kind: FileKind,
+    private readonly queue: CompressionQueue,
+  ) {
     this.shape = BUNDLE_SHAPES[shape];
-    this.writer = new CompressedPairWriter(basePath, kind, estimatedBytes);
+    this.text = new ScratchText(scratch);
   }
 
   get featureCount(): number {
@@ -65,16 +85,23 @@ export class BundleFileWriter {
     const prefix = this.count === 0 ? `${this.shape.open}\n` : ',\n';
     this.count += 1;
     if (bbox) extendBbox(this.bbox, bbox);
-    await this.writer.write(prefix + json);
+    await this.text.write(prefix + json);
   }
 
-  async end(): Promise<BundleFileResult> {
-    await this.writer.write(this.count === 0 ? this.shape.open + this.shape.close : `\n${this.shape.close}`);
-    const output = await this.writer.end();
-    return { ...output, feature_count: this.count, bbox: this.bbox.empty ? null : this.bbox.value() };
+  /** Ends the text and queues its compression; resolves when the text is whole, not when it is compressed. */
+  async end(): Promise<FinishedText> {
+    await this.text.write(this.count === 0 ? this.shape.open + this.shape.close : `\n${this.shape.close}`);
+    const text = await this.text.end();
+    const extent = { feature_count: this.count, bbox: this.bbox.empty ? null : this.bbox.value() };
+    const compressed = this.queue
+      .compress(text.file, this.base, this.kind, text)
+      .then((output) => ({ ...output, ...extent }));
+    // Awaited by the caller once the pass is over; until then a failure must not count as unhandled.
+    compressed.catch(() => {});
+    return { text: text.file, ...extent, compressed };
   }
 
   abort(): void {
-    this.writer.abort();
+    this.text.abort();
   }
 }

@@ -4,20 +4,31 @@
  * them (write-class.ts). all and polygons stay open for the whole pass; a
  * state's file is opened at its first feature and closed as soon as its
  * last one (known from the plan) is written, so only a few state files are
- * open at once (ids group by state in every class scheme).
+ * open at once (ids group by state in every class scheme). A closed file's
+ * text goes to the compression queue; the pass does not wait for it.
  */
 import path from 'node:path';
 import { formatBytes } from '../../../format-bytes.ts';
 import type { Progress } from '../../../progress.ts';
 import type { ClassFile } from '../../plan/class-files.ts';
 import type { ClassPlan, PlannedFeature } from '../../plan/class-plan.ts';
-import { BundleFileWriter, type WrittenFile } from './bundle-file.ts';
+import { BundleFileWriter, type FinishedText, type WrittenFile } from './bundle-file.ts';
+import type { CompressionQueue } from './compression-queue.ts';
 import { keyedMember, type SerializedFeature } from './feature.ts';
 
 export interface BundlesWriterOptions {
   plan: ClassPlan;
   buildDir: string;
+  /** Where the class's uncompressed texts wait for the compression queue. */
+  scratchDir: string;
+  queue: CompressionQueue;
   progress: Progress;
+}
+
+/** What the pass leaves: each file's text (the polygons' is mapshaper's input), and the files once compressed. */
+export interface BundlesPass {
+  texts: Map<ClassFile, string>;
+  written: Promise<WrittenFile[]>;
 }
 
 /** An output file being written. */
@@ -27,7 +38,7 @@ interface Open {
 }
 
 export class BundlesWriter {
-  private readonly written: WrittenFile[] = [];
+  private readonly finished = new Map<ClassFile, FinishedText>();
   private readonly open = new Set<Open>();
   private readonly whole: Open[];
   private readonly stateFiles: Map<string, ClassFile>;
@@ -79,13 +90,22 @@ export class BundlesWriter {
 
   /** Files still open besides the whole-class ones: the states of a pass that did not bring every planned feature. */
   get unfinishedStates(): number {
-    return this.states.size - this.written.filter((w) => w.file.kind === 'by_state').length;
+    return [...this.states.values()].filter((o) => !this.finished.has(o.file)).length;
   }
 
-  /** Closes the whole-class files. */
-  async end(): Promise<WrittenFile[]> {
+  /** Closes the whole-class files: every text is whole; the files are written once the queue has compressed them. */
+  async end(): Promise<BundlesPass> {
     await Promise.all(this.whole.map((o) => this.close(o)));
-    return this.written;
+    const texts = new Map([...this.finished].map(([file, f]) => [file, f.text]));
+    const written = Promise.all(
+      [...this.finished].map(async ([file, f]): Promise<WrittenFile> => {
+        const result = await f.compressed;
+        this.report(file, result);
+        return { file, result };
+      }),
+    );
+    written.catch(() => {});
+    return { texts, written };
   }
 
   abort(): void {
@@ -93,14 +113,15 @@ export class BundlesWriter {
   }
 
   private openFile(file: ClassFile): Open {
-    const { plan, buildDir } = this.options;
+    const { plan, buildDir, scratchDir, queue } = this.options;
     const o = {
       file,
       writer: new BundleFileWriter(
         path.join(buildDir, plan.dataClass, file.name),
+        path.join(scratchDir, file.name.replaceAll('/', '-')),
         file.shape,
         file.kind,
-        file.estimatedBytes,
+        queue,
       ),
     };
     this.open.add(o);
@@ -108,13 +129,14 @@ export class BundlesWriter {
   }
 
   private async close(o: Open): Promise<void> {
-    const { plan, progress } = this.options;
     this.open.delete(o);
-    const result = await o.writer.end();
-    this.written.push({ file: o.file, result });
+    this.finished.set(o.file, await o.writer.end());
+  }
+
+  private report(file: ClassFile, result: WrittenFile['result']): void {
     const size = (encoding: string) => formatBytes(result.files.find((f) => f.encoding === encoding)!.bytes);
-    progress.info(
-      `  ${plan.dataClass}/${o.file.name}: ${result.feature_count} entries, ${formatBytes(result.uncompressed_bytes)} → gz ${size('gzip')}, br ${size('br')}`,
+    this.options.progress.info(
+      `  ${this.options.plan.dataClass}/${file.name}: ${result.feature_count} entries, ${formatBytes(result.uncompressed_bytes)} → gz ${size('gzip')}, br ${size('br')}`,
     );
   }
 }

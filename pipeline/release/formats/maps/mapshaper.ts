@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Transform } from 'node:stream';
+import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { execa } from 'execa';
@@ -60,6 +60,15 @@ const outputFile = (outDir: string, scale: SimplifiedScale, format: SimplifiedFo
 /** The mapshaper CLI as the build runs it: Node with room for the lower chambers' topology. */
 export const MAPSHAPER_NODE_ARGS = ['--max-old-space-size=4096', path.join(MAPSHAPER_DIR, 'bin', 'mapshaper')];
 
+/**
+ * mapshaper dies with the build: util-linux's setpriv asks the kernel to
+ * kill it when its parent dies (PR_SET_PDEATHSIG), even by SIGKILL, instead
+ * of writing on into a build directory the next build is removing. Where
+ * there is no setpriv (not Linux), it runs as it is.
+ */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((f) => fs.existsSync(f));
+const WITH_PARENT = SETPRIV ? [SETPRIV, '--pdeathsig', 'KILL', process.execPath] : [process.execPath];
+
 /** mapshaper's command line for a class: a plain GeoJSON `input` in, each scale's GeoJSON and TopoJSON in `outDir` out. */
 export function mapshaperArgs(
   input: string,
@@ -87,12 +96,12 @@ export function mapshaperArgs(
 }
 
 /**
- * Simplifies a class: `polygonsGz` (its polygons.geojson.gz) in, one file per
- * scale and format in `outDir` out. Resolves with the files and the source's
+ * Simplifies a class: `polygons` (its polygons.geojson as text, or the
+ * stored .gz) in, one file per scale and format in `outDir` out. Resolves with the files and the source's
  * vertex count.
  */
 export async function simplifyClass(
-  polygonsGz: string,
+  polygons: string,
   outDir: string,
   {
     objectName,
@@ -106,9 +115,16 @@ export async function simplifyClass(
   // everything into memory first (measured on the lower chambers: 2.1 GB and 0.8 GB peak, against 0.6 GB).
   const input = path.join(outDir, 'polygons.geojson');
   const counter = new PositionCounter();
-  await pipeline(fs.createReadStream(polygonsGz), zlib.createGunzip(), counter, fs.createWriteStream(input));
+  if (polygons.endsWith('.gz')) {
+    await pipeline(fs.createReadStream(polygons), zlib.createGunzip(), counter, fs.createWriteStream(input));
+  } else {
+    // The build's own uncompressed text: linked, not copied, and only read to count its positions.
+    fs.linkSync(polygons, input);
+    await pipeline(fs.createReadStream(input), counter, new Writable({ write: (_chunk, _encoding, done) => done() }));
+  }
   const args = mapshaperArgs(input, outDir, objectName, scales);
-  const result = await execa(process.execPath, [...MAPSHAPER_NODE_ARGS, ...args], {
+  const [command, ...prefix] = WITH_PARENT;
+  const result = await execa(command!, [...prefix, ...MAPSHAPER_NODE_ARGS, ...args], {
     reject: false,
     all: true,
     // An interrupted build stops mapshaper too (execa kills it, then the caller removes its files).
@@ -124,7 +140,7 @@ export async function simplifyClass(
       .split('\n')
       .slice(-3)
       .join('; ');
-    throw new GeobundleError(`simplifying ${polygonsGz} with mapshaper failed (exit ${result.exitCode}): ${why}`);
+    throw new GeobundleError(`simplifying ${polygons} with mapshaper failed (exit ${result.exitCode}): ${why}`);
   }
   const outputs = scales.flatMap((scale) => {
     const vertexCount = countPositions(fs.readFileSync(out(scale, 'geojson'), 'latin1'));
