@@ -15,8 +15,8 @@
  * geobundle's own readers use the class tables. A class has tables of its
  * own so that replacing it drops and refills them and touches nothing else:
  * in one table for all classes, the state legislative lower chamber's ingest
- * peaked at 1.2 GB into an empty file and at 2.0 GB into one holding the
- * upper chamber.
+ * peaked at 1.1–1.2 GB into an empty file and at 1.4–2.0 GB into one holding
+ * the upper chamber.
  */
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { GeobundleError } from '../core/errors.ts';
