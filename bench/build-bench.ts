@@ -13,6 +13,7 @@ import { unpack, type Dataset } from '../testkit/datasets.ts';
 import { bytesUnder, measureCommand, round, sumCosts } from './measure.ts';
 import { environment, finish, type BuildResult, type BuildStep } from './results.ts';
 import type { ReleaseManifest } from '../core/release-format.ts';
+import type { PartOptions } from './part.ts';
 
 export const BENCH_VERSION = 'v1.0.0';
 const CLI = path.join(projectRoot, 'bin', 'geobundle.js');
@@ -48,7 +49,7 @@ export function outputBytes(manifest: ReleaseManifest) {
 
 export async function benchBuild(
   dataset: Dataset,
-  { shared, workDir, quick, log }: { shared: string; workDir: string; quick: boolean; log: (m: string) => void },
+  { shared, workDir, quick, log }: PartOptions,
 ): Promise<BuiltDataset> {
   const env = environment(quick);
   const unpacked = path.join(workDir, 'src');

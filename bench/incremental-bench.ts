@@ -36,6 +36,7 @@ import {
   type Visit,
 } from './results.ts';
 import { ingestWholeSet } from './whole-set.ts';
+import type { PartOptions } from './part.ts';
 
 const CD = 'congressional_districts';
 /** The state-legislative by_state file the browser loads: Massachusetts' lower chamber (us-atlas counties in quick mode). */
@@ -65,17 +66,7 @@ function newBytes(
   return { bytes: fresh.reduce((n, f) => n + f.bytes, 0) + own, files: logicalFileCount(fresh) };
 }
 
-export async function benchIncremental({
-  shared,
-  workDir,
-  quick,
-  log,
-}: {
-  shared: string;
-  workDir: string;
-  quick: boolean;
-  log: (m: string) => void;
-}): Promise<IncrementalResult> {
+export async function benchIncremental({ shared, workDir, quick, log }: PartOptions): Promise<IncrementalResult> {
   const env = environment(quick);
   const releases = path.join(workDir, 'releases');
   const logFile = path.join(workDir, 'geobundle.log');

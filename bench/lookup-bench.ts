@@ -38,6 +38,7 @@ import { geobundleStep } from './build-bench.ts';
 import { measureCommand, round } from './measure.ts';
 import { type BuildStep, environment, finish, type LookupPoint, type LookupResult } from './results.ts';
 import { ingestWholeSet } from './whole-set.ts';
+import type { PartOptions } from './part.ts';
 
 const CD = 'congressional_districts';
 const SEED = 19;
@@ -67,17 +68,7 @@ interface BrowserPoint {
   warm: { lat: number; lon: number };
 }
 
-export async function benchLookup({
-  shared,
-  workDir,
-  quick,
-  log,
-}: {
-  shared: string;
-  workDir: string;
-  quick: boolean;
-  log: (m: string) => void;
-}): Promise<LookupResult> {
+export async function benchLookup({ shared, workDir, quick, log }: PartOptions): Promise<LookupResult> {
   const env = environment(quick);
   const sizes = quick ? SIZES.quick : SIZES.full;
   const releases = path.join(workDir, 'releases');

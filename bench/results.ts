@@ -361,6 +361,28 @@ export interface LookupResult {
   points: LookupPoint[];
 }
 
+/** One chamber's ingest in the ingest-memory bench. */
+export interface IngestMemoryRun {
+  /** `<class> into <database>`: how compare.ts lines runs up. */
+  label: string;
+  data_class: string;
+  /** What the database held before: `a fresh database`, or `cd119 + <the other chamber>`. */
+  database: string;
+  step: BuildStep;
+}
+
+export interface IngestMemoryResult {
+  kind: 'ingest-memory';
+  name: string;
+  title: string;
+  environment: Environment;
+  /** The most either chamber's ingest may peak at (issue 18). */
+  goal_mb: number;
+  runs: IngestMemoryRun[];
+  /** The ingests that filled the databases before the measured ones. */
+  setup: BuildStep[];
+}
+
 export type AnyResult =
   | BuildResult
   | MapsResult
@@ -368,6 +390,7 @@ export type AnyResult =
   | ServeResult
   | IncrementalResult
   | LookupResult
+  | IngestMemoryResult
   | { kind: string; name: string; [key: string]: unknown };
 
 function commandVersion(cmd: string, args: string[], pick: (out: string) => string | undefined): string {

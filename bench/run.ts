@@ -2,7 +2,7 @@
  * `make bench`: every benchmark of issue 5 in one run, results in
  * bench/results/<name>.json and SUMMARY.md. See bench/README.md.
  *
- *   npx tsx bench/run.ts [--datasets cd119,cds-2016,state-legislative] [--skip maps,peer,serve,incremental,lookup]
+ *   npx tsx bench/run.ts [--datasets cd119,cds-2016,state-legislative] [--skip maps,peer,serve,incremental,lookup,ingest-memory]
  *   BENCH_QUICK=1 …   the cd119 build and a short serving pass (no peers), results in bench/results/quick/
  */
 import fs from 'node:fs';
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchBuild, BENCH_VERSION, type BuiltDataset } from './build-bench.ts';
 import { benchIncremental } from './incremental-bench.ts';
+import { benchIngestMemory } from './ingest-memory-bench.ts';
 import { benchLookup } from './lookup-bench.ts';
 import { benchMaps } from './maps-bench.ts';
 import { DATASETS, requireSharedData } from '../testkit/datasets.ts';
@@ -29,7 +30,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    'usage: npx tsx bench/run.ts [--datasets cd119,cds-2016,state-legislative] [--skip maps,peer,serve,incremental,lookup]\n' +
+    'usage: npx tsx bench/run.ts [--datasets cd119,cds-2016,state-legislative] [--skip maps,peer,serve,incremental,lookup,ingest-memory]\n' +
       'env: BENCH_QUICK=1 (cd119 + short serving pass), BENCH_RESULTS=<dir>, BENCH_KEEP=1 (keep the temp work dir), GEOBUNDLE_SHARED_DATA\n',
   );
   process.exit(0);
@@ -113,6 +114,12 @@ try {
     const workDir = path.join(workRoot, 'lookup');
     fs.mkdirSync(workDir, { recursive: true });
     save(await benchLookup({ shared: requireSharedData(DATASETS), workDir, quick, log }));
+  }
+  if (!skip.has('ingest-memory')) {
+    log(`ingest memory: each state legislative chamber into a fresh database and after cd119 + the other chamber`);
+    const workDir = path.join(workRoot, 'ingest-memory');
+    fs.mkdirSync(workDir, { recursive: true });
+    save(await benchIngestMemory({ shared: requireSharedData(DATASETS), workDir, quick, log }));
   }
   log(
     `wrote ${path.relative(process.cwd(), writeSummary(resultsDir))} (${((Date.now() - started) / 1000).toFixed(0)} s in all)`,

@@ -12,6 +12,7 @@ import {
   type BuildResult,
   type Environment,
   type IncrementalResult,
+  type IngestMemoryResult,
   type LookupResult,
   type MapsResult,
   type PeerResult,
@@ -470,6 +471,33 @@ function mapsSection(results: MapsResult[]): string {
   return lines.join('\n');
 }
 
+function ingestMemorySection(r: IngestMemoryResult): string {
+  const classes = [...new Set(r.runs.map((run) => run.data_class))];
+  return [
+    `## Ingest memory: ${r.title}`,
+    '',
+    table(
+      ['class', 'into', 'peak RSS MB', 'wall s', 'CPU s'],
+      r.runs.map((run) => [
+        run.data_class,
+        run.database,
+        num(run.step.max_rss_mb),
+        s(run.step.wall_s),
+        s(run.step.cpu_s),
+      ]),
+    ),
+    '',
+    ...classes.map((c) => {
+      const peaks = r.runs.filter((run) => run.data_class === c).map((run) => run.step.max_rss_mb);
+      const top = Math.max(...peaks);
+      return (
+        `- ${c}: ${peaks.map(num).join(' and ')} MB peak (spread ${num(top - Math.min(...peaks))} MB); ` +
+        `goal ≤ ${num(r.goal_mb)} MB: ${top <= r.goal_mb ? 'meets' : 'MISSES'}`
+      );
+    }),
+  ].join('\n');
+}
+
 /** Results of other benchmarks (e.g. bench/wikipedia-refresh.ts): their top-level figures and named runs. */
 function otherSection(others: AnyResult[]): string {
   if (others.length === 0) return '';
@@ -496,7 +524,10 @@ export function renderSummary(results: AnyResult[]): string {
   const incrementals = results.filter((r): r is IncrementalResult => r.kind === 'incremental');
   const maps = results.filter((r): r is MapsResult => r.kind === 'maps');
   const lookups = results.filter((r): r is LookupResult => r.kind === 'lookup');
-  const others = results.filter((r) => !['build', 'peer', 'serve', 'incremental', 'maps', 'lookup'].includes(r.kind));
+  const ingestMemory = results.filter((r): r is IngestMemoryResult => r.kind === 'ingest-memory');
+  const others = results.filter(
+    (r) => !['build', 'peer', 'serve', 'incremental', 'maps', 'lookup', 'ingest-memory'].includes(r.kind),
+  );
   const quick = results.some((r) => (r as { environment?: Environment }).environment?.quick);
   const parts = [
     '# Benchmark summary',
@@ -511,6 +542,7 @@ export function renderSummary(results: AnyResult[]): string {
     ...serves.map(serveSection),
     ...incrementals.map(incrementalSection),
     ...lookups.map(lookupSection),
+    ...ingestMemory.map(ingestMemorySection),
     mapsSection(maps),
     otherSection(others),
   ];

@@ -1,41 +1,41 @@
 /**
  * The DuckDB file is geobundle's source of truth. Its schema (documented in
- * docs/database.md) is created here and nowhere else:
+ * docs/database.md) is created here and in class-tables.ts, nowhere else:
  *
- * - `polygons`   one row per boundary, all classes in one table keyed by (data_class, id);
- *                geometry is the validated GeoJSON geometry as text, at source precision,
- *                with its sha256 and byte length, so a build plans (and decides what it
- *                can reuse) without reading any geometry.
- * - `census_<class>`  one table per class, created from the ingested CSV: `id` plus the
- *                CSV's own columns with the types DuckDB's CSV sniffer gave them.
+ * - `polygons_<class>`, `geometry_<class>`, `census_<class>` and the view `polygons`:
+ *                the boundaries and census rows of each data class (class-tables.ts).
  * - `wikipedia`  per (data_class, id): district article facts, the representative
  *                (from the legislators data) and their article, derived facts.
+ *
+ * A file from before the class tables (one `polygons` table for all classes)
+ * is migrated the first time it is opened (migrate-shared-polygons.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { GeobundleError, errorMessage } from '../core/errors.ts';
-import { isDataClassName } from './data-class.ts';
+import { polygonsViewSql } from './class-tables.ts';
+import { hasSharedPolygons, migrateSharedPolygons } from './migrate-shared-polygons.ts';
+import { silentProgress, type Progress } from './progress.ts';
 import { duckdbError, fileSystemError, type Place } from './system-errors.ts';
 
+/**
+ * DuckDB's own buffer when writing. Its default, 80 % of RAM, lets an ingest
+ * keep every row it appends in memory until COMMIT; with a limit it spills
+ * them to the spill directory and the rest of the process (Node, parsing) is what
+ * remains. 128 MB was measured to be no slower than more on the 676 MB state-legislative ingest.
+ */
+const WRITE_MEMORY_LIMIT = '128MB';
+
+/**
+ * Where a writer spills (DuckDB's own default, named so it can be cleaned):
+ * DuckDB removes it when it closes, but a killed writer leaves it behind.
+ */
+function spillDirectory(dbPath: string): string {
+  return `${dbPath}.tmp`;
+}
+
 export const SCHEMA_SQL = `
-CREATE TABLE IF NOT EXISTS polygons (
-  data_class VARCHAR NOT NULL,
-  id         VARCHAR NOT NULL,
-  name       VARCHAR NOT NULL,
-  state_fips VARCHAR,
-  geometry   VARCHAR NOT NULL,
-  source     VARCHAR NOT NULL,
-  vintage    VARCHAR,
-  geometry_sha256 VARCHAR,
-  geometry_bytes  BIGINT,
-  PRIMARY KEY (data_class, id)
-);
--- Files written before the two columns existed get them, filled in once.
-ALTER TABLE polygons ADD COLUMN IF NOT EXISTS geometry_sha256 VARCHAR;
-ALTER TABLE polygons ADD COLUMN IF NOT EXISTS geometry_bytes BIGINT;
-UPDATE polygons SET geometry_sha256 = sha256(geometry), geometry_bytes = strlen(geometry)
- WHERE geometry_sha256 IS NULL OR geometry_bytes IS NULL;
 CREATE TABLE IF NOT EXISTS wikipedia (
   data_class                 VARCHAR NOT NULL,
   id                         VARCHAR NOT NULL,
@@ -59,31 +59,8 @@ CREATE TABLE IF NOT EXISTS wikipedia (
   partisan_lean_label        VARCHAR,
   PRIMARY KEY (data_class, id)
 );
+CREATE VIEW IF NOT EXISTS polygons AS ${polygonsViewSql([])};
 `;
-
-/** Name of the per-class census table; class names are validated identifiers. */
-export function censusTable(dataClass: string): string {
-  if (!isDataClassName(dataClass)) {
-    throw new GeobundleError(`invalid data class name "${dataClass}"`);
-  }
-  return `census_${dataClass}`;
-}
-
-/** A SQL identifier (table or column name) quoted for DuckDB, whatever characters it holds. */
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-/** A SQL string literal, for the few places DuckDB takes no parameter (e.g. read_csv's path, json_object keys). */
-export function quoteString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
-
-/** Appends a VARCHAR that may be SQL NULL. */
-export function appendNullable(appender: DuckDBAppender, value: string | null): void {
-  if (value === null) appender.appendNull();
-  else appender.appendVarchar(value);
-}
 
 export interface Database {
   path: string;
@@ -96,19 +73,13 @@ function databasePlace(dbPath: string, readOnly: boolean): Place {
   return { kind: 'database', path: dbPath, access: readOnly ? 'read' : 'write' };
 }
 
-/**
- * Opens (creating if needed) the DuckDB file. Read-only opens let several
- * builds read one database at once; DuckDB's file lock makes a writer and
- * another process exclusive. That lock, a damaged file, one from another
- * DuckDB, a permission or a full disk is reported by what to do about it.
- */
-export async function openDatabase(
-  dbPath: string,
-  { readOnly = false }: { readOnly?: boolean } = {},
-): Promise<Database> {
-  if (readOnly && !fs.existsSync(dbPath)) {
-    throw new GeobundleError(`database ${dbPath} does not exist: run "geobundle ingest …" first (or pass --db)`);
-  }
+export interface OpenOptions {
+  readOnly?: boolean;
+  /** Where the lines saying a file is being migrated go (migrate-shared-polygons.ts). */
+  progress?: Progress;
+}
+
+async function openOnce(dbPath: string, readOnly: boolean, progress: Progress): Promise<Database> {
   const place = databasePlace(dbPath, readOnly);
   let instance: DuckDBInstance | undefined;
   let connection: DuckDBConnection | undefined;
@@ -122,18 +93,53 @@ export async function openDatabase(
   };
   try {
     if (!readOnly) fs.mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
-    instance = await DuckDBInstance.create(dbPath, readOnly ? { access_mode: 'READ_ONLY' } : {});
+    instance = await DuckDBInstance.create(
+      dbPath,
+      readOnly
+        ? { access_mode: 'READ_ONLY' }
+        : { memory_limit: WRITE_MEMORY_LIMIT, temp_directory: spillDirectory(dbPath) },
+    );
     connection = await instance.connect();
-    if (!readOnly) await connection.run(SCHEMA_SQL);
+    if (!readOnly) {
+      // The file's lock is ours now, so whatever is in the spill directory is a dead writer's;
+      // DuckDB makes the directory again when it first spills.
+      fs.rmSync(spillDirectory(dbPath), { recursive: true, force: true });
+      if (await hasSharedPolygons(connection)) await migrateSharedPolygons(connection, dbPath, progress);
+      await connection.run(SCHEMA_SQL);
+    }
     return { path: dbPath, connection, close };
   } catch (err) {
     close();
     throw (
       fileSystemError(err, place) ??
       duckdbError(err, place) ??
-      new GeobundleError(`cannot open database ${dbPath}: ${errorMessage(err)}`, { cause: err })
+      (err instanceof GeobundleError
+        ? err
+        : new GeobundleError(`cannot open database ${dbPath}: ${errorMessage(err)}`, { cause: err }))
     );
   }
+}
+
+/**
+ * Opens (creating if needed) the DuckDB file. Read-only opens let several
+ * builds read one database at once; DuckDB's file lock makes a writer and
+ * another process exclusive. That lock, a damaged file, one from another
+ * DuckDB, a permission or a full disk is reported by what to do about it.
+ * A file in the old layout is migrated first, even for a reader: otherwise
+ * it could not be built from until something wrote to it.
+ */
+export async function openDatabase(
+  dbPath: string,
+  { readOnly = false, progress = silentProgress }: OpenOptions = {},
+): Promise<Database> {
+  if (readOnly && !fs.existsSync(dbPath)) {
+    throw new GeobundleError(`database ${dbPath} does not exist: run "geobundle ingest …" first (or pass --db)`);
+  }
+  const db = await openOnce(dbPath, readOnly, progress);
+  if (!readOnly || !(await hasSharedPolygons(db.connection))) return db;
+  db.close();
+  (await openOnce(dbPath, false, progress)).close();
+  return openOnce(dbPath, true, progress);
 }
 
 /**
@@ -143,7 +149,7 @@ export async function openDatabase(
  */
 export async function withDatabase<T>(
   dbPath: string,
-  options: { readOnly?: boolean },
+  options: OpenOptions,
   fn: (db: Database) => Promise<T>,
 ): Promise<T> {
   const db = await openDatabase(dbPath, options);
@@ -154,23 +160,4 @@ export async function withDatabase<T>(
   } finally {
     db.close();
   }
-}
-
-/**
- * Runs `fn` in one transaction: every ingest either lands whole or leaves the
- * database exactly as it was.
- */
-export async function inTransaction<T>(connection: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
-  await connection.run('BEGIN TRANSACTION');
-  let result: T;
-  try {
-    result = await fn();
-  } catch (err) {
-    await connection.run('ROLLBACK');
-    throw err;
-  }
-  // Outside the try: a COMMIT that fails (a full disk) has already rolled the transaction
-  // back, and a ROLLBACK then fails too ("no transaction is active"), hiding the cause.
-  await connection.run('COMMIT');
-  return result;
 }

@@ -336,6 +336,35 @@ describe('SUMMARY.md', () => {
     expect(md).not.toContain('| 40.0 kB | 5 |');
   });
 
+  it('renders the ingest memory of each chamber against the goal, with the spread', () => {
+    const run = (dataClass: string, database: string, rss: number) => ({
+      label: `${dataClass} into ${database}`,
+      data_class: dataClass,
+      database,
+      step: { ...step(20), max_rss_mb: rss },
+    });
+    const md = renderSummary([
+      {
+        kind: 'ingest-memory',
+        name: 'ingest-memory',
+        title: 'state legislative chambers',
+        environment: env(false),
+        goal_mb: 1024,
+        runs: [
+          run('state_legislative_upper', 'a fresh database', 557.3),
+          run('state_legislative_lower', 'a fresh database', 612),
+          run('state_legislative_upper', 'cd119 + state_legislative_lower', 561.8),
+          run('state_legislative_lower', 'cd119 + state_legislative_upper', 1100),
+        ],
+        setup: [],
+      },
+    ]);
+    expect(md).toContain('## Ingest memory: state legislative chambers');
+    expect(md).toContain('| state_legislative_upper | cd119 + state_legislative_lower | 562 | 20.0 | 1.00 |');
+    expect(md).toContain('- state_legislative_upper: 557 and 562 MB peak (spread 4.5 MB); goal ≤ 1,024 MB: meets');
+    expect(md).toContain('- state_legislative_lower: 612 and 1,100 MB peak (spread 488 MB); goal ≤ 1,024 MB: MISSES');
+  });
+
   it('renders the simplified maps against their goals', () => {
     const file = (scale: string, format: 'geojson' | 'topojson', br: number, geos_invalid?: number) => ({
       scale,

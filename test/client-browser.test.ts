@@ -28,6 +28,7 @@ import {
   settled,
   transferLog,
 } from './helpers/browser.ts';
+import { setGeometry } from './helpers/database.ts';
 import { buildUsAtlasRelease, mapFile as mapFileOf } from './helpers/release.ts';
 import { tempDir } from '../testkit/temp.ts';
 import { readBundle } from '../testkit/bundle-file.ts';
@@ -255,10 +256,7 @@ describe.skipIf(!hasChromium)('demo page and client in headless Chromium (us-atl
           [-120.5, 32.5],
         ],
       ]);
-      await connection.run(
-        "UPDATE polygons SET geometry = $1, geometry_sha256 = sha256($1), geometry_bytes = strlen($1) WHERE data_class = 'county' AND id = '06037'",
-        [JSON.stringify(geometry)],
-      );
+      await setGeometry(connection, 'county', '06037', JSON.stringify(geometry));
     });
     const summary = await buildRelease({ dbPath, releasesDir, version: 'v1.0.1' });
     expect(summary.changes.classes).toEqual({

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../pipeline/db.ts';
 import { sharedDataDir } from '../pipeline/paths.ts';
 import { cd119IngestArgs, cd119Sources, missingSources } from '../testkit/shared-data.ts';
-import { geobundle } from './helpers/cli.ts';
+import { geobundle, spawnGeobundle } from './helpers/cli.ts';
 import { tempDir } from '../testkit/temp.ts';
 
 const DATA = sharedDataDir();
@@ -245,5 +245,78 @@ describe.skipIf(missing)(`real data: every unitedstates-districts archive (${ARC
     } finally {
       db.close();
     }
+  }, 600_000);
+
+  /**
+   * Every table's rows (a count and a hash over all of them) and the view's
+   * definition: equal when every query answers as it did.
+   */
+  async function contents(): Promise<string[]> {
+    const db = await openDatabase(dbPath, { readOnly: true });
+    try {
+      const out: string[] = [];
+      const tables = await db.connection.runAndReadAll(
+        "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name",
+      );
+      for (const [name, type] of tables.getRows()) {
+        const [row] =
+          type === 'VIEW'
+            ? await column(db, 'SELECT sql FROM duckdb_views() WHERE view_name = $1', String(name))
+            : await column(db, `SELECT count(*) || ' rows, hash ' || bit_xor(hash(t)) FROM "${String(name)}" t`);
+        out.push(`${String(type)} ${String(name)}: ${String(row)}`);
+      }
+      return out;
+    } finally {
+      db.close();
+    }
+  }
+
+  const ingestLowerChamber = () => [
+    'ingest',
+    'geojson',
+    path.join(root, 'states'),
+    '--class',
+    'state_legislative_lower',
+    '--db',
+    dbPath,
+  ];
+
+  it('a bad feature half-way through the lower chamber: an error naming file and feature, and the database as it was', async () => {
+    const before = await contents();
+    // Among Minnesota's districts, after some 2,000 of the 4,882 files: long after the first parts went to DuckDB.
+    const bad = path.join(root, 'states', 'MN', 'sldl', 'unclosed.geojson');
+    const feature = JSON.parse(fs.readFileSync(path.join(root, 'states', 'MN', 'sldl', '10A.geojson'), 'utf8'));
+    feature.properties.ocdid = 'ocd-division/country:us/state:mn/sldl:unclosed';
+    feature.geometry.coordinates[0].pop();
+    fs.writeFileSync(bad, JSON.stringify(feature));
+    try {
+      const result = await geobundle([...ingestLowerChamber(), '--quiet']);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr.trim()).toBe(
+        `geobundle: ${bad}: state_legislative_lower feature "ocd-division/country:us/state:mn/sldl:unclosed": ` +
+          'geometry: polygon 0 ring 0 is not closed (first and last positions differ)',
+      );
+    } finally {
+      fs.rmSync(bad);
+    }
+    expect(await contents()).toEqual(before);
+  }, 600_000);
+
+  it('a killed ingest of the lower chamber leaves the database as it was; the next ingest removes what it spilled', async () => {
+    const before = await contents();
+    const child = spawnGeobundle(ingestLowerChamber());
+    // Killed once 4,500 of the 4,882 files are in: far past DuckDB's 128 MB, well before COMMIT.
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ingest geojson: 4500 files')) child.kill('SIGKILL');
+    });
+    const result = await child;
+    expect(result.signal).toBe('SIGKILL');
+    expect(await contents()).toEqual(before);
+    // What DuckDB spilled is still there: nothing removes it but the next writer.
+    const spill = `${dbPath}.tmp`;
+    expect(fs.readdirSync(spill).length).toBeGreaterThan(0);
+
+    await ingest(dbPath, 'ingest', 'geojson', path.join(root, 'cds', '2016'), '--class', 'congressional_districts');
+    expect(fs.existsSync(spill)).toBe(false);
   }, 600_000);
 });

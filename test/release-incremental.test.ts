@@ -11,6 +11,7 @@ import { setCurrent } from '../pipeline/release/set-current.ts';
 import { verifyRelease } from '../pipeline/release/verify-release.ts';
 import { apiRequest } from './helpers/openapi.ts';
 import { geobundle } from './helpers/cli.ts';
+import { setGeometry } from './helpers/database.ts';
 import { createFixtureDatabase, releaseFixtureSource, snapshotTree } from './helpers/release.ts';
 import { tempDir } from '../testkit/temp.ts';
 
@@ -120,10 +121,8 @@ describe('incremental builds', () => {
         ],
       ],
     });
-    await change(
-      'v1.0.4',
-      `UPDATE polygons SET geometry = '${moved}', geometry_sha256 = sha256('${moved}'), geometry_bytes = ${moved.length} WHERE id = '3601'`,
-    );
+    await withDatabase(dbPath, {}, ({ connection }) => setGeometry(connection, CLASS, '3601', moved));
+    await buildRelease({ dbPath, releasesDir: releases, version: 'v1.0.4', builtAt: BUILT_AT });
     expect(rewritten('v1.0.4', 'v1.0.3')).toEqual([
       'all.fgb',
       'all.geojson',
@@ -141,11 +140,13 @@ describe('incremental builds', () => {
   it('records added and removed districts, and a renamed one', async () => {
     await change(
       'v1.0.5',
-      `DELETE FROM polygons WHERE id = '1198';
-       INSERT INTO polygons (data_class, id, name, state_fips, geometry, source, vintage)
-         SELECT data_class, '3602', 'New York''s 2nd congressional district', state_fips, geometry, source, vintage FROM polygons WHERE id = '3601';
-       UPDATE polygons SET name = 'California''s first' WHERE id = '0601';
-       UPDATE polygons SET geometry_sha256 = sha256(geometry), geometry_bytes = strlen(geometry);`,
+      `DELETE FROM polygons_${CLASS} WHERE id = '1198';
+       DELETE FROM geometry_${CLASS} WHERE id = '1198';
+       INSERT INTO polygons_${CLASS}
+         SELECT '3602', 'New York''s 2nd congressional district', state_fips, source, vintage, geometry_sha256, geometry_bytes
+           FROM polygons_${CLASS} WHERE id = '3601';
+       INSERT INTO geometry_${CLASS} SELECT '3602', part, geometry FROM geometry_${CLASS} WHERE id = '3601';
+       UPDATE polygons_${CLASS} SET name = 'California''s first' WHERE id = '0601';`,
     );
     expect(changesOf('v1.0.5').classes[CLASS]).toEqual({
       added: ['3602'],

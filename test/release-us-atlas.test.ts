@@ -9,6 +9,7 @@ import { manifestProblems, readManifest } from '../pipeline/release/store/manife
 import { buildDirOwner, processAlive } from '../pipeline/release/store/publish.ts';
 import { verifyRelease } from '../pipeline/release/verify-release.ts';
 import { US_STATES } from '../core/states.ts';
+import { deletePolygons } from './helpers/database.ts';
 import { buildDirs, snapshotTree, usAtlasDatabase } from './helpers/release.ts';
 import { geobundle, spawnGeobundle } from './helpers/cli.ts';
 import { tempDir } from '../testkit/temp.ts';
@@ -240,9 +241,7 @@ describe('build-release of the embedded default through the CLI', () => {
     // One county fewer: the state class and 55 county by_state files are linked, the rest written.
     const changed = path.join(work, 'one-county-fewer.duckdb');
     fs.copyFileSync(dbPath, changed);
-    await withDatabase(changed, {}, ({ connection }) =>
-      connection.run("DELETE FROM polygons WHERE data_class = 'county' AND id = '06037'"),
-    );
+    await withDatabase(changed, {}, ({ connection }) => deletePolygons(connection, 'county', ['06037']));
     const content = snapshotTree(path.join(releases, 'content'));
     const { child, partial } = await buildUnderWay('v5.0.0', { db: changed, file: 'county/all.geojson.gz', args: [] });
     expect(

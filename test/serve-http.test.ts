@@ -22,6 +22,7 @@ import { request, type RawResponse } from '../testkit/http-request.ts';
 import { startEdgeCache } from '../testkit/edge-cache.ts';
 import { nginxMissingReason } from './helpers/nginx.ts';
 import { apiRequest } from './helpers/openapi.ts';
+import { deletePolygons } from './helpers/database.ts';
 import { buildUsAtlasRelease } from './helpers/release.ts';
 import { geobundle, spawnGeobundle } from './helpers/cli.ts';
 import { tempDir } from '../testkit/temp.ts';
@@ -60,9 +61,7 @@ beforeAll(async () => {
   // from the same database with the counties removed, so switching current
   // is visible in what /bundles/current/ serves.
   const { dbPath } = await buildUsAtlasRelease(releasesDir, 'v1.0.0');
-  await withDatabase(dbPath, {}, ({ connection }) =>
-    connection.run(`DELETE FROM polygons WHERE data_class = 'county'`),
-  );
+  await withDatabase(dbPath, {}, ({ connection }) => deletePolygons(connection, 'county'));
   await buildRelease({ dbPath, releasesDir, version: 'v1.1.0' });
   await setCurrent(releasesDir, 'v1.0.0');
 

@@ -19,6 +19,7 @@ import { readManifest } from '../pipeline/release/store/manifest-file.ts';
 import { setCurrent } from '../pipeline/release/set-current.ts';
 import { startServing, type Serving } from '../serve/serve.ts';
 import { nginxMissingReason } from './helpers/nginx.ts';
+import { deletePolygons } from './helpers/database.ts';
 import { buildUsAtlasRelease } from './helpers/release.ts';
 import { tempDir } from '../testkit/temp.ts';
 import { startVarnish, varnishMissingReason, type RunningVarnish } from './helpers/varnish.ts';
@@ -50,9 +51,7 @@ beforeAll(async () => {
   fs.mkdirSync(siteRoot);
   // v1.0.0: states + counties; v1.1.0: states only, so switching current is visible.
   const { dbPath } = await buildUsAtlasRelease(releasesDir, 'v1.0.0');
-  await withDatabase(dbPath, {}, ({ connection }) =>
-    connection.run(`DELETE FROM polygons WHERE data_class = 'county'`),
-  );
+  await withDatabase(dbPath, {}, ({ connection }) => deletePolygons(connection, 'county'));
   await buildRelease({ dbPath, releasesDir, version: 'v1.1.0' });
   await setCurrent(releasesDir, 'v1.0.0');
 }, 300_000);

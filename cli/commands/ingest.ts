@@ -29,7 +29,7 @@ export function register(program: Command, io: CliIo): void {
       const { withDatabase } = await import('../../pipeline/db.ts');
       const { ingestUsAtlas } = await import('../../pipeline/ingest/us-atlas.ts');
       const progress = progressOf(io, opts.quiet);
-      const summaries = await withDatabase(opts.db, {}, (db) => ingestUsAtlas(db.connection));
+      const summaries = await withDatabase(opts.db, { progress }, (db) => ingestUsAtlas(db.connection));
       for (const s of summaries) progress.info(`ingested ${s.features} ${s.dataClass} features into ${opts.db}`);
     });
 
@@ -64,7 +64,7 @@ export function register(program: Command, io: CliIo): void {
         const { withDatabase } = await import('../../pipeline/db.ts');
         const { ingestGeojson } = await import('../../pipeline/ingest/geojson.ts');
         const progress = progressOf(io, opts.quiet);
-        const summary = await withDatabase(opts.db, {}, (db) =>
+        const summary = await withDatabase(opts.db, { progress }, (db) =>
           ingestGeojson(db.connection, { input, dataClass: opts.class, vintage: opts.vintage, progress }),
         );
         progress.info(
@@ -98,7 +98,7 @@ export function register(program: Command, io: CliIo): void {
       const { withDatabase } = await import('../../pipeline/db.ts');
       const { ingestCensus } = await import('../../pipeline/ingest/census.ts');
       const progress = progressOf(io, opts.quiet);
-      const summary = await withDatabase(opts.db, {}, (db) =>
+      const summary = await withDatabase(opts.db, { progress }, (db) =>
         ingestCensus(db.connection, { csv, dataClass: opts.class, keyColumn: opts.key }),
       );
       progress.info(`ingested ${summary.rows} rows of ${summary.columns} columns into ${summary.table} of ${opts.db}`);
@@ -126,7 +126,7 @@ export function register(program: Command, io: CliIo): void {
       const { withDatabase } = await import('../../pipeline/db.ts');
       const { ingestLegislators } = await import('../../pipeline/ingest/legislators.ts');
       const progress = progressOf(io, opts.quiet);
-      const summary = await withDatabase(opts.db, {}, (db) => ingestLegislators(db.connection, file));
+      const summary = await withDatabase(opts.db, { progress }, (db) => ingestLegislators(db.connection, file));
       progress.info(
         `set the representatives of ${summary.representatives} ${summary.dataClass} in ${opts.db}` +
           (summary.cleared ? ` (${summary.cleared} districts without a member now have none)` : ''),

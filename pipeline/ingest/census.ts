@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { loadDataClass } from '../data-class.ts';
-import { censusTable, inTransaction, quoteIdent, quoteString } from '../db.ts';
+import { censusTable, classesWithTables, polygonsTable } from '../class-tables.ts';
+import { inTransaction, quoteIdent, quoteString } from '../sql.ts';
 import { GeobundleError, errorMessage } from '../../core/errors.ts';
 import { parseIdValue } from '../identity.ts';
 
@@ -150,7 +151,8 @@ export async function ingestCensus(
 
 /** The ids of the class's polygons, or null when none are ingested yet (then keys are only parsed). */
 async function knownIds(connection: DuckDBConnection, dataClass: string): Promise<Set<string> | null> {
-  const result = await connection.runAndReadAll('SELECT id FROM polygons WHERE data_class = $1', [dataClass]);
+  if (!(await classesWithTables(connection)).includes(dataClass)) return null;
+  const result = await connection.runAndReadAll(`SELECT id FROM ${polygonsTable(dataClass)}`);
   const ids = result.getRows().map(([id]) => String(id));
   return ids.length > 0 ? new Set(ids) : null;
 }

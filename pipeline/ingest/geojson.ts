@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Geometry } from 'geojson';
 import { loadDataClass, type DataClassSpec } from '../data-class.ts';
-import { inTransaction } from '../db.ts';
+import { inTransaction } from '../sql.ts';
 import { GeobundleError, errorMessage } from '../../core/errors.ts';
 import { resolveIdentity } from '../identity.ts';
 import { toPosix } from '../paths.ts';

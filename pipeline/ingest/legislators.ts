@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { load } from 'js-yaml';
-import { appendNullable, inTransaction } from '../db.ts';
+import { appendNullable, inTransaction } from '../sql.ts';
 import { GeobundleError, errorMessage } from '../../core/errors.ts';
 import { congressionalGeoid } from '../identity.ts';
 import { stateByPostal } from '../../core/states.ts';

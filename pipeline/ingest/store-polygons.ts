@@ -1,12 +1,22 @@
+/**
+ * Writes a class's boundaries into its two tables (pipeline/class-tables.ts):
+ * `polygons_<class>`, one row each, and `geometry_<class>`, each geometry in
+ * parts. The tables are created afresh inside the ingest's transaction, so
+ * until COMMIT every reader sees the class as it was, and a failed or killed
+ * ingest leaves it so: there is no staging table to leave behind, only what
+ * DuckDB spilled, which the next write removes (pipeline/db.ts). Nothing
+ * else is touched, so what else the database holds costs nothing.
+ */
 import crypto from 'node:crypto';
-import type { DuckDBConnection } from '@duckdb/node-api';
-import { appendNullable } from '../db.ts';
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import type { Geometry } from 'geojson';
+import { appendGeometryParts, createClassTables, geometryTable, polygonsTable } from '../class-tables.ts';
+import { appendNullable } from '../sql.ts';
 import { GeobundleError } from '../../core/errors.ts';
 import { geometryProblem } from '../geometry.ts';
-import type { Geometry } from 'geojson';
 import type { DataClassName, FeatureId, StateFips } from '../../core/types.ts';
 
-/** One boundary as stored in DuckDB's `polygons` table. */
+/** One boundary as ingest reads it, before it is stored. */
 export interface PolygonRecord {
   dataClass: DataClassName;
   id: FeatureId;
@@ -24,8 +34,8 @@ export interface StoreSummary {
   features: number;
 }
 
-/** Flush the appender after this much geometry text, so its buffer stays small on 100 MB+ inputs. */
-const FLUSH_BYTES = 32 * 1024 * 1024;
+/** Flush the geometry appender after this much text, so its buffer stays small on 100 MB+ inputs. */
+const FLUSH_CHARS = 32 * 1024 * 1024;
 
 export interface ReplaceOptions {
   /** What the records were read from (a file, a directory, a package), for the message when there are none. */
@@ -33,6 +43,22 @@ export interface ReplaceOptions {
   onProgress?: (count: number) => void;
   /** Where a record is, for error messages; its source by default. */
   where?: (record: PolygonRecord) => string;
+}
+
+/** Appends one boundary: its row, and its geometry's parts; returns the characters appended. */
+function appendPolygon(rows: DuckDBAppender, parts: DuckDBAppender, r: PolygonRecord): number {
+  const geometry = JSON.stringify(r.geometry);
+  const bytes = Buffer.from(geometry);
+  rows.appendVarchar(r.id);
+  rows.appendVarchar(r.name);
+  appendNullable(rows, r.stateFips);
+  rows.appendVarchar(r.source);
+  appendNullable(rows, r.vintage);
+  rows.appendVarchar(crypto.createHash('sha256').update(bytes).digest('hex'));
+  rows.appendBigInt(BigInt(bytes.length));
+  rows.endRow();
+  appendGeometryParts(parts, r.id, geometry);
+  return geometry.length;
 }
 
 /**
@@ -49,9 +75,10 @@ export async function replaceClassPolygons(
   records: AsyncIterable<PolygonRecord> | Iterable<PolygonRecord>,
   { input, onProgress, where = (r) => r.source }: ReplaceOptions,
 ): Promise<StoreSummary> {
-  await connection.run('DELETE FROM polygons WHERE data_class = $1', [dataClass]);
-  // Column order of the polygons table in db.ts.
-  const appender = await connection.createAppender('polygons');
+  await createClassTables(connection, dataClass);
+  // Column order of the tables in class-tables.ts.
+  const rows = await connection.createAppender(polygonsTable(dataClass));
+  const parts = await connection.createAppender(geometryTable(dataClass));
   const seen = new Map<string, string>();
   let features = 0;
   let pending = 0;
@@ -66,29 +93,19 @@ export async function replaceClassPolygons(
         throw new GeobundleError(`${where(r)}: duplicate ${dataClass} id "${r.id}" (also in ${earlier})`);
       }
       seen.set(r.id, r.source);
-      const geometry = JSON.stringify(r.geometry);
-      const bytes = Buffer.from(geometry);
-      appender.appendVarchar(dataClass);
-      appender.appendVarchar(r.id);
-      appender.appendVarchar(r.name);
-      appendNullable(appender, r.stateFips);
-      appender.appendVarchar(geometry);
-      appender.appendVarchar(r.source);
-      appendNullable(appender, r.vintage);
-      appender.appendVarchar(crypto.createHash('sha256').update(bytes).digest('hex'));
-      appender.appendBigInt(BigInt(bytes.length));
-      appender.endRow();
-      pending += bytes.length;
-      if (pending >= FLUSH_BYTES) {
-        appender.flushSync();
+      pending += appendPolygon(rows, parts, r);
+      if (pending >= FLUSH_CHARS) {
+        parts.flushSync();
         pending = 0;
       }
       features += 1;
       onProgress?.(features);
     }
-    appender.flushSync();
+    rows.flushSync();
+    parts.flushSync();
   } finally {
-    appender.closeSync();
+    rows.closeSync();
+    parts.closeSync();
   }
   if (features === 0) throw new GeobundleError(`${input}: no ${dataClass} features in it`);
   return { dataClass, features };

@@ -4,7 +4,7 @@ import type { GeometryCollection, Topology } from 'topojson-specification';
 import { feature } from 'topojson-client';
 import type { Feature, Geometry } from 'geojson';
 import { loadDataClass } from '../data-class.ts';
-import { inTransaction } from '../db.ts';
+import { inTransaction } from '../sql.ts';
 import { GeobundleError } from '../../core/errors.ts';
 import { resolveIdentity } from '../identity.ts';
 import { replaceClassPolygons, type StoreSummary } from './store-polygons.ts';

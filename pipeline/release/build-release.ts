@@ -107,7 +107,7 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
   const target = path.join(releasesDir, version);
   if (fs.existsSync(target)) throw alreadyExists(version, target);
 
-  return withDatabase(options.dbPath, { readOnly: true }, async (database) => {
+  return withDatabase(options.dbPath, { readOnly: true, progress }, async (database) => {
     const { connection } = database;
     // Timestamps (wikipedia.fetched_at) are rendered in the session time zone: pin it, or the bytes depend on the machine's TZ.
     await connection.run("SET TimeZone = 'UTC'");

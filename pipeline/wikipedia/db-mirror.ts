@@ -1,10 +1,10 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { censusTable } from '../db.ts';
+import { censusTable, classesWithTables, polygonsTable } from '../class-tables.ts';
 import type { DataClassName, FeatureId } from '../../core/types.ts';
 import { DEM_SHARE_COLUMN, REP_SHARE_COLUMN, type PartisanLean } from './partisan-lean.ts';
 import type { PageFacts } from './summary.ts';
 
-/** A district to refresh: from `polygons`, with the representative's title that `ingest legislators` stored. */
+/** A district to refresh: from `polygons_<class>`, with the representative's title that `ingest legislators` stored. */
 export interface DistrictRow {
   id: FeatureId;
   name: string;
@@ -12,10 +12,11 @@ export interface DistrictRow {
 }
 
 export async function readDistricts(connection: DuckDBConnection, dataClass: DataClassName): Promise<DistrictRow[]> {
+  if (!(await classesWithTables(connection)).includes(dataClass)) return [];
   const reader = await connection.runAndReadAll(
     `SELECT p.id, p.name, w.representative_title
-       FROM polygons p LEFT JOIN wikipedia w ON w.data_class = p.data_class AND w.id = p.id
-      WHERE p.data_class = $1 ORDER BY p.id`,
+       FROM ${polygonsTable(dataClass)} p LEFT JOIN wikipedia w ON w.data_class = $1 AND w.id = p.id
+      ORDER BY p.id`,
     [dataClass],
   );
   return reader.getRowObjectsJS() as unknown as DistrictRow[];

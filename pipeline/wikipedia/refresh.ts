@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { GeobundleError, errorMessage } from '../../core/errors.ts';
-import { inTransaction, withDatabase } from '../db.ts';
+import { withDatabase } from '../db.ts';
+import { inTransaction } from '../sql.ts';
 import { loadDataClass } from '../data-class.ts';
 import { silentProgress, type Progress } from '../progress.ts';
 import type { DataClassName, FeatureId } from '../../core/types.ts';
@@ -180,7 +181,7 @@ export async function refreshWikipedia(options: RefreshOptions): Promise<Refresh
     );
   }
 
-  const { districts, votes } = await withDatabase(dbPath, {}, async (db) => ({
+  const { districts, votes } = await withDatabase(dbPath, { progress }, async (db) => ({
     districts: await readDistricts(db.connection, dataClass),
     votes: await readVoteShares(db.connection, dataClass),
   }));
@@ -246,7 +247,7 @@ export async function refreshWikipedia(options: RefreshOptions): Promise<Refresh
   const computed = rows.filter((r) => r.lean).length;
   let written: number;
   try {
-    written = await withDatabase(dbPath, {}, (db) =>
+    written = await withDatabase(dbPath, { progress }, (db) =>
       inTransaction(db.connection, () => writeMirror(db.connection, dataClass, rows)),
     );
   } catch (err) {

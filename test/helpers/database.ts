@@ -3,6 +3,13 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterEach, beforeEach } from 'vitest';
 import { openDatabase, type Database } from '../../pipeline/db.ts';
+import {
+  classesWithTables,
+  createClassTables,
+  geometryParts,
+  geometryTable,
+  polygonsTable,
+} from '../../pipeline/class-tables.ts';
 import { tempDir } from '../../testkit/temp.ts';
 
 /**
@@ -25,6 +32,63 @@ export async function snapshotDatabase(connection: DuckDBConnection): Promise<st
     );
   }
   return parts.join('\n');
+}
+
+export interface PolygonRow {
+  id: string;
+  name: string;
+  stateFips: string | null;
+  /** GeoJSON text, stored as given. */
+  geometry: string;
+  source?: string;
+  vintage?: string | null;
+}
+
+/** Stores a geometry's text in its class's parts table, cut as ingest cuts it. */
+async function insertGeometry(connection: DuckDBConnection, dataClass: string, id: string, geometry: string) {
+  for (const [i, part] of geometryParts(geometry).entries()) {
+    await connection.run(`INSERT INTO ${geometryTable(dataClass)} VALUES ($1, $2, $3)`, [id, i, part]);
+  }
+}
+
+/**
+ * Writes one polygon straight into its class's tables (made if the class has
+ * none), as ingest stores it but without its checks, so tests can plant bad ones.
+ */
+export async function insertPolygon(connection: DuckDBConnection, dataClass: string, row: PolygonRow): Promise<void> {
+  if (!(await classesWithTables(connection)).includes(dataClass)) await createClassTables(connection, dataClass);
+  await connection.run(`INSERT INTO ${polygonsTable(dataClass)} VALUES ($1, $2, $3, $4, $5, sha256($6), strlen($6))`, [
+    row.id,
+    row.name,
+    row.stateFips,
+    row.source ?? 'fixture',
+    row.vintage ?? 'test',
+    row.geometry,
+  ]);
+  await insertGeometry(connection, dataClass, row.id, row.geometry);
+}
+
+/** Gives a stored polygon another geometry (text, stored as given), as a new edition of its source would. */
+export async function setGeometry(
+  connection: DuckDBConnection,
+  dataClass: string,
+  id: string,
+  geometry: string,
+): Promise<void> {
+  await connection.run(
+    `UPDATE ${polygonsTable(dataClass)} SET geometry_sha256 = sha256($2), geometry_bytes = strlen($2) WHERE id = $1`,
+    [id, geometry],
+  );
+  await connection.run(`DELETE FROM ${geometryTable(dataClass)} WHERE id = $1`, [id]);
+  await insertGeometry(connection, dataClass, id, geometry);
+}
+
+/** Removes polygons of a class: those of `ids`, or all. */
+export async function deletePolygons(connection: DuckDBConnection, dataClass: string, ids?: string[]): Promise<void> {
+  for (const table of [polygonsTable(dataClass), geometryTable(dataClass)]) {
+    if (!ids) await connection.run(`DELETE FROM ${table}`);
+    for (const id of ids ?? []) await connection.run(`DELETE FROM ${table} WHERE id = $1`, [id]);
+  }
 }
 
 /**

@@ -2,11 +2,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Feature } from 'geojson';
-import { censusTable, withDatabase } from '../../pipeline/db.ts';
+import { withDatabase } from '../../pipeline/db.ts';
+import { censusTable } from '../../pipeline/class-tables.ts';
 import { ingestUsAtlas } from '../../pipeline/ingest/us-atlas.ts';
 import { buildRelease, type BuildSummary } from '../../pipeline/release/build-release.ts';
 import { manifestFiles, readManifest } from '../../pipeline/release/store/manifest-file.ts';
 import { tempDir } from '../../testkit/temp.ts';
+import { insertPolygon } from './database.ts';
 
 export const RELEASE_FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures', 'release');
 
@@ -73,10 +75,12 @@ export async function createFixtureDatabase(dbPath: string, source: FixtureSourc
   await withDatabase(dbPath, {}, async ({ connection }) => {
     for (const f of source.features) {
       const p = f.properties as { id: string; name: string; state_fips: string | null };
-      await connection.run(
-        'INSERT INTO polygons (data_class, id, name, state_fips, geometry, source, vintage) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-        [source.dataClass, p.id, p.name, p.state_fips, JSON.stringify(f.geometry), 'fixture', 'test'],
-      );
+      await insertPolygon(connection, source.dataClass, {
+        id: p.id,
+        name: p.name,
+        stateFips: p.state_fips,
+        geometry: JSON.stringify(f.geometry),
+      });
     }
     if (source.censusCsv) {
       await connection.run(

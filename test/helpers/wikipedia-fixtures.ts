@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { openDatabase, withDatabase } from '../../pipeline/db.ts';
+import { insertPolygon } from './database.ts';
 import { tempDir } from '../../testkit/temp.ts';
 import { startSummaryServer, type SummaryServer, type SummaryServerOptions } from '../../testkit/wikipedia-stand-in.ts';
 
@@ -44,10 +45,12 @@ export async function seedDatabase(dbPath: string, { withLegislators = true } = 
       'CREATE TABLE census_congressional_districts (id VARCHAR PRIMARY KEY, TOTPOP20 BIGINT, G20PREDBID_pct DOUBLE, G20PRERTRU_pct DOUBLE)',
     );
     for (const d of DISTRICTS) {
-      await db.connection.run(
-        `INSERT INTO polygons (data_class, id, name, state_fips, geometry, source, vintage) VALUES ($1, $2, $3, $4, $5, 'fixture', 'test')`,
-        [CLASS, d.id, d.name, d.id.slice(0, 2), square],
-      );
+      await insertPolygon(db.connection, CLASS, {
+        id: d.id,
+        name: d.name,
+        stateFips: d.id.slice(0, 2),
+        geometry: square,
+      });
       if (withLegislators) {
         await db.connection.run(
           'INSERT INTO wikipedia (data_class, id, representative, party, representative_title) VALUES ($1, $2, $3, $4, $5)',

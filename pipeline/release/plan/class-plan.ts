@@ -13,7 +13,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { GeobundleError } from '../../../core/errors.ts';
 import type { DataClassName, FeatureId, StateFips } from '../../../core/types.ts';
-import { censusTable, quoteIdent, quoteString } from '../../db.ts';
+import { censusTable, classesWithTables, polygonsTable } from '../../class-tables.ts';
+import { quoteIdent, quoteString } from '../../sql.ts';
 
 export interface PlannedFeature {
   id: FeatureId;
@@ -93,52 +94,34 @@ function jsonObjectSql(alias: string, columns: Column[]): string {
 
 /** The classes that have polygons, in name order: only these get bundles. */
 export async function classesWithData(connection: DuckDBConnection): Promise<DataClassName[]> {
-  if (!(await tableExists(connection, 'polygons'))) return [];
-  const reader = await connection.runAndReadAll('SELECT DISTINCT data_class FROM polygons ORDER BY data_class');
-  return reader.getRowObjectsJS().map((r) => r.data_class as string);
+  const classes: DataClassName[] = [];
+  for (const dataClass of await classesWithTables(connection)) {
+    const reader = await connection.runAndReadAll(`SELECT EXISTS (SELECT 1 FROM ${polygonsTable(dataClass)}) AS found`);
+    if (reader.getRowObjectsJS()[0]?.found === true) classes.push(dataClass);
+  }
+  return classes;
 }
 
 /**
- * The geometry digests ingest keeps; for a file whose rows were written
- * some other way (raw SQL) and never opened for writing since, computed here
- * — correct, only slower, as it reads the geometry.
- */
-async function digestColumns(
-  connection: DuckDBConnection,
-  dataClass: DataClassName,
-): Promise<{ sha256: string; bytes: string }> {
-  const reader = await connection.runAndReadAll(
-    'SELECT count(*)::INTEGER AS n FROM polygons WHERE data_class = $1 AND (geometry_sha256 IS NULL OR geometry_bytes IS NULL)',
-    [dataClass],
-  );
-  return (reader.getRowObjectsJS()[0]?.n as number) === 0
-    ? { sha256: 'p.geometry_sha256', bytes: 'p.geometry_bytes' }
-    : { sha256: 'sha256(p.geometry)', bytes: 'strlen(p.geometry)' };
-}
-
-/**
- * `FROM polygons p … WHERE p.data_class = $1`, with the class's census row (`c`)
- * and wikipedia row (`w`) joined to each district where there are columns of
- * them to show: the rows every file of the class is made from.
+ * `FROM polygons_<class> p`, with the class's census row (`c`) and wikipedia
+ * row (`w`) joined to each district where there are columns of them to show:
+ * the rows every file of the class is made from.
  */
 export function classRowsSql(dataClass: DataClassName, join: { census: boolean; wikipedia: boolean }): string {
-  return `FROM polygons p
+  return `FROM ${polygonsTable(dataClass)} p
      ${join.census ? `LEFT JOIN ${quoteIdent(censusTable(dataClass))} c ON c.id = p.id` : ''}
-     ${join.wikipedia ? 'LEFT JOIN wikipedia w ON w.data_class = p.data_class AND w.id = p.id' : ''}
-     WHERE p.data_class = $1`;
+     ${join.wikipedia ? `LEFT JOIN wikipedia w ON w.data_class = ${quoteString(dataClass)} AND w.id = p.id` : ''}`;
 }
 
 export async function planClass(connection: DuckDBConnection, dataClass: DataClassName): Promise<ClassPlan> {
   const censusColumns = await valueColumns(connection, censusTable(dataClass), ['id']);
   const wikipediaColumns = await valueColumns(connection, 'wikipedia', ['data_class', 'id', ...WIKIPEDIA_BOOKKEEPING]);
-  const digest = await digestColumns(connection, dataClass);
   const reader = await connection.runAndReadAll(
-    `SELECT p.id, p.name, p.state_fips, ${digest.sha256} AS geometry_sha256, ${digest.bytes}::BIGINT AS geometry_bytes,
+    `SELECT p.id, p.name, p.state_fips, p.geometry_sha256, p.geometry_bytes,
        ${censusColumns ? jsonObjectSql('c', censusColumns) : 'NULL'} AS census,
        ${wikipediaColumns ? jsonObjectSql('w', wikipediaColumns) : 'NULL'} AS wikipedia
      ${classRowsSql(dataClass, { census: Boolean(censusColumns), wikipedia: Boolean(wikipediaColumns) })}
      ORDER BY p.id`,
-    [dataClass],
   );
   const features: PlannedFeature[] = reader.getRowObjectsJS().map((r) => ({
     id: r.id as string,

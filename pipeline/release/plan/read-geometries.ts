@@ -1,12 +1,14 @@
 /**
  * The geometry of a planned class, read in batches of bounded size (~4 MB),
- * each batch an id range of the class, so neither DuckDB nor Node ever
- * holds a whole class (the state-legislative lower chamber alone is 400 MB
- * of GeoJSON). A row that is not where the plan put it means the database
- * changed during the build, which fails it.
+ * each batch an id range of the class (its parts joined again:
+ * pipeline/class-tables.ts), so neither DuckDB nor Node ever holds a whole
+ * class (the state-legislative lower chamber alone is 400 MB of GeoJSON). A
+ * row that is not where the plan put it means the database changed during
+ * the build, which fails it.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { GeobundleError } from '../../../core/errors.ts';
+import { GEOMETRY_AGGREGATE, geometryTable } from '../../class-tables.ts';
 import type { ClassPlan, PlannedFeature } from './class-plan.ts';
 
 /** A planned feature with its geometry: what the serialiser turns into bundle entries. */
@@ -56,10 +58,11 @@ export async function* readGeometries(
   batchBytes = DEFAULT_BATCH_BYTES,
 ): AsyncGenerator<FeatureRow> {
   const statement = await connection.prepare(
-    'SELECT id, geometry FROM polygons WHERE data_class = $1 AND id >= $2 AND id <= $3 ORDER BY id',
+    `SELECT g.id, ${GEOMETRY_AGGREGATE} AS geometry FROM ${geometryTable(plan.dataClass)} g
+      WHERE g.id >= $1 AND g.id <= $2 GROUP BY g.id ORDER BY g.id`,
   );
   for (const batch of batches(plan.features, wanted, batchBytes)) {
-    statement.bind([plan.dataClass, batch[0]!.id, batch.at(-1)!.id]);
+    statement.bind([batch[0]!.id, batch.at(-1)!.id]);
     const rows = (await statement.runAndReadAll()).getRows();
     if (rows.length !== batch.length) {
       throw new GeobundleError(

@@ -18,7 +18,7 @@ import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { MultiPolygon } from 'geojson';
 import { GeobundleError } from '../../../../core/errors.ts';
 import type { Bbox } from '../../../../core/release-format.ts';
-import { quoteIdent, quoteString } from '../../../db.ts';
+import { quoteIdent, quoteString } from '../../../sql.ts';
 import { emptyBbox, extendBbox } from '../../../bbox.ts';
 import { sha256File } from '../../../sha256.ts';
 import { READ_ONLY } from '../../../atomic-files.ts';
@@ -121,7 +121,6 @@ export class GeoParquetWriter {
     await connection.run(
       `CREATE TEMP TABLE ${ATTRIBUTES} AS SELECT ${columns.map(source).join(', ')}
        ${classRowsSql(plan.dataClass, { census: plan.censusColumns.length > 0, wikipedia: plan.wikipediaColumns.length > 0 })}`,
-      [plan.dataClass],
     );
     const writer = new GeoParquetWriter(connection, plan, file, scratchDir);
     await writer.startGroup();
