@@ -27,15 +27,16 @@ if (!dbPath || !outDir || !precisionArg) {
 const precision = Number(precisionArg);
 fs.mkdirSync(outDir, { recursive: true });
 
-const built = await withDatabase(dbPath, { readOnly: true }, async ({ connection }) => {
+const writer = new LookupIndexWriter(outDir, precision, new LookupSink({ dir: outDir, existing: () => null }));
+// As the build: the database is closed before the cells are made.
+await withDatabase(dbPath, { readOnly: true }, async ({ connection }) => {
   await connection.run(`SET memory_limit = '${DUCKDB_MEMORY_LIMIT}'`);
-  const writer = new LookupIndexWriter(outDir, precision, new LookupSink({ dir: outDir, existing: () => null }));
   for (const dataClass of await classesWithData(connection)) {
     const plan = await planClass(connection, dataClass);
     writer.startClass(dataClass);
     for await (const row of readGeometries(connection, plan, () => true))
       writer.add(serializeFeature(dataClass, row, precision));
   }
-  return writer.end(silentProgress);
 });
+const built = await writer.end(silentProgress);
 process.stdout.write(`${JSON.stringify({ cells: built.cells, pages: built.pages, bytes: built.bytes })}\n`);

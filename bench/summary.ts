@@ -289,7 +289,7 @@ function lookupSection(r: LookupResult): string {
   return [
     `## Lookup: ${r.title}`,
     '',
-    `Classes: ${r.classes.join(', ')}. Real Chromium over https against nginx + API; bytes are CDP encodedDataLength (headers included) from the current-release answer on, page and library not counted; ${browser.points} points (the seven places and points drawn where people live: a congressional district uniformly, then a point uniform in it).`,
+    `Classes: ${r.classes.join(', ')}. Real Chromium over https against nginx + API; bytes are CDP encodedDataLength (headers included) from the current-release answer on, page and library not counted; ${browser.points} points (the seven places, and points drawn where people live: a congressional district uniformly — each holds about the same population — then a point uniform in its area).`,
     '',
     table(
       ['figure', 'measured', 'goal'],
@@ -323,7 +323,7 @@ function lookupSection(r: LookupResult): string {
           `0 (${meets(exact.disagreements === 0)})`,
         ],
         [
-          'index phase of the build / build wall',
+          'index in the build (its phase + taking the districts during the passes) / build wall',
           `${s(index.seconds_in_build)} s / ${s(index.build.wall_s)} s = ${(100 * index.share_of_build).toFixed(1)} %`,
           `≤ 20 % (${meets(index.share_of_build <= 0.2)})`,
         ],
@@ -335,7 +335,7 @@ function lookupSection(r: LookupResult): string {
         [
           'lookup files written by a Wikipedia-only release',
           `${daily.lookup_files_written} (${daily.lookup_bytes_written} B); index root ${daily.index_root_unchanged ? 'unchanged' : 'CHANGED'}`,
-          `0 (${meets(daily.lookup_files_written === 0)})`,
+          `0, with facts changed (${meets(daily.lookup_files_written === 0 && daily.index_root_unchanged && daily.facts_files_written > 0)})`,
         ],
       ],
     ),

@@ -32,27 +32,34 @@ if (first !== -1 && running[first] < (floor[first] ?? 0)) {
 // brotli encoders come from heaps it never gives back, and a whole-set build grew by hundreds of
 // MB it no longer used (docs/release-format.md, "Bounded memory"). glibc reads the variable only
 // at start and Node cannot call mallopt, so the command runs again as a child with it set, tied
-// to this process by setpriv's parent-death signal as mapshaper is; this process forwards
-// interruptions and exits as the child did. Elsewhere (no setpriv) it runs as it is.
+// to this process by setpriv's parent-death signal as mapshaper is; this process passes SIGINT
+// and SIGTERM on (the build cleans up on those) and ends as the child did. Where setpriv cannot
+// set that signal (not Linux, util-linux before 2.33) the command runs as it is.
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((f) => fs.existsSync(f));
 if (process.argv[2] === 'build-release' && SETPRIV && process.env.MALLOC_MMAP_THRESHOLD_ === undefined) {
-  const { spawn } = await import('node:child_process');
-  const child = spawn(
-    SETPRIV,
-    ['--pdeathsig', 'KILL', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
-    {
+  const { spawn, spawnSync } = await import('node:child_process');
+  const withParent = ['--pdeathsig', 'KILL'];
+  if (spawnSync(SETPRIV, [...withParent, 'true']).status === 0) {
+    // A debugger's port cannot be shared: the child runs without the inspector flags.
+    const nodeArgs = process.execArgv.filter((a) => !/^--(inspect|debug)/.test(a));
+    const child = spawn(SETPRIV, [...withParent, process.execPath, ...nodeArgs, ...process.argv.slice(1)], {
       stdio: 'inherit',
       env: { ...process.env, MALLOC_MMAP_THRESHOLD_: String(128 * 1024) },
-    },
-  );
-  child.on('error', (err) => {
-    process.stderr.write(`geobundle: cannot run ${SETPRIV}: ${err.message}\n`);
-    process.exit(1);
-  });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
-  const [code, signal] = await new Promise((resolve) => child.on('exit', (...end) => resolve(end)));
-  const os = await import('node:os');
-  process.exit(code ?? 128 + os.constants.signals[signal]);
+    });
+    child.on('error', (err) => {
+      process.stderr.write(`geobundle: cannot run ${SETPRIV}: ${err.message}\n`);
+      process.exit(1);
+    });
+    const forward = (signal) => child.kill(signal);
+    for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, forward);
+    const [code, signal] = await new Promise((resolve) => child.on('exit', (...end) => resolve(end)));
+    if (signal) {
+      // Ended by a signal, as the child was: shells and callers see the signal, not a code.
+      for (const s of ['SIGINT', 'SIGTERM']) process.off(s, forward);
+      process.kill(process.pid, signal);
+    }
+    process.exit(code ?? 1);
+  }
 }
 
 if (fs.existsSync(new URL('../cli/main.ts', import.meta.url))) {

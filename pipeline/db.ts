@@ -88,8 +88,11 @@ async function openOnce(dbPath: string, readOnly: boolean, progress: Progress): 
   const close = () => {
     if (closed) return;
     closed = true;
-    connection?.closeSync();
-    instance?.closeSync();
+    try {
+      connection?.closeSync();
+    } finally {
+      instance?.closeSync();
+    }
   };
   try {
     if (!readOnly) fs.mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
