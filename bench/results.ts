@@ -207,8 +207,8 @@ export interface IncrementalResult {
     step: BuildStep;
     disk_bytes: number;
     /** What the build's compression alone takes here, and the build's wall over it (goal ≤ 1.5). */
-    floor: CompressionFloor;
-    build_over_floor: number;
+    floor?: CompressionFloor;
+    build_over_floor?: number;
   };
   rebuilds: Array<Rebuild & { /** rebuild wall / full build wall (goal ≤ 0.05). */ share_of_full: number }>;
   browser: {
