@@ -165,7 +165,8 @@ export async function benchLookup({ shared, workDir, quick, log }: PartOptions):
     wikipedia_only: wikipediaOnly,
     exact,
     browser: summarize(points),
-    points,
+    // The drawn points are summed up above; the named places are kept whole (a result file stays small).
+    points: points.filter((p) => p.label),
   };
 }
 
@@ -415,6 +416,13 @@ function quantile(values: readonly number[], q: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 }
 
+/** How many points took each number of requests. */
+function countOf(requests: readonly number[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const n of [...requests].sort((a, b) => a - b)) counts[n] = (counts[n] ?? 0) + 1;
+  return counts;
+}
+
 function summarize(points: readonly LookupPoint[]): LookupResult['browser'] {
   const of = (pick: (p: LookupPoint) => number) => points.map(pick);
   return {
@@ -442,5 +450,7 @@ function summarize(points: readonly LookupPoint[]): LookupResult['browser'] {
     ),
     warm_max_requests: Math.max(...of((p) => p.warm_requests)),
     same_cell_max_bytes: Math.max(...of((p) => p.same_cell_bytes)),
+    cold_requests_count: countOf(of((p) => p.cold_requests)),
+    warm_requests_count: countOf(of((p) => p.warm_requests)),
   };
 }

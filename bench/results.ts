@@ -357,7 +357,11 @@ export interface LookupResult {
     warm_median_bytes: number;
     warm_max_requests: number;
     same_cell_max_bytes: number;
+    /** Points by the number of requests their cold / warm lookup took. */
+    cold_requests_count: Record<string, number>;
+    warm_requests_count: Record<string, number>;
   };
+  /** The named places (the drawn points are summed up in `browser`). */
   points: LookupPoint[];
 }
 

@@ -317,7 +317,13 @@ function lookupSection(r: LookupResult): string {
           kb(browser.warm_median_bytes),
           `≤ 10 kB (${meets(browser.warm_median_bytes <= 10 * 1024)})`,
         ],
-        ['warm requests, max', String(browser.warm_max_requests), `≤ 2 (${meets(browser.warm_max_requests <= 2)})`],
+        [
+          'warm requests, max (points by requests)',
+          `${browser.warm_max_requests} (${Object.entries(browser.warm_requests_count ?? {})
+            .map(([n, points]) => `${n}: ${points}`)
+            .join(', ')})`,
+          `≤ 2 (${meets(browser.warm_max_requests <= 2)})`,
+        ],
         ['same cell again, max', `${browser.same_cell_max_bytes} B`, `0 (${meets(browser.same_cell_max_bytes === 0)})`],
         [
           `disagreements with point in polygon on all.geojson (${count(exact.points)} points: ${count(exact.near_border)} within 100 m of a border, ${count(exact.within_1m)} within 1 m, ${count(exact.cell_edge)} on cell edges)`,

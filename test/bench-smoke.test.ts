@@ -322,6 +322,8 @@ describe('SUMMARY.md', () => {
           warm_median_bytes: 3000,
           warm_max_requests: 2,
           same_cell_max_bytes: 0,
+          cold_requests_count: { 3: 1, 5: 1 },
+          warm_requests_count: { 2: 2 },
         },
         points: [point('Boston', 8 * 1024, 3), point(null, 40 * 1024, 5)],
       },
@@ -334,6 +336,7 @@ describe('SUMMARY.md', () => {
     );
     expect(md).toContain('| Boston | 1367.2 kB | 8.0 kB | 3 | 12.9 kB | 2.9 kB |');
     expect(md).not.toContain('| 40.0 kB | 5 |');
+    expect(md).toContain('| warm requests, max (points by requests) | 2 (2: 2) | ≤ 2 (meets) |');
   });
 
   it('renders the ingest memory of each chamber against the goal, with the spread', () => {

@@ -28,7 +28,7 @@ import {
 import { cd119IngestArgs, cd119Sources, missingSources } from '../testkit/shared-data.ts';
 import { sharedDataDir } from '../pipeline/paths.ts';
 import { tempDir } from '../testkit/temp.ts';
-import { geobundle } from './helpers/cli.ts';
+import { geobundle, ingestAndBuild } from './helpers/cli.ts';
 
 const CD = 'congressional_districts';
 const sources = cd119Sources();
@@ -217,19 +217,7 @@ describe.skipIf(!fs.existsSync(cds2016))('the lookup index of the high-resolutio
     const db = path.join(work, 'geobundle.duckdb');
     releases = path.join(work, 'releases');
     await execa('tar', ['-xJf', cds2016, '-C', work]);
-    const ingest = await geobundle([
-      'ingest',
-      'geojson',
-      path.join(work, 'cds', '2016'),
-      '--class',
-      CD,
-      '--db',
-      db,
-      '--quiet',
-    ]);
-    expect(ingest.exitCode, ingest.stderr).toBe(0);
-    const built = await geobundle(['build-release', 'v1.0.0', '--db', db, '--releases', releases, '--quiet']);
-    expect(built.exitCode, built.stderr).toBe(0);
+    await ingestAndBuild(path.join(work, 'cds', '2016'), CD, db, releases);
   });
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 

@@ -14,7 +14,7 @@ import type { ReleaseManifest } from '../core/release-format.ts';
 import { sharedDataDir } from '../pipeline/paths.ts';
 import { readManifest } from '../pipeline/release/store/manifest-file.ts';
 import { tempDir } from '../testkit/temp.ts';
-import { geobundle } from './helpers/cli.ts';
+import { ingestAndBuild } from './helpers/cli.ts';
 
 const archive = path.join(sharedDataDir(), 'unitedstates-districts', 'states-sldl.tar.xz');
 if (!fs.existsSync(archive))
@@ -29,19 +29,7 @@ describe.skipIf(!fs.existsSync(archive))('compression on Maryland’s lower cham
     await execa('tar', ['-xJf', archive, '-C', work, '--wildcards', 'states/MD/*']);
     const db = path.join(work, 'geobundle.duckdb');
     const releases = path.join(work, 'releases');
-    const ingest = await geobundle([
-      'ingest',
-      'geojson',
-      path.join(work, 'states'),
-      '--class',
-      'state_legislative_lower',
-      '--db',
-      db,
-      '--quiet',
-    ]);
-    expect(ingest.exitCode, ingest.stderr).toBe(0);
-    const built = await geobundle(['build-release', 'v1.0.0', '--db', db, '--releases', releases, '--quiet']);
-    expect(built.exitCode, built.stderr).toBe(0);
+    await ingestAndBuild(path.join(work, 'states'), 'state_legislative_lower', db, releases);
     manifest = readManifest(path.join(releases, 'v1.0.0'));
   });
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { execa } from 'execa';
+import { expect } from 'vitest';
 import { runCli } from '../../cli/run-cli.ts';
 import type { CliIo, Interrupt } from '../../cli/io.ts';
 import { projectRoot } from '../../pipeline/paths.ts';
@@ -39,6 +40,17 @@ export function cliRun(args: string[], options: { env?: Record<string, string> }
 /** Runs a command line in-process to its end. */
 export function geobundle(args: string[], options: { env?: Record<string, string> } = {}): Promise<CliResult> {
   return cliRun(args, options).done;
+}
+
+/**
+ * `geobundle ingest geojson <source> --class <dataClass>` into `db`, then
+ * `build-release v1.0.0` into `releases`, in-process; each must succeed.
+ */
+export async function ingestAndBuild(source: string, dataClass: string, db: string, releases: string): Promise<void> {
+  const ingest = await geobundle(['ingest', 'geojson', source, '--class', dataClass, '--db', db, '--quiet']);
+  expect(ingest.exitCode, ingest.stderr).toBe(0);
+  const built = await geobundle(['build-release', 'v1.0.0', '--db', db, '--releases', releases, '--quiet']);
+  expect(built.exitCode, built.stderr).toBe(0);
 }
 
 const GEOBUNDLE_BIN = path.join(projectRoot, 'bin', 'geobundle.js');
