@@ -22,13 +22,14 @@ if (!fs.existsSync(archive))
 
 describe.skipIf(!fs.existsSync(archive))('compression on Maryland’s lower chamber', () => {
   let work: string;
+  let releases: string;
   let manifest: ReleaseManifest;
 
   beforeAll(async () => {
     work = tempDir('compression-md');
     await execa('tar', ['-xJf', archive, '-C', work, '--wildcards', 'states/MD/*']);
     const db = path.join(work, 'geobundle.duckdb');
-    const releases = path.join(work, 'releases');
+    releases = path.join(work, 'releases');
     await ingestAndBuild(path.join(work, 'states'), 'state_legislative_lower', db, releases);
     manifest = readManifest(path.join(releases, 'v1.0.0'));
   });
@@ -54,4 +55,23 @@ describe.skipIf(!fs.existsSync(archive))('compression on Maryland’s lower cham
     expect(manifest.compression.tiers.at(-1)!.brotli_quality).toBe(8);
     expect(state.compression_level).toBe(10);
   });
+
+  it('gives a file remade at 10 a window of at most 22 bits, though its tier says 24', () => {
+    for (const file of ['all.geojson.br', 'by_state/24.geojson.br']) {
+      const entry = manifest.classes.state_legislative_lower!.files.find((f) => f.path.endsWith(`/${file}`))!;
+      expect(entry.compression_level, file).toBe(10);
+      const stored = fs.readFileSync(path.join(releases, 'v1.0.0', entry.path));
+      expect(windowBits(stored), file).toBe(22);
+    }
+  });
 });
+
+/** The window size a brotli stream declares in its first bits (RFC 7932, section 9.1: WBITS). */
+function windowBits(stream: Buffer): number {
+  const first = stream[0]!;
+  if ((first & 1) === 0) return 16;
+  const n = (first >> 1) & 7;
+  if (n !== 0) return 17 + n;
+  const m = (first >> 4) & 7;
+  return m === 0 ? 17 : 8 + m;
+}

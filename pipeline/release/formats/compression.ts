@@ -46,6 +46,14 @@ export const COMPRESSION_TIERS: readonly CompressionTier[] = [
  */
 export const BROTLI_ESCALATION: readonly number[] = [8, 10, 11];
 
+/**
+ * The widest window quality 10 and 11 are given, whatever the tier's: their
+ * match finder keeps two 4-byte links per byte of window, 128 MB at 24
+ * bits. Measured on Maryland's lower chamber (13.6 MB, escalated from 8 to
+ * 10): 22 bits made it 0.2 % bigger than 24, in 20 % less time.
+ */
+export const WIDEST_WINDOW_FROM_QUALITY_10 = 22;
+
 /** The first tier for a file of this kind and size (of these tiers: a manifest's, for its files). */
 export function tierFor(
   bytes: number,
@@ -88,7 +96,8 @@ export function compressorOptions(
     params: {
       [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
       [zlib.constants.BROTLI_PARAM_QUALITY]: tier.brotli_quality,
-      [zlib.constants.BROTLI_PARAM_LGWIN]: tier.brotli_lgwin,
+      [zlib.constants.BROTLI_PARAM_LGWIN]:
+        tier.brotli_quality >= 10 ? Math.min(tier.brotli_lgwin, WIDEST_WINDOW_FROM_QUALITY_10) : tier.brotli_lgwin,
       // The hint lets the encoder size its buffers: the file's exact size, so builds stay reproducible.
       [zlib.constants.BROTLI_PARAM_SIZE_HINT]: Math.min(bytes, 2 ** 30),
     },

@@ -9,6 +9,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { GeobundleError } from '../../../core/errors.ts';
 import { GEOMETRY_AGGREGATE, geometryTable } from '../../class-tables.ts';
+import { freeDroppedResults } from '../../free-memory.ts';
 import type { ClassPlan, PlannedFeature } from './class-plan.ts';
 
 /** A planned feature with its geometry: what the serialiser turns into bundle entries. */
@@ -62,6 +63,8 @@ export async function* readGeometries(
       WHERE g.id >= $1 AND g.id <= $2 GROUP BY g.id ORDER BY g.id`,
   );
   for (const batch of batches(plan.features, wanted, batchBytes)) {
+    // The last batch's result was dropped when its rows were converted.
+    freeDroppedResults();
     statement.bind([batch[0]!.id, batch.at(-1)!.id]);
     const rows = (await statement.runAndReadAll()).getRows();
     if (rows.length !== batch.length) {
