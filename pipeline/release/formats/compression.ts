@@ -23,18 +23,22 @@ export const EXTENSION: Record<Encoding, string> = { gzip: '.gz', br: '.br', ide
  * So 10 for the files browsers fetch — a state's file, the maps, the facts —
  * up to 4 MiB; past that its saving falls under 120 kB per CPU-second
  * (97 kB at 10 MB) and a state-legislative chamber would pay ten CPU-minutes
- * for it, so 8 with the widest window (16 MiB), the last step of the 5–9
- * ladder worth 120 kB per CPU-second (5→6 370, 6→7 240, 7→8 150, 8→9 60).
- * The whole-class files (all, polygons) are downloaded by GIS users and
- * analysts, once, who have all.fgb and all.parquet besides: quality 5. gzip
+ * for it, so 8, the last step of the 5–9 ladder worth 120 kB per
+ * CPU-second (5→6 370, 6→7 240, 7→8 150, 8→9 60). The whole-class files
+ * (all, polygons) are downloaded by GIS users and analysts, once, who have
+ * all.fgb and all.parquet besides: quality 5. A 4 MiB window (2^22)
+ * throughout: a wider one saved under 80 kB per CPU-second at 8 (Texas's
+ * lower chamber, 14.6 MB: 1.5 % for twice the time), nothing at 5 (the upper
+ * chamber's all, 199 MB: 0.6 % bigger at 2^24), 0.2 % at 10 (Maryland's),
+ * and each bit doubles an encoder's ring buffer (32 MB at 2^24). gzip
  * 9 gains under 0.2 % over 6 at four times the CPU, so 6 throughout. Each
  * file's exact size picks its tier (its text is whole before it is
  * compressed), so a build is reproducible.
  */
 export const COMPRESSION_TIERS: readonly CompressionTier[] = [
-  { kinds: ['all', 'polygons'], max_uncompressed_bytes: null, gzip_level: 6, brotli_quality: 5, brotli_lgwin: 24 },
+  { kinds: ['all', 'polygons'], max_uncompressed_bytes: null, gzip_level: 6, brotli_quality: 5, brotli_lgwin: 22 },
   { max_uncompressed_bytes: 4 * 1024 * 1024, gzip_level: 6, brotli_quality: 10, brotli_lgwin: 22 },
-  { max_uncompressed_bytes: null, gzip_level: 6, brotli_quality: 8, brotli_lgwin: 24 },
+  { max_uncompressed_bytes: null, gzip_level: 6, brotli_quality: 8, brotli_lgwin: 22 },
 ];
 
 /**
@@ -45,14 +49,6 @@ export const COMPRESSION_TIERS: readonly CompressionTier[] = [
  * manifest records for the file.
  */
 export const BROTLI_ESCALATION: readonly number[] = [8, 10, 11];
-
-/**
- * The widest window quality 10 and 11 are given, whatever the tier's: their
- * match finder keeps two 4-byte links per byte of window, 128 MB at 24
- * bits. Measured on Maryland's lower chamber (13.6 MB, escalated from 8 to
- * 10): 22 bits made it 0.2 % bigger than 24, in 20 % less time.
- */
-export const WIDEST_WINDOW_FROM_QUALITY_10 = 22;
 
 /** The first tier for a file of this kind and size (of these tiers: a manifest's, for its files). */
 export function tierFor(
@@ -96,8 +92,7 @@ export function compressorOptions(
     params: {
       [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
       [zlib.constants.BROTLI_PARAM_QUALITY]: tier.brotli_quality,
-      [zlib.constants.BROTLI_PARAM_LGWIN]:
-        tier.brotli_quality >= 10 ? Math.min(tier.brotli_lgwin, WIDEST_WINDOW_FROM_QUALITY_10) : tier.brotli_lgwin,
+      [zlib.constants.BROTLI_PARAM_LGWIN]: tier.brotli_lgwin,
       // The hint lets the encoder size its buffers: the file's exact size, so builds stay reproducible.
       [zlib.constants.BROTLI_PARAM_SIZE_HINT]: Math.min(bytes, 2 ** 30),
     },

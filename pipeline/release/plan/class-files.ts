@@ -10,7 +10,7 @@
 import type { FileKind } from '../../../core/release-format.ts';
 import type { StateFips } from '../../../core/types.ts';
 import { BUNDLE_SHAPES, type BundleShape } from '../formats/bundles.ts';
-import { BROTLI_ESCALATION, COMPRESSION_TIERS, WIDEST_WINDOW_FROM_QUALITY_10 } from '../formats/compression.ts';
+import { BROTLI_ESCALATION, COMPRESSION_TIERS } from '../formats/compression.ts';
 import { GIS_FILES, GIS_FORMATS, type GisFormat } from '../formats/gis.ts';
 import {
   MAP_MEDIA_TYPE,
@@ -63,11 +63,7 @@ interface Spec extends Omit<ClassFile, 'inputFingerprint' | 'mediaType'> {
  * is written (and a function of its content, so equal inputs still mean
  * equal bytes).
  */
-const COMPRESSION = JSON.stringify({
-  tiers: COMPRESSION_TIERS,
-  escalation: BROTLI_ESCALATION,
-  widest_window_from_quality_10: WIDEST_WINDOW_FROM_QUALITY_10,
-});
+const COMPRESSION = JSON.stringify({ tiers: COMPRESSION_TIERS, escalation: BROTLI_ESCALATION });
 
 function compressionOf(spec: Spec): string {
   return spec.madeFrom === 'gis' ? 'identity' : COMPRESSION;
