@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { sharedDataDir } from '../pipeline/paths.ts';
+import { projectRoot, sharedDataDir } from '../pipeline/paths.ts';
 import { CD119_CLASS, cd119Sources } from './shared-data.ts';
 
 export interface IngestStep {
@@ -33,6 +33,20 @@ const geojson = (input: string, dataClass: string): IngestStep => ({
 });
 
 export const DATASETS: readonly Dataset[] = [
+  {
+    // What `make demo` builds: a first user's build, with no shared data at all.
+    name: 'us-atlas',
+    title: 'The embedded default: us-atlas states and counties (Census 2017, 1:10M; 3,287 features)',
+    archives: [],
+    ingest: () => [
+      {
+        label: 'ingest us-atlas',
+        args: ['ingest', 'us-atlas'],
+        // The states are read from states-10m.json, whose outlines counties-10m.json holds too.
+        input: path.join(projectRoot, 'node_modules', 'us-atlas', 'counties-10m.json'),
+      },
+    ],
+  },
   {
     name: 'cd119',
     title: '119th Congress (437 districts, Census cartographic 1:20M) + census + legislators',
