@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
+import { BUILD_MALLOC_ENV } from '../bin/build-malloc.js';
 import type { Position } from 'geojson';
 import { polygonsOf } from '../client/district-index.ts';
 import type { District, DistrictLookup, LookupAnswer } from '../client/types.ts';
@@ -132,7 +133,7 @@ export async function benchLookup({ shared, workDir, quick, log }: PartOptions):
     process.execPath,
     ['--import', 'tsx', LOOKUP_INDEX_ALONE, whole.db, aloneDir, String(manifest.coordinate_precision)],
     // As bin/geobundle.js runs a build (it says why).
-    { cwd: projectRoot, logFile, env: { MALLOC_MMAP_THRESHOLD_: String(128 * 1024) } },
+    { cwd: projectRoot, logFile, env: BUILD_MALLOC_ENV },
   );
   fs.rmSync(aloneDir, { recursive: true, force: true });
   const { stdout: _stdout, ...aloneCost } = alone;

@@ -27,24 +27,22 @@ if (first !== -1 && running[first] < (floor[first] ?? 0)) {
   process.exit(1);
 }
 
-// build-release runs with glibc's mmap threshold fixed (mallopt(3), M_MMAP_THRESHOLD): left
-// dynamic, glibc raises it to the size of each large block freed, so the buffers of the next
-// brotli encoders come from heaps it never gives back, and a whole-set build grew by hundreds of
-// MB it no longer used (docs/release-format.md, "Bounded memory"). glibc reads the variable only
-// at start and Node cannot call mallopt, so the command runs again as a child with it set, tied
-// to this process by setpriv's parent-death signal as mapshaper is; this process passes SIGINT
-// and SIGTERM on (the build cleans up on those) and ends as the child did. Where setpriv cannot
-// set that signal (not Linux, util-linux before 2.33) the command runs as it is.
+// build-release runs with glibc's malloc tuned (build-malloc.js says how and why). glibc reads
+// the variables only at start and Node cannot call mallopt, so the command runs again as a child
+// with them set, tied to this process by setpriv's parent-death signal as mapshaper is; this
+// process passes SIGINT and SIGTERM on (the build cleans up on those) and ends as the child did.
+// Where setpriv cannot set that signal (not Linux, util-linux before 2.33) the command runs as it is.
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((f) => fs.existsSync(f));
 if (process.argv[2] === 'build-release' && SETPRIV && process.env.MALLOC_MMAP_THRESHOLD_ === undefined) {
   const { spawn, spawnSync } = await import('node:child_process');
+  const { BUILD_MALLOC_ENV } = await import('./build-malloc.js');
   const withParent = ['--pdeathsig', 'KILL'];
   if (spawnSync(SETPRIV, [...withParent, 'true']).status === 0) {
     // A debugger's port cannot be shared: the child runs without the inspector flags.
     const nodeArgs = process.execArgv.filter((a) => !/^--(inspect|debug)/.test(a));
     const child = spawn(SETPRIV, [...withParent, process.execPath, ...nodeArgs, ...process.argv.slice(1)], {
       stdio: 'inherit',
-      env: { ...process.env, MALLOC_MMAP_THRESHOLD_: String(128 * 1024) },
+      env: { ...process.env, ...BUILD_MALLOC_ENV },
     });
     child.on('error', (err) => {
       process.stderr.write(`geobundle: cannot run ${SETPRIV}: ${err.message}\n`);

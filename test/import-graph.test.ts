@@ -79,8 +79,9 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     'cli',
   ],
   demo: ['core', 'client', 'demo'],
-  // bin/ runs the CLI: its sources in a checkout, their build (dist/cli/) in the package.
-  bin: ['cli', 'dist'],
+  // bin/ runs the CLI: its sources in a checkout, their build (dist/cli/) in the package; and
+  // build-malloc.js, the settings it runs a build with.
+  bin: ['cli', 'dist', 'bin'],
   testkit: [
     'core',
     'pipeline',
