@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { pathToFileURL } from 'node:url';
-import { compressorOptions } from '../pipeline/release/formats/compression.ts';
+import { compressorOptions, tierFor } from '../pipeline/release/formats/compression.ts';
 import { manifestFiles, readManifest } from '../pipeline/release/store/manifest-file.ts';
 import { round } from './measure.ts';
 import { RESULTS_DIR } from './results.ts';
@@ -38,7 +38,7 @@ interface TierSample {
 function measureFile(label: string, raw: Buffer): TierSample {
   const gz = cpu(() => zlib.gzipSync(raw, { level: 6 }));
   const brotli = QUALITIES.filter((q) => q <= 9 || raw.length <= SLOW_LIMIT).map((quality) => {
-    const lgwin = raw.length > 4 * 1024 * 1024 ? 24 : 22;
+    const lgwin = tierFor(raw.length, 'by_state').brotli_lgwin;
     const tier = { max_uncompressed_bytes: null, gzip_level: 6, brotli_quality: quality, brotli_lgwin: lgwin };
     const r = cpu(() => zlib.brotliCompressSync(raw, compressorOptions('br', tier, raw.length)));
     return { quality, lgwin, bytes: r.value.length, cpu_s: round(r.cpu_s) };

@@ -132,7 +132,7 @@ export async function benchLookup({ shared, workDir, quick, log }: PartOptions):
   const alone = await measureCommand(
     process.execPath,
     ['--import', 'tsx', LOOKUP_INDEX_ALONE, whole.db, aloneDir, String(manifest.coordinate_precision)],
-    // As bin/geobundle.js runs a build (it says why).
+    // As bin/geobundle.js runs a build (bin/build-malloc.js says why).
     { cwd: projectRoot, logFile, env: BUILD_MALLOC_ENV },
   );
   fs.rmSync(aloneDir, { recursive: true, force: true });

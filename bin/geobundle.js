@@ -42,7 +42,7 @@ if (process.argv[2] === 'build-release' && SETPRIV && process.env.MALLOC_MMAP_TH
     const nodeArgs = process.execArgv.filter((a) => !/^--(inspect|debug)/.test(a));
     const child = spawn(SETPRIV, [...withParent, process.execPath, ...nodeArgs, ...process.argv.slice(1)], {
       stdio: 'inherit',
-      env: { ...process.env, ...BUILD_MALLOC_ENV },
+      env: { ...BUILD_MALLOC_ENV, ...process.env },
     });
     child.on('error', (err) => {
       process.stderr.write(`geobundle: cannot run ${SETPRIV}: ${err.message}\n`);

@@ -1,7 +1,8 @@
 /**
- * The benchmarks' three build workloads (issue 5), which the real-data tests
- * unpack too, all from ../shared/data (env GEOBUNDLE_SHARED_DATA): what to
- * unpack and which `geobundle ingest` commands load it into a fresh DuckDB.
+ * The benchmarks' build workloads, which the real-data tests unpack too:
+ * the embedded default (us-atlas, from node_modules) and three from
+ * ../shared/data (env GEOBUNDLE_SHARED_DATA); what to unpack and which
+ * `geobundle ingest` commands load each into a fresh DuckDB.
  */
 import fs from 'node:fs';
 import path from 'node:path';

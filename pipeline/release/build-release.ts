@@ -116,8 +116,8 @@ export async function buildRelease(options: BuildOptions): Promise<BuildSummary>
     // each block once, but a scan pins the geometry blocks around the rows it selects
     // (docs/release-format.md, "Bounded memory").
     await connection.run(`SET memory_limit = '${DUCKDB_MEMORY_LIMIT}'`);
-    // One query at a time, each read as the pass consumes it: a second DuckDB thread only took a
-    // core from the compressors (the whole set's passes took 83 s with two, 76 s with one).
+    // One DuckDB thread for the reads and the GeoParquet COPYs alike: a second one only took a core
+    // from the compressors (2 cores: the whole set's passes took 83 s with two, 76 s with one).
     await connection.run('SET threads = 1');
     const classes = await classesWithData(connection);
     if (classes.length === 0) {

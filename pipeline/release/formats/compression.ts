@@ -24,7 +24,8 @@ export const EXTENSION: Record<Encoding, string> = { gzip: '.gz', br: '.br', ide
  * up to 4 MiB; past that its saving falls under 120 kB per CPU-second
  * (97 kB at 10 MB) and a state-legislative chamber would pay ten CPU-minutes
  * for it, so 8, the last step of the 5–9 ladder worth 120 kB per
- * CPU-second (5→6 370, 6→7 240, 7→8 150, 8→9 60). The whole-class files
+ * CPU-second (5→6 370, 6→7 240, 7→8 150, 8→9 60; measured at a 2^24
+ * window). The whole-class files
  * (all, polygons) are downloaded by GIS users and analysts, once, who have
  * all.fgb and all.parquet besides: quality 5. A 4 MiB window (2^22)
  * throughout: a wider one saved under 80 kB per CPU-second at 8 (Texas's
