@@ -417,10 +417,10 @@ function quantile(values: readonly number[], q: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 }
 
-/** How many points took each number of requests. */
+/** How many points took each number of requests (integer keys list in ascending order). */
 function countOf(requests: readonly number[]): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const n of [...requests].sort((a, b) => a - b)) counts[n] = (counts[n] ?? 0) + 1;
+  for (const n of requests) counts[n] = (counts[n] ?? 0) + 1;
   return counts;
 }
 

@@ -28,10 +28,8 @@ export const EXTENSION: Record<Encoding, string> = { gzip: '.gz', br: '.br', ide
  * window). The whole-class files
  * (all, polygons) are downloaded by GIS users and analysts, once, who have
  * all.fgb and all.parquet besides: quality 5. A 4 MiB window (2^22)
- * throughout: a wider one saved under 80 kB per CPU-second at 8 (Texas's
- * lower chamber, 14.6 MB: 1.5 % for twice the time), nothing at 5 (the upper
- * chamber's all, 199 MB: 0.6 % bigger at 2^24), 0.2 % at 10 (Maryland's),
- * and each bit doubles an encoder's ring buffer (32 MB at 2^24). gzip
+ * throughout: a wider one saved at best 1.5 % for twice the time and
+ * quadruples an encoder's ring buffer. gzip
  * 9 gains under 0.2 % over 6 at four times the CPU, so 6 throughout. Each
  * file's exact size picks its tier (its text is whole before it is
  * compressed), so a build is reproducible.
