@@ -73,6 +73,6 @@ demo: deps client ## build the client and the embedded default (us-atlas) as rel
 	$(GEOBUNDLE) serve --port $(PORT) --api-port $(API_PORT)
 
 # --- benchmarks; see bench/README.md -----------------------------------------
-bench: deps ## run the benchmarks (~15 min; BENCH_QUICK=1 for a <1 min pass) into bench/results/ + SUMMARY.md
+bench: deps ## run the benchmarks (~15 min; BENCH_QUICK=1: every part but the peers on small sets, ~3 min) into bench/results/ + SUMMARY.md
 	scripts/install-system-deps.sh bench
 	npx tsx bench/run.ts

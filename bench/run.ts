@@ -3,7 +3,7 @@
  * bench/results/<name>.json and SUMMARY.md. See bench/README.md.
  *
  *   npx tsx bench/run.ts [--datasets cd119,cds-2016,state-legislative] [--skip maps,peer,serve,incremental,lookup,ingest-memory]
- *   BENCH_QUICK=1 …   the cd119 build and a short serving pass (no peers), results in bench/results/quick/
+ *   BENCH_QUICK=1 …   every part but the peers, on small sets (cd119; cd119 + us-atlas for incremental and lookup; MA and VT for ingest memory), short serving runs; results in bench/results/quick/
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,7 +31,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(
     'usage: npx tsx bench/run.ts [--datasets cd119,cds-2016,state-legislative] [--skip maps,peer,serve,incremental,lookup,ingest-memory]\n' +
-      'env: BENCH_QUICK=1 (cd119 + short serving pass), BENCH_RESULTS=<dir>, BENCH_KEEP=1 (keep the temp work dir), GEOBUNDLE_SHARED_DATA\n',
+      'env: BENCH_QUICK=1 (every part but the peers, on small sets, short serving runs), BENCH_RESULTS=<dir>, BENCH_KEEP=1 (keep the temp work dir), GEOBUNDLE_SHARED_DATA\n',
   );
   process.exit(0);
 }

@@ -67,6 +67,22 @@ describe.each(fixtureCases(path.join(FIXTURES, 'in'), '.geojson'))('simplify $na
     expect(counts['20m']).toBeLessThanOrEqual(counts['5m']!);
   });
 
+  it("gives the same files and count from the build's own text, linked and counted while mapshaper runs", async () => {
+    const { outputs, sourceVertexCount } = await simplified;
+    const text = path.join(tmp, `${name}.geojson`);
+    fs.copyFileSync(file, text);
+    const plainDir = path.join(tmp, `${name}-plain`);
+    const plain = await simplifyClass(text, plainDir, { objectName: 'districts' });
+    expect(plain.sourceVertexCount).toBe(sourceVertexCount);
+    for (const o of outputs) {
+      const f = path.basename(o.file);
+      expect(fs.readFileSync(path.join(plainDir, f), 'utf8'), f).toBe(read(f));
+    }
+    // Only mapshaper's link to the text goes; the text is the build's.
+    expect(fs.readdirSync(plainDir).sort()).toEqual(outputs.map((o) => path.basename(o.file)).sort());
+    expect(fs.existsSync(text)).toBe(true);
+  });
+
   it.each(SIMPLIFIED_SCALES.map((s) => s.name))('%s: topology kept', async (scale) => {
     await simplified;
     const geojson = JSON.parse(read(`${scale}.geojson`)) as Districts;
